@@ -1,0 +1,66 @@
+// Picks a backend: native when the addon loads, else the js specification (said once on stderr).
+import os from 'node:os';
+import type { Backend } from './backend.js';
+import { JsBackend } from './js.js';
+import { NativeBackend } from './native.js';
+import { UserError } from '../cli/errors.js';
+
+export type { Activation, Backend } from './backend.js';
+export { dropoutKeep, fmix32 } from './backend.js';
+export { JsBackend } from './js.js';
+export { NativeBackend } from './native.js';
+
+export type BackendKind = 'auto' | 'js' | 'native';
+
+export interface LoadBackendOptions {
+  /** Default: $ALBERT_BACKEND, else 'auto' (native if it loads, else js). */
+  kind?: BackendKind;
+  /** Kernel threads. Default: $ALBERT_NUM_THREADS, else os.availableParallelism(). */
+  threads?: number;
+}
+
+let warnedFallback = false;
+
+function defaultKind(): BackendKind {
+  const env = process.env.ALBERT_BACKEND;
+  if (env === undefined || env === '') return 'auto';
+  if (env === 'auto' || env === 'js' || env === 'native') return env;
+  throw new UserError(`ALBERT_BACKEND must be auto, js or native, got "${env}"`);
+}
+
+function defaultThreads(): number {
+  const env = process.env.ALBERT_NUM_THREADS;
+  if (env === undefined || env === '') return os.availableParallelism();
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UserError(`ALBERT_NUM_THREADS must be an integer in 1..1024, got "${env}"`);
+  return n;
+}
+
+/** Returns the reason the native addon cannot be used, or null when it loads. */
+export function nativeUnavailableReason(): string | null {
+  try {
+    new NativeBackend();
+    return null;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0];
+  }
+}
+
+export function loadBackend(opts: LoadBackendOptions = {}): Backend {
+  const kind = opts.kind ?? defaultKind();
+  const threads = opts.threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1) throw new UserError(`threads must be an integer >= 1, got ${threads}`);
+  if (kind !== 'auto' && kind !== 'js' && kind !== 'native') throw new UserError(`unknown backend kind "${String(kind)}" (expected auto, js or native)`);
+  if (kind === 'js') return new JsBackend();
+  try {
+    return new NativeBackend(threads);
+  } catch (e) {
+    const reason = (e as Error).message.split('\n')[0];
+    if (kind === 'native') throw new UserError(`the native backend is not available (${reason}); build it with \`npm run build:native\` or use ALBERT_BACKEND=js`);
+    if (!warnedFallback) {
+      warnedFallback = true;
+      process.stderr.write(`albert: native backend unavailable (${reason}); using the slower js backend\n`);
+    }
+    return new JsBackend();
+  }
+}

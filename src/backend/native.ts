@@ -1,0 +1,186 @@
+// The native backend: a thin wrapper over the N-API addon built from native/ by node-gyp
+// (build/Release/albert_native.node). The addon checks every array length against the shapes it is
+// given (RangeError) and does all the work in C++ with its own thread pool; this file only maps
+// names and defaults.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { Activation, Backend } from './backend.js';
+
+/** The addon's exports (native/addon.cc). Activations are passed as codes, see ACT_CODES. */
+interface Addon {
+  setThreads(n: number): void;
+  getThreads(): number;
+  /** Which GEMM the addon was built with: 'openblas', 'accelerate', 'cblas' or 'portable'. */
+  gemmImpl(): string;
+  /** Forces the portable GEMM at run time (tests compare it with CBLAS). */
+  setPortableGemm(on: boolean): void;
+  gemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
+    b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
+    batch: number, sa: number, sb: number, sc: number): void;
+  addBias(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;
+  biasGrad(dy: Float32Array, dbias: Float32Array, rows: number, cols: number): void;
+  activationForward(act: number, x: Float32Array, y: Float32Array, n: number): void;
+  activationBackward(act: number, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  layerNormForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array,
+    mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number): void;
+  layerNormBackward(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, cols: number): void;
+  attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null,
+    probs: Float32Array, ctx: Float32Array, B: number, S: number, nh: number, hd: number,
+    scale: number, p: number, seed: number): void;
+  attentionBackward(dctx: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array,
+    dq: Float32Array, dk: Float32Array, dv: Float32Array, B: number, S: number, nh: number, hd: number,
+    scale: number, p: number, seed: number): void;
+  embeddingForward(ids: Int32Array, table: Float32Array, out: Float32Array, n: number, dim: number, acc: boolean): void;
+  embeddingBackward(ids: Int32Array, dout: Float32Array, dtable: Float32Array, n: number, dim: number): void;
+  dropout(x: Float32Array, y: Float32Array, n: number, p: number, seed: number): void;
+  crossEntropy(logits: Float32Array, labels: Int32Array, rows: number, V: number,
+    dlogits: Float32Array | null, gradScale: number, ignoreIndex: number): number;
+  add(a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
+  axpy(alpha: number, x: Float32Array, y: Float32Array, n: number): void;
+  scale(x: Float32Array, alpha: number, n: number): void;
+  sumSquares(x: Float32Array, n: number): number;
+  adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, update: Float32Array,
+    n: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number): void;
+}
+
+/** Must match enum Act in native/kernels.h. */
+const ACT_CODES: Record<Activation, number> = { linear: 0, gelu: 1, gelu_new: 2, relu: 3, silu: 4, tanh: 5 };
+
+function actCode(act: Activation): number {
+  const c = ACT_CODES[act];
+  if (c === undefined) throw new RangeError(`unknown activation "${act}"`);
+  return c;
+}
+
+/** Where node-gyp puts the addon, relative to the package root (this file is dist/src/backend/native.js). */
+export const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../build/Release/albert_native.node');
+
+let cached: Addon | null = null;
+
+/** Loads the addon (once); throws with the reason when it is not built or does not load. */
+export function loadAddon(): Addon {
+  if (!cached) cached = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+  return cached;
+}
+
+export class NativeBackend implements Backend {
+  readonly name = 'native' as const;
+  private readonly addon: Addon;
+
+  /** threads: kernel worker threads (default: keep the addon's current setting). */
+  constructor(threads?: number) {
+    this.addon = loadAddon();
+    if (threads !== undefined) this.setThreads(threads);
+  }
+
+  /** 'openblas' | 'accelerate' | 'cblas' | 'portable': the GEMM this build uses. */
+  gemmImpl(): string {
+    return this.addon.gemmImpl();
+  }
+  /** Uses the addon's own blocked GEMM instead of CBLAS (for tests and comparisons). */
+  setPortableGemm(on: boolean): void {
+    this.addon.setPortableGemm(on);
+  }
+
+  setThreads(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`threads must be an integer >= 1, got ${n}`);
+    this.addon.setThreads(n);
+  }
+  getThreads(): number {
+    return this.addon.getThreads();
+  }
+
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number,
+    beta: number, c: Float32Array, ldc: number,
+    batch = 1, strideA = 0, strideB = 0, strideC = 0,
+  ): void {
+    this.addon.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, batch, strideA, strideB, strideC);
+  }
+
+  addBias(x: Float32Array, bias: Float32Array, rows: number, cols: number): void {
+    this.addon.addBias(x, bias, rows, cols);
+  }
+  biasGrad(dy: Float32Array, dbias: Float32Array, rows: number, cols: number): void {
+    this.addon.biasGrad(dy, dbias, rows, cols);
+  }
+
+  activationForward(act: Activation, x: Float32Array, y: Float32Array, n: number): void {
+    this.addon.activationForward(actCode(act), x, y, n);
+  }
+  activationBackward(act: Activation, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+    this.addon.activationBackward(actCode(act), x, dy, dx, n);
+  }
+
+  layerNormForward(
+    x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array,
+    mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number,
+  ): void {
+    this.addon.layerNormForward(x, gamma, beta, y, mean, rstd, rows, cols, eps);
+  }
+  layerNormBackward(
+    dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, cols: number,
+  ): void {
+    this.addon.layerNormBackward(dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, cols);
+  }
+
+  attentionForward(
+    q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null,
+    probs: Float32Array, ctx: Float32Array,
+    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number,
+  ): void {
+    this.addon.attentionForward(q, k, v, mask, probs, ctx, B, S, nh, hd, scale, dropoutP, seed >>> 0);
+  }
+  attentionBackward(
+    dctx: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array,
+    dq: Float32Array, dk: Float32Array, dv: Float32Array,
+    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number,
+  ): void {
+    this.addon.attentionBackward(dctx, q, k, v, probs, dq, dk, dv, B, S, nh, hd, scale, dropoutP, seed >>> 0);
+  }
+
+  embeddingForward(ids: Int32Array, table: Float32Array, out: Float32Array, n: number, dim: number, accumulate: boolean): void {
+    this.addon.embeddingForward(ids, table, out, n, dim, accumulate);
+  }
+  embeddingBackward(ids: Int32Array, dout: Float32Array, dtable: Float32Array, n: number, dim: number): void {
+    this.addon.embeddingBackward(ids, dout, dtable, n, dim);
+  }
+
+  dropoutForward(x: Float32Array, y: Float32Array, n: number, p: number, seed: number): void {
+    this.addon.dropout(x, y, n, p, seed >>> 0);
+  }
+  dropoutBackward(dy: Float32Array, dx: Float32Array, n: number, p: number, seed: number): void {
+    this.addon.dropout(dy, dx, n, p, seed >>> 0);
+  }
+
+  crossEntropy(
+    logits: Float32Array, labels: Int32Array, rows: number, V: number,
+    dlogits: Float32Array | null, gradScale: number, ignoreIndex: number,
+  ): number {
+    return this.addon.crossEntropy(logits, labels, rows, V, dlogits, gradScale, ignoreIndex);
+  }
+
+  add(a: Float32Array, b: Float32Array, out: Float32Array, n: number): void {
+    this.addon.add(a, b, out, n);
+  }
+  axpy(alpha: number, x: Float32Array, y: Float32Array, n: number): void {
+    this.addon.axpy(alpha, x, y, n);
+  }
+  scale(x: Float32Array, alpha: number, n: number): void {
+    this.addon.scale(x, alpha, n);
+  }
+  sumSquares(x: Float32Array, n: number): number {
+    return this.addon.sumSquares(x, n);
+  }
+
+  adamUpdate(
+    param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, update: Float32Array,
+    n: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number,
+  ): void {
+    this.addon.adamUpdate(param, grad, m, v, update, n, beta1, beta2, eps, bc1, bc2, weightDecay);
+  }
+}
