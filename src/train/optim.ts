@@ -1,0 +1,87 @@
+// Optimizers over the model's parameters: LAMB (ALBERT's reference lamb_optimizer.py: Adam moments
+// without bias correction, decoupled weight decay, per-tensor trust ratio) and AdamW (bias
+// corrected, decoupled weight decay). The moment/update arithmetic is the backend's adamUpdate
+// kernel; this file decides per tensor the decay and the ratio.
+import type { Backend } from '../backend/backend.js';
+
+/** What an optimizer needs of a parameter (model/params.ts Param satisfies it). */
+export interface TrainableParam { name: string; data: Float32Array; grad: Float32Array; }
+
+export type OptimizerKind = 'lamb' | 'adamw';
+
+export interface OptimizerOptions {
+  kind: OptimizerKind;
+  beta1?: number; beta2?: number; eps?: number; weightDecay?: number;
+  /** Parameters whose name matches get no weight decay and (LAMB) no trust ratio. */
+  exclude?: RegExp;
+}
+
+/** The reference's exclude_from_weight_decay = ["LayerNorm", "layer_norm", "bias"]. */
+export const EXCLUDE_FROM_DECAY = /LayerNorm|layer_norm|bias/;
+
+export class Optimizer {
+  readonly kind: OptimizerKind;
+  readonly beta1: number; readonly beta2: number; readonly eps: number; readonly weightDecay: number;
+  readonly exclude: RegExp;
+  /** Updates applied so far (bias correction uses it). */
+  t = 0;
+  readonly m: Float32Array[]; readonly v: Float32Array[];
+  private readonly update: Float32Array;
+  /** Trust ratio of each tensor at the last step (1 for excluded tensors and AdamW). */
+  readonly lastRatio: Float64Array;
+
+  constructor(readonly params: TrainableParam[], private readonly backend: Backend, o: OptimizerOptions) {
+    this.kind = o.kind;
+    this.beta1 = o.beta1 ?? 0.9; this.beta2 = o.beta2 ?? 0.999; this.eps = o.eps ?? 1e-6;
+    this.weightDecay = o.weightDecay ?? 0.01;
+    this.exclude = o.exclude ?? EXCLUDE_FROM_DECAY;
+    this.m = params.map((p) => new Float32Array(p.data.length));
+    this.v = params.map((p) => new Float32Array(p.data.length));
+    this.update = new Float32Array(Math.max(0, ...params.map((p) => p.data.length)));
+    this.lastRatio = new Float64Array(params.length);
+  }
+
+  /** Apply one update with learning rate lr from the current gradients (the caller clips first). */
+  step(lr: number): void {
+    this.t++;
+    const lamb = this.kind === 'lamb';
+    const bc1 = lamb ? 1 : 1 - Math.pow(this.beta1, this.t);
+    const bc2 = lamb ? 1 : 1 - Math.pow(this.beta2, this.t);
+    const be = this.backend;
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.params[i], n = p.data.length;
+      const excluded = this.exclude.test(p.name);
+      const u = this.update.subarray(0, n);
+      // update = m/bc1 / (sqrt(v/bc2) + eps) + wd * w
+      be.adamUpdate(p.data, p.grad, this.m[i], this.v[i], u, n, this.beta1, this.beta2, this.eps, bc1, bc2, excluded ? 0 : this.weightDecay);
+      let ratio = 1;
+      if (lamb && !excluded) {
+        // trust ratio ||w|| / ||update||, 1 where either norm is 0
+        const w = Math.sqrt(be.sumSquares(p.data, n)), g = Math.sqrt(be.sumSquares(u, n));
+        ratio = w > 0 && g > 0 ? w / g : 1;
+      }
+      this.lastRatio[i] = ratio;
+      be.axpy(-lr * ratio, u, p.data, n);
+    }
+  }
+}
+
+/** Global L2 norm of all gradients (accumulated in double). */
+export function globalGradNorm(params: TrainableParam[], backend: Backend): number {
+  let ss = 0;
+  for (const p of params) ss += backend.sumSquares(p.grad, p.grad.length);
+  return Math.sqrt(ss);
+}
+
+/**
+ * tf.clip_by_global_norm: scale every gradient by maxNorm / max(norm, maxNorm).
+ * Returns the norm before clipping. maxNorm <= 0 disables clipping.
+ */
+export function clipGradNorm(params: TrainableParam[], maxNorm: number, backend: Backend): number {
+  const norm = globalGradNorm(params, backend);
+  if (maxNorm > 0 && norm > maxNorm && Number.isFinite(norm)) {
+    const s = maxNorm / norm;
+    for (const p of params) backend.scale(p.grad, s, p.grad.length);
+  }
+  return norm;
+}
