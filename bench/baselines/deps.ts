@@ -1,0 +1,69 @@
+// Finds or prepares what the baselines need, none of which albert-ts itself depends on:
+// - PyTorch: a python3 that imports torch ($ALBERT_BENCH_PYTHON, else /usr/bin/python3, else python3 on PATH);
+// - onnxruntime-node: installed on demand from the npm registry into bench/.cache/ort (git-ignored), with
+//   its post-install download of GPU binaries skipped (ONNXRUNTIME_NODE_INSTALL=skip: the CPU binaries
+//   ship inside the npm package, and the download host is unreachable offline);
+// - the ONNX file: exported by torch_albert.py with torch.onnx.export, cached per config.
+// Each returns either what it found or the reason the baseline is unavailable.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ORT_VERSION = '1.30.0';
+
+/** The repository root (this file runs as dist/bench/baselines/deps.js). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const CACHE_DIR = join(REPO_ROOT, 'bench', '.cache');
+export const TORCH_SCRIPT = join(REPO_ROOT, 'bench', 'baselines', 'torch_albert.py');
+export const ORT_RUNNER = join(REPO_ROOT, 'dist', 'bench', 'baselines', 'ort_runner.js');
+
+export type Found<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').pop() ?? '';
+}
+
+/** A python interpreter that has torch, with torch's version. */
+export function findTorchPython(): Found<{ python: string; version: string }> {
+  const candidates = process.env.ALBERT_BENCH_PYTHON ? [process.env.ALBERT_BENCH_PYTHON] : ['/usr/bin/python3', 'python3'];
+  const tried: string[] = [];
+  for (const python of candidates) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { ok: true, value: { python, version: r.stdout.trim() } };
+    tried.push(`${python}: ${r.error ? r.error.message : lastLine(r.stderr)}`);
+  }
+  return { ok: false, reason: `PyTorch not found (${tried.join('; ')}); install python3-torch (apt) or set ALBERT_BENCH_PYTHON` };
+}
+
+/** The folder whose node_modules holds onnxruntime-node, installing it when missing. */
+export function ensureOrt(log: (msg: string) => void): Found<string> {
+  const dir = join(CACHE_DIR, 'ort');
+  const installed = () => existsSync(join(dir, 'node_modules', 'onnxruntime-node', 'package.json'));
+  if (installed()) return { ok: true, value: dir };
+  log(`installing onnxruntime-node@${ORT_VERSION} into ${dir} (once; not a dependency of albert-ts)`);
+  mkdirSync(dir, { recursive: true });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, `onnxruntime-node@${ORT_VERSION}`], {
+    encoding: 'utf8', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', ONNXRUNTIME_NODE_INSTALL_CUDA: 'skip' },
+  });
+  if (r.status !== 0 || !installed()) {
+    return { ok: false, reason: `onnxruntime-node could not be installed (${r.error?.message ?? lastLine(r.stderr)})` };
+  }
+  return { ok: true, value: dir };
+}
+
+/** The ONNX file of the eval model for this config (HF config.json keys), exported once and cached. */
+export function ensureOnnx(python: string, configJson: string, log: (msg: string) => void): Found<string> {
+  const hash = createHash('sha256').update(configJson).digest('hex').slice(0, 16);
+  const file = join(CACHE_DIR, 'onnx', `albert-${hash}.onnx`);
+  if (existsSync(file)) return { ok: true, value: file };
+  mkdirSync(dirname(file), { recursive: true });
+  log(`exporting the PyTorch baseline to ONNX: ${file}`);
+  const tmp = `${file}.tmp${process.pid}`;
+  const r = spawnSync(python, [TORCH_SCRIPT, '--config-json', configJson, '--export-onnx', tmp], { encoding: 'utf8' });
+  if (r.status !== 0) return { ok: false, reason: `torch.onnx.export failed (${lastLine(r.stderr)})` };
+  renameSync(tmp, file); // only complete exports land under the cached name
+  return { ok: true, value: file };
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""A minimal PyTorch ALBERT of the same shapes as albert-ts, the baseline of `npm run bench`.
+
+Written for the benchmark only: the same computation as HF's AlbertModel / AlbertForPreTraining
+(factorized embedding, E -> H mapping, post-LN layers shared in groups, pooler, MLM + SOP heads),
+with random weights. Modes:
+
+  --mode infer   eval forward with pooler (no_grad), like AlbertModel
+  --mode train   forward + backward + AdamW, MLM on 15% of positions + SOP, like AlbertForPreTraining
+                 (the MLM decoder runs at every position, as HF's class does)
+  --export-onnx FILE   write the eval model (inputs input_ids, attention_mask, token_type_ids;
+                 outputs last_hidden_state, pooler_output; batch and seq dynamic) with torch.onnx.export
+
+The config is HF config.json keys as JSON (--config-json). The last stdout line is one JSON object:
+mode, batch, seq, threads, tokens_per_s, step_s_median, peak_rss_bytes.
+"""
+import argparse
+import json
+import math
+import resource
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def activation(name):
+    if name == 'gelu':
+        return lambda x: F.gelu(x)
+    if name == 'gelu_new':
+        return lambda x: F.gelu(x, approximate='tanh')
+    if name == 'relu':
+        return F.relu
+    if name == 'silu':
+        return F.silu
+    if name == 'tanh':
+        return torch.tanh
+    if name == 'linear':
+        return lambda x: x
+    raise SystemExit(f'torch_albert.py: unknown hidden_act "{name}"')
+
+
+class Layer(nn.Module):
+    """One post-LN transformer layer: self-attention + FFN, each with residual and LayerNorm."""
+
+    def __init__(self, c):
+        super().__init__()
+        H = c['hidden_size']
+        self.heads = c['num_attention_heads']
+        self.head_dim = H // self.heads
+        self.qkv = nn.Linear(H, 3 * H)  # query, key, value as one GEMM: (B*S, H) -> (B*S, 3H)
+        self.out = nn.Linear(H, H)
+        self.ln_attn = nn.LayerNorm(H, eps=c['layer_norm_eps'])
+        self.ffn = nn.Linear(H, c['intermediate_size'])
+        self.ffn_out = nn.Linear(c['intermediate_size'], H)
+        self.ln_ffn = nn.LayerNorm(H, eps=c['layer_norm_eps'])
+        self.act = activation(c['hidden_act'])
+        self.p_attn = c['attention_probs_dropout_prob']
+        self.p_hidden = c['hidden_dropout_prob']
+
+    def forward(self, x, mask):
+        B, S, H = x.shape
+        nh, hd = self.heads, self.head_dim
+        q, k, v = self.qkv(x).view(B, S, 3, nh, hd).permute(2, 0, 3, 1, 4).unbind(0)  # 3 x (B, nh, S, hd)
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(hd) + mask  # (B, nh, S, S)
+        probs = F.dropout(torch.softmax(scores, dim=-1), self.p_attn, self.training)
+        ctx = torch.matmul(probs, v).transpose(1, 2).reshape(B, S, H)
+        x = self.ln_attn(x + F.dropout(self.out(ctx), self.p_hidden, self.training))
+        h = self.ffn_out(self.act(self.ffn(x)))
+        return self.ln_ffn(x + F.dropout(h, self.p_hidden, self.training))
+
+
+class Albert(nn.Module):
+    def __init__(self, c, pretraining):
+        super().__init__()
+        E, H = c['embedding_size'], c['hidden_size']
+        self.c = c
+        self.word = nn.Embedding(c['vocab_size'], E)
+        self.pos = nn.Embedding(c['max_position_embeddings'], E)
+        self.token_type = nn.Embedding(c['type_vocab_size'], E)
+        self.ln_emb = nn.LayerNorm(E, eps=c['layer_norm_eps'])
+        self.mapping = nn.Linear(E, H)
+        groups = c['num_hidden_groups']
+        self.groups = nn.ModuleList(
+            nn.ModuleList(Layer(c) for _ in range(c['inner_group_num'])) for _ in range(groups))
+        self.pooler = nn.Linear(H, H)
+        self.pretraining = pretraining
+        if pretraining:
+            self.mlm_dense = nn.Linear(H, E)
+            self.mlm_ln = nn.LayerNorm(E, eps=c['layer_norm_eps'])
+            self.mlm_bias = nn.Parameter(torch.zeros(c['vocab_size']))
+            self.sop = nn.Linear(H, 2)
+            self.act = activation(c['hidden_act'])
+        for m in self.modules():  # HF's init: normal(0, initializer_range), zero bias
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(m.weight, 0.0, c['initializer_range'])
+                if isinstance(m, nn.Linear):
+                    nn.init.zeros_(m.bias)
+
+    def encode(self, ids, mask, types):
+        S = ids.shape[1]
+        pos = torch.arange(S, device=ids.device).unsqueeze(0)
+        x = self.ln_emb(self.word(ids) + self.pos(pos) + self.token_type(types))
+        x = self.mapping(F.dropout(x, self.c['hidden_dropout_prob'], self.training))
+        add_mask = (1.0 - mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min  # (B, 1, 1, S)
+        L, G = self.c['num_hidden_layers'], self.c['num_hidden_groups']
+        for i in range(L):  # HF's grouping: layer i runs every inner layer of group floor(i * G / L)
+            for layer in self.groups[i * G // L]:
+                x = layer(x, add_mask)
+        return x, torch.tanh(self.pooler(x[:, 0]))
+
+    def forward(self, ids, mask, types):
+        x, pooled = self.encode(ids, mask, types)
+        if not self.pretraining:
+            return x, pooled
+        h = self.mlm_ln(self.act(self.mlm_dense(x)))
+        logits = F.linear(h, self.word.weight, self.mlm_bias)  # decoder tied to word embeddings
+        return logits, self.sop(pooled)
+
+
+def peak_rss_bytes():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
+def random_batch(c, batch, seq, gen):
+    ids = torch.randint(0, c['vocab_size'], (batch, seq), generator=gen)
+    mask = torch.ones(batch, seq, dtype=torch.long)
+    types = torch.zeros(batch, seq, dtype=torch.long)
+    types[:, seq // 2:] = 1
+    return ids, mask, types
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--config-json', required=True, help='HF config.json keys as a JSON string')
+    ap.add_argument('--mode', choices=['infer', 'train'], default='infer')
+    ap.add_argument('--batch', type=int, default=8)
+    ap.add_argument('--seq', type=int, default=128)
+    ap.add_argument('--steps', type=int, default=5)
+    ap.add_argument('--warmup', type=int, default=1)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--export-onnx', metavar='FILE')
+    a = ap.parse_args()
+    c = json.loads(a.config_json)
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(1)
+
+    if a.export_onnx:
+        model = Albert(c, pretraining=False).eval()
+        ids, mask, types = random_batch(c, 2, 16, gen)
+        dyn = {0: 'batch', 1: 'seq'}
+        torch.onnx.export(model, (ids, mask, types), a.export_onnx, opset_version=17,
+                          input_names=['input_ids', 'attention_mask', 'token_type_ids'],
+                          output_names=['last_hidden_state', 'pooler_output'],
+                          dynamic_axes={'input_ids': dyn, 'attention_mask': dyn, 'token_type_ids': dyn,
+                                        'last_hidden_state': dyn, 'pooler_output': {0: 'batch'}})
+        print(json.dumps({'onnx': a.export_onnx}))
+        return
+
+    train = a.mode == 'train'
+    model = Albert(c, pretraining=train)
+    ids, mask, types = random_batch(c, a.batch, a.seq, gen)
+    times = []
+    if train:
+        model.train()
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
+        labels = torch.full((a.batch, a.seq), -100, dtype=torch.long)
+        k = max(1, math.floor(0.15 * a.seq + 0.5))  # masked positions per sequence, as albert bench
+        for b in range(a.batch):
+            pos = torch.randperm(a.seq, generator=gen)[:k]
+            labels[b, pos] = ids[b, pos]
+        sop_label = torch.randint(0, 2, (a.batch,), generator=gen)
+        V = c['vocab_size']
+        for step in range(a.warmup + a.steps):
+            t0 = time.perf_counter()
+            opt.zero_grad(set_to_none=False)
+            logits, sop = model(ids, mask, types)
+            loss = F.cross_entropy(logits.view(-1, V), labels.view(-1), ignore_index=-100) + F.cross_entropy(sop, sop_label)
+            loss.backward()
+            opt.step()
+            if step >= a.warmup:
+                times.append(time.perf_counter() - t0)
+    else:
+        model.eval()
+        with torch.no_grad():
+            for step in range(a.warmup + a.steps):
+                t0 = time.perf_counter()
+                model(ids, mask, types)
+                if step >= a.warmup:
+                    times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    print(json.dumps({'engine': 'pytorch', 'torch': torch.__version__, 'mode': a.mode, 'batch': a.batch,
+                      'seq': a.seq, 'threads': a.threads, 'steps': a.steps,
+                      'tokens_per_s': a.batch * a.seq / med, 'step_s_median': med,
+                      'peak_rss_bytes': peak_rss_bytes()}))
+
+
+if __name__ == '__main__':
+    sys.exit(main())

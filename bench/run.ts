@@ -1,0 +1,230 @@
+// `npm run bench`: the performance targets of issue 4, ours against onnxruntime-node and PyTorch,
+// every measurement in its own child process (so each peak RSS is that run's), printed as ONE table.
+//
+//   npm run bench -- [--only infer,train,memory,seq512,xxlarge,latency] [--steps 5] [--threads 2]
+//                    [--markdown FILE] [--json FILE] [--no-baselines]
+//
+// Baselines: bench/baselines/torch_albert.py (our own minimal PyTorch ALBERT of the same shapes) and
+// the ONNX file torch.onnx.export makes of it, run by onnxruntime-node (installed on demand, see
+// bench/baselines/deps.ts). When one is unavailable the table says so and why; ours still runs.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { configToJson } from '../src/model/config.js';
+import { presetConfig } from '../src/model/presets.js';
+import { modelFlops } from '../src/cli/bench_stats.js';
+import { ORT_RUNNER, ORT_VERSION, REPO_ROOT, TORCH_SCRIPT, ensureOnnx, ensureOrt, findTorchPython, type Found } from './baselines/deps.js';
+
+const TARGETS = ['infer', 'train', 'memory', 'seq512', 'xxlarge', 'latency'] as const;
+type Target = (typeof TARGETS)[number];
+type Engine = 'ours' | 'ort' | 'torch';
+const ENGINE_NAMES: Record<Engine, string> = { ours: 'albert-ts', ort: 'onnxruntime-node', torch: 'PyTorch' };
+
+interface Run { engine: Engine; config: string; mode: 'infer' | 'train'; batch: number; seq: number; steps: number; warmup: number }
+/** What a runner's JSON line holds (ours adds gflops, backend, profile...). */
+interface RunResult { tokens_per_s: number; step_s_median: number; peak_rss_bytes: number; gflops?: number; [k: string]: unknown }
+type Outcome = Found<RunResult>;
+
+const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+const SGEMM = join(REPO_ROOT, 'dist', 'bench', 'sgemm_ceiling.js');
+const log = (s: string) => process.stderr.write(s + '\n');
+
+/** Run a child, stream nothing, return the JSON object on its last stdout line or why it failed. */
+function child(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
+  return new Promise((done) => {
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    p.stdout.on('data', (d: Buffer) => { out += d; });
+    p.stderr.on('data', (d: Buffer) => { err += d; });
+    p.on('error', (e) => done({ ok: false, reason: e.message }));
+    p.on('close', (code, signal) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code === 0) {
+        try { return done({ ok: true, value: JSON.parse(last) as RunResult }); } catch { /* fall through */ }
+      }
+      const why = err.trim().split('\n').filter((l) => l.trim()).pop() ?? '';
+      done({ ok: false, reason: `${signal ? `killed by ${signal}` : `exit ${code}`}${why ? `: ${why}` : ''}` });
+    });
+  });
+}
+
+function fmtBytes(b: number): string {
+  return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(0)} MiB`;
+}
+
+async function main(): Promise<number> {
+  const { values: v } = parseArgs({
+    options: {
+      only: { type: 'string' }, steps: { type: 'string' }, threads: { type: 'string' }, markdown: { type: 'string' },
+      json: { type: 'string' }, 'no-baselines': { type: 'boolean' }, 'xxlarge-steps': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (v.help) {
+    process.stdout.write('usage: npm run bench -- [--only ' + TARGETS.join(',') + '] [--steps 5] [--xxlarge-steps 1] [--threads 2] [--markdown FILE] [--json FILE] [--no-baselines]\n');
+    return 0;
+  }
+  const only = new Set<Target>((v.only ?? TARGETS.join(',')).split(',').map((s) => s.trim()).filter(Boolean) as Target[]);
+  for (const t of only) if (!TARGETS.includes(t)) { log(`bench: unknown target "${t}" (expected ${TARGETS.join(', ')})`); return 2; }
+  const steps = Number(v.steps ?? 5), threads = Number(v.threads ?? 2), xxSteps = Number(v['xxlarge-steps'] ?? 1);
+  if (!(steps >= 1) || !(threads >= 1) || !(xxSteps >= 1)) { log('bench: --steps, --threads and --xxlarge-steps must be >= 1'); return 2; }
+  const baselines = !v['no-baselines'];
+
+  const base = 'albert-base-v2', xxl = 'albert-xxlarge-v2';
+  const runs: Run[] = [];
+  const want = (engine: Engine, config: string, mode: 'infer' | 'train', batch: number, seq: number, n = steps, warmup = 1) => {
+    if (engine !== 'ours' && !baselines) return;
+    if (!runs.some((r) => r.engine === engine && r.config === config && r.mode === mode && r.batch === batch && r.seq === seq)) {
+      runs.push({ engine, config, mode, batch, seq, steps: n, warmup });
+    }
+  };
+  if (only.has('infer') || only.has('seq512')) for (const e of ['ours', 'ort', 'torch'] as const) want(e, base, 'infer', 8, 128);
+  if (only.has('train') || only.has('memory') || only.has('seq512')) for (const e of ['ours', 'torch'] as const) want(e, base, 'train', 8, 128);
+  if (only.has('seq512')) {
+    for (const e of ['ours', 'ort', 'torch'] as const) want(e, base, 'infer', 2, 512);
+    for (const e of ['ours', 'torch'] as const) want(e, base, 'train', 2, 512);
+  }
+  if (only.has('latency')) for (const e of ['ours', 'ort', 'torch'] as const) want(e, base, 'infer', 1, 128, Math.max(20, 4 * steps), 3);
+  if (only.has('xxlarge')) want('ours', xxl, 'train', 1, 512, xxSteps);
+
+  // Baselines' prerequisites, each with the reason when missing.
+  const configJson = (name: string) => JSON.stringify(configToJson(presetConfig(name)));
+  const torch: Found<{ python: string; version: string }> = baselines ? findTorchPython() : { ok: false, reason: 'skipped (--no-baselines)' };
+  let ortDir: Found<string> = { ok: false, reason: 'skipped (--no-baselines)' };
+  const onnx = new Map<string, Found<string>>();
+  if (runs.some((r) => r.engine === 'ort')) {
+    ortDir = ensureOrt(log);
+    for (const r of runs.filter((x) => x.engine === 'ort' && !onnx.has(x.config))) {
+      onnx.set(r.config, torch.ok ? ensureOnnx(torch.value.python, configJson(r.config), log) : { ok: false, reason: `no ONNX file: ${torch.reason}` });
+    }
+  }
+
+  const results = new Map<Run, Outcome>();
+  const key = (e: Engine, config: string, mode: string, batch: number, seq: number) =>
+    [...results].find(([r]) => r.engine === e && r.config === config && r.mode === mode && r.batch === batch && r.seq === seq)?.[1];
+
+  let ceiling: Found<{ gflops: number }> = { ok: false, reason: 'not measured' };
+  if (only.has('train')) {
+    log(`sgemm ceiling (${threads} threads) ...`);
+    ceiling = await child(process.execPath, [SGEMM, '--threads', String(threads)]) as Found<{ gflops: number }>;
+    log(ceiling.ok ? `  ${ceiling.value.gflops.toFixed(1)} GFLOP/s` : `  failed: ${ceiling.reason}`);
+  }
+
+  for (const r of runs) {
+    const shape = `${r.config} ${r.mode} ${r.batch}x${r.seq}`;
+    log(`${ENGINE_NAMES[r.engine]}: ${shape}, ${r.warmup} warmup + ${r.steps} steps ...`);
+    const common = ['--batch', String(r.batch), '--seq', String(r.seq), '--threads', String(threads), '--steps', String(r.steps), '--warmup', String(r.warmup)];
+    let out: Outcome;
+    if (r.engine === 'ours') {
+      out = await child(process.execPath, [MAIN, 'bench', '--config', r.config, '--mode', r.mode, ...common, '--json']);
+    } else if (r.engine === 'torch') {
+      out = torch.ok
+        ? await child(torch.value.python, [TORCH_SCRIPT, '--config-json', configJson(r.config), '--mode', r.mode, ...common])
+        : { ok: false, reason: torch.reason };
+    } else {
+      const file = onnx.get(r.config)!;
+      out = !ortDir.ok ? ortDir : !file.ok ? file
+        : await child(process.execPath, [ORT_RUNNER, '--ort-dir', ortDir.value, '--onnx', file.value, '--vocab', String(presetConfig(r.config).vocab_size), ...common]);
+    }
+    // the same model-FLOP count for every engine
+    if (out.ok) out.value.gflops ??= modelFlops(presetConfig(r.config), r.batch, r.seq, r.mode) / out.value.step_s_median / 1e9;
+    results.set(r, out);
+    log(out.ok ? `  ${out.value.tokens_per_s.toFixed(1)} tokens/s, step ${out.value.step_s_median.toFixed(3)} s, peak RSS ${fmtBytes(out.value.peak_rss_bytes)}` : `  unavailable: ${out.reason}`);
+  }
+
+  // ---- the table: one row per target check ----
+  type Cell = Outcome | undefined;
+  const tps = (c: Cell) => (c?.ok ? c.value.tokens_per_s.toFixed(1) : c ? 'n/a' : '');
+  const rss = (c: Cell) => (c?.ok ? fmtBytes(c.value.peak_rss_bytes) : c ? 'n/a' : '');
+  const ms = (c: Cell) => (c?.ok ? `${(c.value.step_s_median * 1000).toFixed(1)} ms` : c ? 'n/a' : '');
+  const gf = (c: Cell) => (c?.ok && c.value.gflops !== undefined ? c.value.gflops.toFixed(1) : '');
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  const row = (id: string, target: string, shape: string, metric: string, ours: string, ort: string, pt: string, gflops: string,
+    ratio: number | null, ratioText: string, goal: string, met: boolean | null) => {
+    rows.push([id, target, shape, metric, ours, ort, pt, gflops, ratio === null ? 'n/a' : ratioText, goal, met === null ? 'n/a' : met ? 'yes' : 'NO']);
+  };
+  const rate = (a: Cell, b: Cell, f: (x: RunResult) => number) => (a?.ok && b?.ok ? f(a.value) / f(b.value) : null);
+  const why = (label: string, c: Cell) => { if (c && !c.ok && !notes.some((n) => n.startsWith(label))) notes.push(`${label}: ${c.reason}`); };
+  const T = (x: RunResult) => x.tokens_per_s;
+
+  const oi = key('ours', base, 'infer', 8, 128), ri = key('ort', base, 'infer', 8, 128), pi = key('torch', base, 'infer', 8, 128);
+  const ot = key('ours', base, 'train', 8, 128), pt = key('torch', base, 'train', 8, 128);
+  for (const [label, c] of [['albert-ts', oi ?? ot], ['onnxruntime-node', ri], ['PyTorch', pi ?? pt]] as const) why(label, c);
+  if (only.has('infer')) {
+    const x = rate(oi, ri, T);
+    row('1', 'inference vs ORT', 'base-v2 8x128 infer', 'tokens/s', tps(oi), tps(ri), tps(pi), gf(oi), x, `${x?.toFixed(2)}x ORT`, '>= 1.0x', x === null ? null : x >= 1.0);
+  }
+  if (only.has('train')) {
+    const x = rate(ot, pt, T);
+    row('2a', 'training vs PyTorch', 'base-v2 8x128 train', 'tokens/s', tps(ot), '', tps(pt), gf(ot), x, `${x?.toFixed(2)}x PyTorch`, '>= 2.0x', x === null ? null : x >= 2.0);
+    const c = ceiling.ok && ot?.ok && ot.value.gflops !== undefined ? ot.value.gflops / ceiling.value.gflops : null;
+    row('2b', 'training FLOP rate', 'base-v2 8x128 train', 'model GFLOP/s', gf(ot), '', gf(pt), '',
+      c, `${((c ?? 0) * 100).toFixed(0)}% of sgemm ${ceiling.ok ? ceiling.value.gflops.toFixed(0) : '?'}`, '>= 75%', c === null ? null : c >= 0.75);
+    if (!ceiling.ok) notes.push(`sgemm ceiling: ${ceiling.reason}`);
+  }
+  if (only.has('memory')) {
+    const x = rate(ot, pt, (r) => r.peak_rss_bytes);
+    row('3', 'training peak RSS', 'base-v2 8x128 train', 'peak RSS', rss(ot), '', rss(pt), '', x, `${x?.toFixed(2)}x PyTorch`, '<= 0.5x', x === null ? null : x <= 0.5);
+  }
+  if (only.has('seq512')) {
+    for (const mode of ['infer', 'train'] as const) {
+      const o = key('ours', base, mode, 2, 512), ref = mode === 'infer' ? oi : ot;
+      const x = rate(o, ref, T);
+      row(mode === 'infer' ? '4a' : '4b', `seq 512 ${mode}`, `base-v2 2x512 ${mode}`, 'tokens/s', tps(o), mode === 'infer' ? tps(key('ort', base, 'infer', 2, 512)) : '',
+        tps(key('torch', base, mode, 2, 512)), gf(o), x, `${x?.toFixed(2)}x ours@8x128`, '>= 0.7x', x === null ? null : x >= 0.7);
+    }
+  }
+  if (only.has('xxlarge')) {
+    const o = key('ours', xxl, 'train', 1, 512);
+    why('albert-ts xxlarge', o);
+    const limit = 8e9;
+    row('5', 'xxlarge trains', 'xxlarge-v2 1x512 train', 'peak RSS', rss(o), '', '', gf(o), o?.ok ? o.value.peak_rss_bytes / limit : null,
+      o?.ok ? `${(o.value.peak_rss_bytes / 1e9).toFixed(2)} GB` : '', '<= 8 GB', o?.ok ? o.value.peak_rss_bytes <= limit : null);
+    notes.push('5: gradient checkpointing is not measured: the model has no activation-recomputation option yet.');
+  }
+  if (only.has('latency')) {
+    const o = key('ours', base, 'infer', 1, 128), r = key('ort', base, 'infer', 1, 128), p = key('torch', base, 'infer', 1, 128);
+    const x = rate(o, r, (q) => q.step_s_median);
+    row('6', 'single-sequence latency', 'base-v2 1x128 infer', 'median step', ms(o), ms(r), ms(p), gf(o), x, `${x?.toFixed(2)}x ORT`, '<= 1.0x', x === null ? null : x <= 1.0);
+  }
+
+  const header = ['#', 'target', 'shape', 'metric', 'albert-ts', 'onnxruntime-node', 'PyTorch', 'ours GFLOP/s', 'ratio', 'goal', 'met'];
+  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i])).join('  ');
+  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${fmtBytes(os.totalmem())} RAM`;
+  const versions = [`node ${process.versions.node}`, torch.ok ? `torch ${torch.value.version}` : null, ortDir.ok ? `onnxruntime-node ${ORT_VERSION}` : null]
+    .filter(Boolean).join(', ');
+  const ours = oi ?? ot;
+  const backendName = ours?.ok ? String(ours.value.backend) : '?';
+  const ceilingText = ceiling.ok ? `${ceiling.value.gflops.toFixed(1)} GFLOP/s` : 'not measured';
+  const intro = [
+    `machine: ${machine}; ${versions}`,
+    `${threads} threads, medians of ${steps} steps (latency ${Math.max(20, 4 * steps)}, xxlarge ${xxSteps}) after warmup; albert-ts backend ${backendName}; sgemm ceiling ${ceilingText}`,
+  ];
+  process.stdout.write(['', ...intro, '', line(header), line(width.map((w) => '-'.repeat(w))), ...rows.map(line), '', ...notes, ''].join('\n') + '\n');
+
+  if (v.markdown) {
+    const md = (cells: string[]) => `| ${cells.join(' | ')} |`;
+    const cmd = `npm run bench --${process.argv.slice(2).map((a) => ` ${a}`).join('')}`;
+    const text = [
+      `Command: \`${cmd}\``, '', ...intro.map((l) => `- ${l}`), '',
+      md(header), md(header.map(() => '---')), ...rows.map(md), '', ...notes.map((n) => `- ${n}`), '',
+      '| engine | shape | tokens/s | median step | GFLOP/s | peak RSS |', '| --- | --- | --- | --- | --- | --- |',
+      ...[...results].map(([r, o]) => md([ENGINE_NAMES[r.engine], `${r.config} ${r.mode} ${r.batch}x${r.seq}`, tps(o), ms(o), gf(o), rss(o)])), '',
+    ].join('\n');
+    writeFileSync(v.markdown, text);
+    log(`wrote ${v.markdown}`);
+  }
+  if (v.json) {
+    writeFileSync(v.json, JSON.stringify({ machine, threads, steps, ceiling, runs: [...results].map(([r, o]) => ({ ...r, ...o })) }, null, 1) + '\n');
+    log(`wrote ${v.json}`);
+  }
+  return 0;
+}
+
+main().then((code) => { process.exitCode = code; }, (e: unknown) => {
+  process.stderr.write(`bench: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});

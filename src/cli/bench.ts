@@ -1,0 +1,207 @@
+// `albert bench`: tokens/s and peak RSS of one model shape, random weights and tokens.
+// One process = one measurement, so the peak RSS printed is this run's (the suite in bench/run.ts
+// starts one `albert bench --json` per measurement).
+import type { Backend } from '../backend/backend.js';
+import { loadBackend } from '../backend/index.js';
+import { AlbertModel, type Labels, type ModelInputs } from '../model/albert.js';
+import { type AlbertConfig, readConfigFile } from '../model/config.js';
+import { presetConfig, presetKey } from '../model/presets.js';
+import { Optimizer } from '../train/optim.js';
+import { intFlag, parseCommandArgs, threadsFlag } from './args.js';
+import { type BenchMode, maskedPerSequence, median, modelFlops, peakRssBytes, randomTokenIds } from './bench_stats.js';
+import { UserError } from './errors.js';
+
+export const summary = 'measure tokens/s and peak RSS of a model shape (random weights)';
+export const help = `usage: albert bench [--config base-v2] [--mode infer|train] [--batch 8] [--seq 128] [--steps N] [--threads T] [--json]
+
+Runs --warmup steps, then --steps timed steps, on random weights and random tokens, and prints the
+median step's tokens/s, the model GFLOP/s and the peak RSS of this process.
+  infer: eval forward of AlbertModel (with pooler)
+  train: AlbertForPreTraining forward + backward (MLM on 15% of positions + SOP) + AdamW update
+
+  --config NAME|FILE   a preset (see \`albert params\`) or a config.json (default base-v2)
+  --mode infer|train   (default infer)
+  --batch B --seq S    shape (default 8 x 128)
+  --steps N            timed steps (default 5); --warmup W untimed steps first (default 1)
+  --threads T          kernel threads (default: $ALBERT_NUM_THREADS, else all cores)
+  --profile            also time each backend kernel (adds a little overhead)
+  --json               print one JSON object as the last line: config, mode, batch, seq, threads,
+                       tokens_per_s, step_s_median, peak_rss_bytes (and backend, gflop_per_step, gflops, ...)
+`;
+
+export interface BenchOptions {
+  config: AlbertConfig;
+  /** How the config was named (preset or path), echoed in the result. */
+  configName: string;
+  mode: BenchMode;
+  batch: number;
+  seq: number;
+  steps: number;
+  warmup: number;
+  threads?: number;
+  seed?: number;
+  /** Time every backend call by kernel name. */
+  profile?: boolean;
+  /** Called after every step (warmup included) with its duration in seconds. */
+  onStep?: (step: number, seconds: number, warmup: boolean) => void;
+}
+
+export interface ProfileRow { kernel: string; calls: number; seconds: number; gflop?: number }
+
+export interface BenchResult {
+  config: string; mode: BenchMode; batch: number; seq: number; threads: number; backend: string;
+  steps: number; tokens_per_s: number; step_s_median: number; step_s: number[]; peak_rss_bytes: number;
+  gflop_per_step: number; gflops: number; loss?: number;
+  /** Kernel times summed over the timed steps (only with profile). */
+  profile?: ProfileRow[];
+}
+
+/** A Backend whose every method call is timed by name; gemm also counts its FLOPs. */
+export function profiledBackend(inner: Backend): { backend: Backend; rows(): ProfileRow[]; reset(): void } {
+  let stats = new Map<string, ProfileRow>();
+  const backend = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      return (...args: unknown[]) => {
+        const t0 = process.hrtime.bigint();
+        const out = fn.apply(target, args);
+        const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+        let row = stats.get(prop);
+        if (!row) stats.set(prop, row = { kernel: prop, calls: 0, seconds: 0 });
+        row.calls++;
+        row.seconds += dt;
+        if (prop === 'gemm') { // (transA, transB, m, n, k, ..., batch at index 13)
+          const [m, n, k] = args.slice(2, 5) as number[];
+          row.gflop = (row.gflop ?? 0) + 2 * m * n * k * ((args[13] as number | undefined) ?? 1) / 1e9;
+        }
+        return out;
+      };
+    },
+  });
+  return { backend, rows: () => [...stats.values()].sort((a, b) => b.seconds - a.seconds), reset: () => { stats = new Map(); } };
+}
+
+/** Random (B, S) inputs: uniform ids, all attended, token types 0 then 1 (two segments). */
+function randomInputs(c: AlbertConfig, batch: number, seq: number, seed: number): ModelInputs {
+  const n = batch * seq;
+  const tokenTypeIds = new Int32Array(n);
+  for (let i = 0; i < n; i++) tokenTypeIds[i] = c.type_vocab_size > 1 && i % seq >= seq >> 1 ? 1 : 0;
+  return { inputIds: randomTokenIds(n, c.vocab_size, seed), attentionMask: new Int32Array(n).fill(1), tokenTypeIds, batch, seq };
+}
+
+/** MLM labels at maskedPerSequence(seq) random positions of each sequence (-100 elsewhere) and SOP labels. */
+function randomLabels(inputs: ModelInputs, seed: number): Labels {
+  const { batch, seq } = inputs;
+  const labels = new Int32Array(batch * seq).fill(-100);
+  const order = randomTokenIds(batch * seq, 0x7fffffff, seed + 1);
+  const k = maskedPerSequence(seq);
+  for (let b = 0; b < batch; b++) {
+    // the k positions with the smallest random keys
+    const pos = Array.from({ length: seq }, (_, s) => s).sort((x, y) => order[b * seq + x] - order[b * seq + y]).slice(0, k);
+    for (const s of pos) labels[b * seq + s] = inputs.inputIds[b * seq + s];
+  }
+  const sentenceOrderLabel = randomTokenIds(batch, 2, seed + 2);
+  return { labels, sentenceOrderLabel };
+}
+
+/** Build the model, run warmup + timed steps, and report the median step. */
+export function runBenchmark(o: BenchOptions): BenchResult {
+  const seed = o.seed ?? 1;
+  const base = loadBackend({ threads: o.threads });
+  const prof = o.profile ? profiledBackend(base) : null;
+  const train = o.mode === 'train';
+  const model = new AlbertModel(o.config, train ? 'pretraining' : 'base', prof?.backend ?? base);
+  model.initWeights(seed);
+  const inputs = randomInputs(o.config, o.batch, o.seq, seed);
+  const labels = train ? randomLabels(inputs, seed) : null;
+  const optimizer = train ? new Optimizer(model.params(), model.backend, { kind: 'adamw', eps: 1e-8 }) : null;
+  const times: number[] = [];
+  let loss: number | undefined;
+  for (let i = 0; i < o.warmup + o.steps; i++) {
+    if (i === o.warmup) prof?.reset();
+    const t0 = process.hrtime.bigint();
+    if (train) {
+      model.zeroGrad();
+      loss = model.lossAndBackward(inputs, labels!, { train: true, seed: seed + i }).loss;
+      optimizer!.step(1e-4);
+    } else {
+      model.forward(inputs, { train: false });
+    }
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (i >= o.warmup) times.push(dt);
+    o.onStep?.(i, dt, i < o.warmup);
+  }
+  const med = median(times);
+  const flop = modelFlops(o.config, o.batch, o.seq, o.mode);
+  return {
+    config: o.configName, mode: o.mode, batch: o.batch, seq: o.seq, threads: base.getThreads(), backend: base.name,
+    steps: o.steps, tokens_per_s: (o.batch * o.seq) / med, step_s_median: med, step_s: times,
+    peak_rss_bytes: peakRssBytes(), gflop_per_step: flop / 1e9, gflops: flop / med / 1e9,
+    ...(loss !== undefined ? { loss } : {}), ...(prof ? { profile: prof.rows() } : {}),
+  };
+}
+
+/** A preset name, else a config.json path. */
+function resolveConfig(name: string): AlbertConfig {
+  return presetKey(name) !== undefined ? presetConfig(name) : readConfigFile(name);
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+}
+
+/** The profile as text lines: kernel, calls, seconds per step, share of the median step. */
+export function formatProfile(r: BenchResult): string[] {
+  if (!r.profile) return [];
+  const total = r.step_s.reduce((a, b) => a + b, 0);
+  const lines = [`  profile over ${r.steps} timed steps (seconds per step, share of step time):`];
+  let kernels = 0;
+  for (const row of r.profile) {
+    kernels += row.seconds;
+    const rate = row.gflop ? `  ${(row.gflop / row.seconds).toFixed(1)} GFLOP/s` : '';
+    lines.push(`    ${row.kernel.padEnd(20)} ${String(row.calls / r.steps).padStart(6)} calls  ${(row.seconds / r.steps).toFixed(3)} s  ${(100 * row.seconds / total).toFixed(1).padStart(5)}%${rate}`);
+  }
+  lines.push(`    ${'(outside kernels)'.padEnd(20)} ${''.padStart(6)}        ${((total - kernels) / r.steps).toFixed(3)} s  ${(100 * (total - kernels) / total).toFixed(1).padStart(5)}%`);
+  return lines;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseCommandArgs(argv, {
+    config: { type: 'string' }, mode: { type: 'string' }, batch: { type: 'string' }, seq: { type: 'string' },
+    steps: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
+    profile: { type: 'boolean' }, json: { type: 'boolean' },
+  }, help);
+  if (!args) return 0;
+  const v = args.values;
+  const mode = v.mode ?? 'infer';
+  if (mode !== 'infer' && mode !== 'train') throw new UserError(`--mode must be infer or train, got "${mode}"`);
+  const configName = v.config ?? 'base-v2';
+  const config = resolveConfig(configName);
+  const opts: BenchOptions = {
+    config, configName, mode,
+    batch: intFlag(v.batch, 'batch', 8, 1),
+    seq: intFlag(v.seq, 'seq', 128, 1, config.max_position_embeddings),
+    steps: intFlag(v.steps, 'steps', 5, 1),
+    warmup: intFlag(v.warmup, 'warmup', 1, 0),
+    threads: threadsFlag(v.threads),
+    seed: intFlag(v.seed, 'seed', 1, 0, 0xffffffff),
+    profile: v.profile ?? false,
+  };
+  const log = (s: string) => process.stderr.write(s + '\n');
+  log(`albert bench: ${configName} ${mode}, batch ${opts.batch} x seq ${opts.seq}, ${opts.warmup} warmup + ${opts.steps} steps`);
+  const r = runBenchmark({
+    ...opts,
+    onStep: (i, s, warm) => log(`  ${warm ? 'warmup' : 'step'} ${warm ? i + 1 : i - opts.warmup + 1}: ${s.toFixed(3)} s`),
+  });
+  const out = [
+    `${r.config} ${r.mode} batch ${r.batch} x seq ${r.seq}, ${r.threads} threads, ${r.backend} backend`,
+    `  tokens/s ${r.tokens_per_s.toFixed(1)} (median step ${r.step_s_median.toFixed(3)} s of ${r.steps})  ` +
+      `model ${r.gflops.toFixed(1)} GFLOP/s (${r.gflop_per_step.toFixed(1)} GFLOP/step)  peak RSS ${mb(r.peak_rss_bytes)}`,
+    ...formatProfile(r),
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+  if (v.json) process.stdout.write(JSON.stringify(r) + '\n');
+  return 0;
+}

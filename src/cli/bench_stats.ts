@@ -1,0 +1,51 @@
+// Small measurement helpers shared by `albert bench` and the benchmark suite in bench/ (whose
+// baseline runners import this file, so it must stay free of model/backend imports).
+import { fmix32 } from '../backend/backend.js';
+import type { AlbertConfig } from '../model/config.js';
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) throw new Error('median of no values');
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Peak resident set size of this process so far, in bytes. */
+export function peakRssBytes(): number {
+  return process.resourceUsage().maxRSS * 1024; // node reports KiB
+}
+
+/** n token ids uniform in [0, vocab), a pure function of seed (counter-based hash). */
+export function randomTokenIds(n: number, vocab: number, seed: number): Int32Array {
+  const ids = new Int32Array(n);
+  const s = fmix32(seed >>> 0);
+  for (let i = 0; i < n; i++) ids[i] = fmix32((s ^ Math.imul(i + 1, 0x9e3779b9)) >>> 0) % vocab;
+  return ids;
+}
+
+/** Positions masked for MLM per sequence in the benchmark's training step: 15%, at least one. */
+export function maskedPerSequence(seq: number): number {
+  return Math.max(1, Math.round(0.15 * seq));
+}
+
+export type BenchMode = 'infer' | 'train';
+
+/**
+ * Model FLOPs of one step, 2*m*n*k per GEMM (attention's QK^T and PV included):
+ *   infer: embedding projection E->H, L * inner_group_num layers, pooler (AlbertModel, eval);
+ *   train: 3x the forward of AlbertForPreTraining (backward = 2 GEMMs per forward GEMM), whose MLM
+ *          head counts only at the masked positions (the work the loss needs) and whose SOP is (B, H) x (H, 2).
+ * Elementwise work (layernorm, softmax, gelu, optimizer) is not counted, as usual for model FLOPs.
+ */
+export function modelFlops(c: AlbertConfig, batch: number, seq: number, mode: BenchMode): number {
+  const N = batch * seq, E = c.embedding_size, H = c.hidden_size, I = c.intermediate_size;
+  const layer = 2 * N * H * 3 * H // Q, K, V projections
+    + 2 * 2 * N * seq * H //        scores Q K^T and context P V, all heads
+    + 2 * N * H * H //              attention output dense
+    + 2 * 2 * N * H * I; //         FFN in and out
+  let fwd = 2 * N * E * H + c.num_hidden_layers * c.inner_group_num * layer + 2 * batch * H * H;
+  if (mode === 'infer') return fwd;
+  const M = batch * maskedPerSequence(seq);
+  fwd += 2 * M * H * E + 2 * M * E * c.vocab_size + 2 * batch * H * 2;
+  return 3 * fwd;
+}
