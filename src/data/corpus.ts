@@ -87,13 +87,20 @@ export function stripGutenberg(text: string): string {
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
+/** Titles and initials after which ICU's sentence rules break but English does not ("Mr. Smith"). */
+const NO_BREAK_AFTER = /(?:^|[\s("'])(?:Mr|Mrs|Ms|Messrs|Dr|St|Jr|Sr|Prof|Rev|Hon|Gen|Capt|Col|Lt|Sgt|Mt|vs|etc|viz|cf|No|[A-Z])\.$/;
+
 /** Split one paragraph (already on one line) into sentences. */
 export function splitSentences(paragraph: string): string[] {
   const out: string[] = [];
+  let carry = '';
   for (const { segment } of segmenter.segment(paragraph)) {
-    const s = segment.trim();
+    const s = (carry + segment).trim();
+    if (NO_BREAK_AFTER.test(s)) { carry = s + ' '; continue; }
+    carry = '';
     if (s) out.push(s);
   }
+  if (carry.trim()) out.push(carry.trim());
   return out;
 }
 

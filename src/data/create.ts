@@ -164,7 +164,7 @@ export async function createPretrainingData(o: CreateOptions): Promise<CreateSum
   const m = s.maskedTokens || 1;
   s.replacement = { mask: s.replacement.mask / m, keep: s.replacement.keep / m, random: s.replacement.random / m };
   s.label1Fraction = label1 / s.instances;
-  if (shards) fs.writeFileSync(path.join(opts.output, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
+  if (shards) fs.writeFileSync(path.join(opts.output, 'summary.json'), JSON.stringify({ ...s, output: undefined }, null, 2) + '\n');
   return s;
 }
 

@@ -4,9 +4,10 @@
 //   SOP: with p = 0.5 A and B are swapped (label 1), else kept in order (label 0).
 //   NSP: with p = 0.5 B comes from another document (label 1, "random next"), else it is the real
 //        continuation (label 0); unused sentences are put back, as the reference does.
-// Deviation from the reference, on purpose: in SOP mode a chunk of a single sentence is split in
-// two at a random word boundary instead of borrowing B from another document (the reference's
-// fallback silently mixes NSP negatives into SOP data).
+// Deviation from the reference, on purpose: a chunk of a single sentence is split in two at a
+// random word boundary where a real continuation is wanted (SOP always, NSP label 0), instead of
+// borrowing B from another document: the reference's fallback mixes NSP negatives into SOP data
+// and pushes NSP's label balance well above 50% on short documents.
 import { maskTokens, type MaskOptions, type MaskVocab } from './masking.js';
 import type { Rng } from './rng.js';
 
@@ -35,6 +36,7 @@ export interface Instance {
   label: number;
   /** Statistics only (not stored): words per masked span, short target, truncated. */
   spanWords: number[];
+  spanDrawn: number[];
   short: boolean;
   truncated: boolean;
 }
@@ -86,7 +88,11 @@ export function createInstancesFromDocument(
     if (i !== doc.length - 1 && chunkLen < target) continue;
     let a: number[], b: number[], label = 0;
     const aEnd = chunk.length >= 2 ? rng.randint(1, chunk.length - 1) : 1;
-    if (opts.objective === 'nsp') {
+    if (opts.objective === 'nsp' && rng.random() >= 0.5 && chunk.length === 1) {
+      // real next wanted but the chunk is one sentence: its own continuation, as in SOP
+      if (chunk[0].length < 2) { chunk = []; chunkLen = 0; continue; }
+      [a, b] = splitSentence(chunk[0], vocab, rng);
+    } else if (opts.objective === 'nsp') {
       a = concat(chunk.slice(0, aEnd));
       if (chunk.length === 1 || rng.random() < 0.5) {
         label = 1;
@@ -118,7 +124,7 @@ export function createInstancesFromDocument(
     instances.push({
       inputIds: tokens, lenA: a.length + 2,
       maskedPositions: Int32Array.from(m.positions), maskedIds: Int32Array.from(m.ids),
-      label, spanWords: m.spanWords, short, truncated,
+      label, spanWords: m.spanWords, spanDrawn: m.spanDrawn, short, truncated,
     });
   }
   return instances;

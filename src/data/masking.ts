@@ -31,6 +31,8 @@ export interface MaskResult {
   ids: number[];
   /** Number of words in each chosen span (for the n-gram histogram). */
   spanWords: number[];
+  /** The n drawn for every candidate span visited, before budget fallback and overlap skipping. */
+  spanDrawn: number[];
 }
 
 const PUNCT = new Set('!"#$%&\'()*+,-./:;?@[\\]^_`{|}~');
@@ -45,7 +47,7 @@ export function isWordStartPiece(piece: string): boolean {
  * Number of predictions = min(maxPredictionsPerSeq, max(1, round(len * maskedLmProb))).
  */
 export function maskTokens(tokens: Int32Array, vocab: MaskVocab, opts: MaskOptions, rng: Rng): MaskResult {
-  const empty: MaskResult = { positions: [], ids: [], spanWords: [] };
+  const empty: MaskResult = { positions: [], ids: [], spanWords: [], spanDrawn: [] };
   if (opts.maskedLmProb <= 0) return empty;
   // Whole words: a word is a start piece plus the following non-start pieces.
   const words: number[][] = [];
@@ -63,7 +65,7 @@ export function maskTokens(tokens: Int32Array, vocab: MaskVocab, opts: MaskOptio
   rng.shuffle(starts);
   const covered = new Uint8Array(tokens.length);
   const chosen: number[] = [];
-  const spanWords: number[] = [];
+  const spanWords: number[] = [], spanDrawn: number[] = [];
   const original = Int32Array.from(tokens);
   const spanPositions = (start: number, n: number) => words.slice(start, start + n).flat();
 
@@ -71,6 +73,7 @@ export function maskTokens(tokens: Int32Array, vocab: MaskVocab, opts: MaskOptio
     if (chosen.length >= numToPredict) break;
     const maxN = Math.min(opts.ngram, words.length - start);
     let n = 1 + rng.weighted(pvals.slice(0, maxN));
+    spanDrawn.push(n);
     let positions = spanPositions(start, n);
     // Too many pieces for the budget: fall back to shorter n-grams, as the reference does.
     while (chosen.length + positions.length > numToPredict && n > 1) positions = spanPositions(start, --n);
@@ -87,5 +90,5 @@ export function maskTokens(tokens: Int32Array, vocab: MaskVocab, opts: MaskOptio
     spanWords.push(n);
   }
   chosen.sort((a, b) => a - b);
-  return { positions: chosen, ids: chosen.map((p) => original[p]), spanWords };
+  return { positions: chosen, ids: chosen.map((p) => original[p]), spanWords, spanDrawn };
 }
