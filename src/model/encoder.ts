@@ -1,0 +1,139 @@
+// Cross-layer parameter sharing (the paper's second idea), as data: a layout lists the unique
+// attention and FFN blocks and, for every layer application in order, which of each it uses.
+//
+// - HF's scheme ('all', 'groups', 'none'): G = num_hidden_groups groups of inner_group_num layers.
+//   For i in 0..L-1 the group int(i / (L / G)) runs all its inner layers; HF records one hidden
+//   state per i. 'all' is G = 1, 'none' is G = L with one inner layer.
+// - The paper's ablations, which no public implementation has: 'attention' (one attention block
+//   shared by all L layers, FFN per layer) and 'ffn' (the reverse). They are stored as G = L groups;
+//   the per-layer names of the shared block are aliases of group 0's tensors, so a checkpoint can
+//   carry the shared tensor under every name and HF computes the same thing.
+import type { Backend } from '../backend/backend.js';
+import type { AlbertConfig } from './config.js';
+import { AttentionBlock, type CallDropout, FfnBlock, LayerCall, LayerGradScratch, attentionSpecs, ffnSpecs } from './layer.js';
+import { Buffers, type ParamSpec, type ParamStore, siteSeed } from './params.js';
+
+export interface EncoderLayout {
+  /** Unique blocks by name prefix (up to "...albert_layers.J."). */
+  attention: string[];
+  ffn: string[];
+  /** Every layer application, in order: indices into `attention` and `ffn`. */
+  calls: { attention: number; ffn: number }[];
+  /** HF's hidden_states[i + 1] is the output of call hiddenStateAfter[i] (L entries). */
+  hiddenStateAfter: number[];
+  /** alias name -> real name, for every tensor of a shared block seen under another layer's name. */
+  aliases: [string, string][];
+}
+
+const layerPrefix = (prefix: string, g: number, j: number) => `${prefix}encoder.albert_layer_groups.${g}.albert_layers.${j}.`;
+
+/** HF's group of layer i: int(i / (L / G)), computed in floating point exactly as Python does. */
+export function groupOfLayer(i: number, L: number, G: number): number {
+  return Math.trunc(i / (L / G));
+}
+
+export function encoderLayout(prefix: string, c: AlbertConfig): EncoderLayout {
+  const L = c.num_hidden_layers, G = c.num_hidden_groups, inner = c.inner_group_num;
+  const layout: EncoderLayout = { attention: [], ffn: [], calls: [], hiddenStateAfter: [], aliases: [] };
+  if (c.sharing === 'attention' || c.sharing === 'ffn') {
+    const shared = layerPrefix(prefix, 0, 0);
+    const perLayer = Array.from({ length: L }, (_, i) => layerPrefix(prefix, i, 0));
+    const sharedSpecs = c.sharing === 'attention' ? attentionSpecs : ffnSpecs;
+    if (c.sharing === 'attention') {
+      layout.attention = [shared];
+      layout.ffn = perLayer;
+    } else {
+      layout.attention = perLayer;
+      layout.ffn = [shared];
+    }
+    for (let i = 0; i < L; i++) {
+      layout.calls.push(c.sharing === 'attention' ? { attention: 0, ffn: i } : { attention: i, ffn: 0 });
+      layout.hiddenStateAfter.push(i);
+      if (i === 0) continue;
+      const real = sharedSpecs(shared, c), alias = sharedSpecs(perLayer[i], c);
+      alias.forEach((s, k) => layout.aliases.push([s.name, real[k].name]));
+    }
+    return layout;
+  }
+  for (let g = 0; g < G; g++) {
+    for (let j = 0; j < inner; j++) {
+      layout.attention.push(layerPrefix(prefix, g, j));
+      layout.ffn.push(layerPrefix(prefix, g, j));
+    }
+  }
+  for (let i = 0; i < L; i++) {
+    const g = groupOfLayer(i, L, G);
+    for (let j = 0; j < inner; j++) layout.calls.push({ attention: g * inner + j, ffn: g * inner + j });
+    layout.hiddenStateAfter.push(layout.calls.length - 1);
+  }
+  return layout;
+}
+
+/** The unique encoder tensors, layer by layer (attention block, then FFN block, as each first appears). */
+export function encoderSpecs(layout: EncoderLayout, c: AlbertConfig): ParamSpec[] {
+  const specs: ParamSpec[] = [];
+  for (const prefix of [...new Set([...layout.attention, ...layout.ffn])].sort(byLayer)) {
+    if (layout.attention.includes(prefix)) specs.push(...attentionSpecs(prefix, c));
+    if (layout.ffn.includes(prefix)) specs.push(...ffnSpecs(prefix, c));
+  }
+  return specs;
+}
+
+/** Order layer prefixes by (group, inner index) numerically. */
+function byLayer(a: string, b: string): number {
+  const na = a.match(/\d+/g)!.map(Number), nb = b.match(/\d+/g)!.map(Number);
+  for (let i = 0; i < Math.min(na.length, nb.length); i++) if (na[i] !== nb[i]) return na[i] - nb[i];
+  return 0;
+}
+
+/** Dropout sites: 0 is the embeddings; call c uses 1 + 2c (attention probs) and 2 + 2c (hidden). */
+export function callDropout(c: AlbertConfig, call: number, train: boolean, seed: number): CallDropout {
+  return {
+    attnP: train ? c.attention_probs_dropout_prob : 0,
+    hiddenP: train ? c.hidden_dropout_prob : 0,
+    attnSeed: siteSeed(seed, 1 + 2 * call),
+    hiddenSeed: siteSeed(seed, 2 + 2 * call),
+  };
+}
+
+export class Encoder {
+  readonly calls: LayerCall[];
+  private readonly scratch = new LayerGradScratch();
+  private readonly buf = new Buffers();
+
+  constructor(store: ParamStore, readonly layout: EncoderLayout, private readonly c: AlbertConfig) {
+    const attention = layout.attention.map((p) => new AttentionBlock(store, p, c));
+    const ffn = layout.ffn.map((p) => new FfnBlock(store, p, c));
+    this.calls = layout.calls.map((k) => new LayerCall(attention[k.attention], ffn[k.ffn], c));
+  }
+
+  /**
+   * x (B*S, H) -> the last hidden state (B*S, H) (a buffer owned by the last call).
+   * onHiddenState(i, h) is called with HF's hidden_states[i + 1] for i = 0..L-1.
+   */
+  forward(
+    be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, train: boolean, seed: number,
+    onHiddenState?: (i: number, h: Float32Array) => void,
+  ): Float32Array {
+    let h = x;
+    let next = 0;
+    this.calls.forEach((call, k) => {
+      h = call.forward(be, h, mask, B, S, callDropout(this.c, k, train, seed));
+      if (onHiddenState && this.layout.hiddenStateAfter[next] === k) onHiddenState(next++, h);
+    });
+    return h;
+  }
+
+  /** dy (B*S, H) of the last hidden state -> d of the encoder input, in a buffer owned here. */
+  backward(be: Backend, dy: Float32Array, B: number, S: number): Float32Array {
+    const n = B * S * this.c.hidden_size;
+    // ping-pong between two buffers: a call's dx must not alias its dy
+    const bufs = [this.buf.f32('d0', n), this.buf.f32('d1', n)];
+    let d = dy;
+    for (let k = this.calls.length - 1, t = 0; k >= 0; k--, t ^= 1) {
+      this.calls[k].backward(be, d, bufs[t], this.scratch);
+      d = bufs[t];
+    }
+    return d;
+  }
+}

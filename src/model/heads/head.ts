@@ -1,0 +1,43 @@
+// What every head gets from the encoder and gives back: the contract between albert.ts and heads/*.
+import type { Backend } from '../../backend/backend.js';
+import type { AlbertConfig } from '../config.js';
+import type { ParamSpec, ParamStore } from '../params.js';
+import type { Labels, LossResult, ModelOutputs } from '../types.js';
+
+export interface HeadContext {
+  be: Backend;
+  /** The last hidden state (N, H), N = rows * S. */
+  seq: Float32Array;
+  /** The pooler output (rows, H), or null when the head's HF class has no pooler. */
+  pooled: Float32Array | null;
+  /** inputs.batch (B) and the sequences actually encoded (rows = B, or B*C for multiple choice). */
+  batch: number;
+  rows: number;
+  S: number;
+  train: boolean;
+  seed: number;
+}
+
+export interface Head {
+  /** Eval outputs under HF's names (fresh arrays). */
+  outputs(ctx: HeadContext, out: ModelOutputs): void;
+  /**
+   * The loss exactly as the HF class computes it; its gradient is ACCUMULATED into dSeq (N, H) and
+   * dPooled (rows, H) (both zeroed by the caller), and into the head's parameter gradients.
+   */
+  lossAndBackward(ctx: HeadContext, labels: Labels, dSeq: Float32Array, dPooled: Float32Array | null): LossResult;
+}
+
+export interface HeadDef {
+  /** HF class name (config.json "architectures"). */
+  architecture: string;
+  /** Whether the HF class builds AlbertModel with its pooler. */
+  pooler: boolean;
+  /** The head's own tensors (names as in the HF state_dict) and their aliases (alias -> real). */
+  specs(c: AlbertConfig, prefix: string): ParamSpec[];
+  aliases(prefix: string): [string, string][];
+  create(store: ParamStore, c: AlbertConfig, prefix: string): Head | null;
+}
+
+/** The dropout site of a head's classifier (the encoder's sites are 0 .. 2 * calls). */
+export const HEAD_DROPOUT_SITE = 1 << 30;

@@ -1,0 +1,62 @@
+// The losses HF's heads use, with their gradients (PyTorch's default 'mean' reductions).
+import type { Backend } from '../../backend/backend.js';
+import { UserError } from '../../cli/errors.js';
+
+export const IGNORE_INDEX = -100;
+
+/**
+ * nn.CrossEntropyLoss(ignore_index): mean over rows whose label is not ignored; NaN when every row
+ * is ignored (as PyTorch), with zero gradient then. dlogits (rows, V) = d(mean)/d(logits).
+ */
+export function meanCrossEntropy(
+  be: Backend, logits: Float32Array, labels: Int32Array, rows: number, V: number,
+  dlogits: Float32Array | null, ignoreIndex = IGNORE_INDEX,
+): { loss: number; count: number; correct: number } {
+  let count = 0, correct = 0;
+  for (let r = 0; r < rows; r++) {
+    const label = labels[r];
+    if (label === ignoreIndex) continue;
+    count++;
+    let best = 0;
+    for (let j = 1; j < V; j++) if (logits[r * V + j] > logits[r * V + best]) best = j;
+    if (best === label) correct++;
+  }
+  const sum = be.crossEntropy(logits, labels, rows, V, dlogits, count > 0 ? 1 / count : 0, ignoreIndex);
+  return { loss: count > 0 ? sum / count : NaN, count, correct };
+}
+
+/** nn.MSELoss: mean of (pred - target)^2 over n; dpred = 2 (pred - target) / n. */
+export function mseLoss(pred: Float32Array, target: ArrayLike<number>, n: number, dpred: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const d = pred[i] - target[i];
+    s += d * d;
+    dpred[i] = (2 * d) / n;
+  }
+  return s / n;
+}
+
+/** nn.BCEWithLogitsLoss: mean of max(x,0) - x y + log(1 + e^-|x|); dx = (sigmoid(x) - y) / n. */
+export function bceWithLogitsLoss(logits: Float32Array, target: ArrayLike<number>, n: number, dlogits: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const x = logits[i], y = target[i];
+    s += Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
+    dlogits[i] = (1 / (1 + Math.exp(-x)) - y) / n;
+  }
+  return s / n;
+}
+
+/** Labels must be class ids in [0, classes) or the ignore index: one clear error otherwise. */
+export function checkClassLabels(name: string, labels: ArrayLike<number>, n: number, classes: number, allowIgnore = true): Int32Array {
+  if (labels.length !== n) throw new UserError(`${name}: expected ${n} labels, got ${labels.length}`);
+  const out = labels instanceof Int32Array ? labels : new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = labels[i];
+    if (!Number.isInteger(v) || ((v < 0 || v >= classes) && !(allowIgnore && v === IGNORE_INDEX))) {
+      throw new UserError(`${name}: label ${v} at index ${i} is not a class id in 0..${classes - 1}${allowIgnore ? ' or -100' : ''}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}

@@ -1,0 +1,52 @@
+// HF AlbertForQuestionAnswering: qa_outputs (H -> 2, no dropout) on every token, split into start and
+// end logits (B, S). Loss: positions clamped to [0, S], S ignored, (CE(start) + CE(end)) / 2.
+import { UserError } from '../../cli/errors.js';
+import type { AlbertConfig } from '../config.js';
+import { Buffers, type ParamStore } from '../params.js';
+import type { Labels, LossResult, ModelOutputs } from '../types.js';
+import { DropoutLinear } from './classifier.js';
+import type { Head, HeadContext } from './head.js';
+import { meanCrossEntropy } from './losses.js';
+
+export class QuestionAnsweringHead implements Head {
+  readonly qa: DropoutLinear;
+  private readonly buf = new Buffers();
+
+  constructor(store: ParamStore, c: AlbertConfig) {
+    if (c.num_labels !== 2) throw new UserError(`question answering needs num_labels = 2 (start and end), config has ${c.num_labels}`);
+    this.qa = new DropoutLinear(store, 'qa_outputs', c.hidden_size, 2, 0);
+  }
+
+  /** Column `col` of logits (N, 2) into a (B, S) buffer. */
+  private column(logits: Float32Array, N: number, col: number, name: string): Float32Array {
+    const out = this.buf.f32(name, N);
+    for (let i = 0; i < N; i++) out[i] = logits[2 * i + col];
+    return out;
+  }
+
+  outputs(ctx: HeadContext, out: ModelOutputs): void {
+    const N = ctx.rows * ctx.S;
+    const logits = this.qa.forward(ctx.be, ctx.seq, N, false, 0);
+    out.startLogits = this.column(logits, N, 0, 'start').slice();
+    out.endLogits = this.column(logits, N, 1, 'end').slice();
+  }
+
+  lossAndBackward(ctx: HeadContext, labels: Labels, dSeq: Float32Array): LossResult {
+    const { startPositions, endPositions } = labels;
+    if (!startPositions || !endPositions) throw new UserError('a question-answering loss needs start_positions and end_positions');
+    const B = ctx.rows, S = ctx.S, N = B * S;
+    const logits = this.qa.forward(ctx.be, ctx.seq, N, false, 0);
+    const dlogits = this.buf.f32('dlogits', N * 2);
+    let total = 0;
+    [startPositions, endPositions].forEach((positions, col) => {
+      if (positions.length !== B) throw new UserError(`${col ? 'end' : 'start'}_positions: expected ${B} values, got ${positions.length}`);
+      const clamped = this.buf.i32(`pos${col}`, B);
+      for (let b = 0; b < B; b++) clamped[b] = Math.min(Math.max(positions[b], 0), S);
+      const d = this.buf.f32(`d${col}`, N);
+      total += meanCrossEntropy(ctx.be, this.column(logits, N, col, `col${col}`), clamped, B, S, d, S).loss;
+      for (let i = 0; i < N; i++) dlogits[2 * i + col] = d[i] / 2;
+    });
+    this.qa.backward(ctx.be, dlogits, dSeq);
+    return { loss: total / 2 };
+  }
+}

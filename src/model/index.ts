@@ -1,0 +1,6 @@
+// The model's public API.
+export * from './config.js';
+export * from './albert.js';
+export type { Param, ParamSpec } from './params.js';
+export { groupOfLayer, encoderLayout, type EncoderLayout } from './encoder.js';
+export { presetKey } from './presets.js';

@@ -1,0 +1,148 @@
+// One post-LN transformer layer, as HF's AlbertLayer computes it (x, y: (N, H), N = B*S):
+//
+//   q, k, v = x Wq^T + bq, ...                                         (N, H)
+//   ctx     = dropout_attn(softmax(q_h k_h^T / sqrt(hd) + mask)) v_h   (N, H)
+//   a       = LayerNorm_attn(x + dropout_hidden(ctx Wo^T + bo))        attention.{query,key,value,dense,LayerNorm}
+//   y       = full_layer_layer_norm(ffn_output(act(ffn(a))) + a)       (HF applies no dropout here)
+//
+// The parameters come in two blocks, AttentionBlock and FfnBlock, so that the sharing strategies can
+// pair them freely (encoder.ts). A LayerCall is one application of a layer: it owns the activations
+// its backward needs, so a shared layer used L times is L LayerCalls pointing at the same blocks,
+// and the parameter gradients simply accumulate.
+import type { Activation, Backend } from '../backend/backend.js';
+import type { AlbertConfig } from './config.js';
+import { LayerNorm, Linear } from './modules.js';
+import { Buffers, type ParamSpec, type ParamStore, layerNormSpecs, linearSpecs } from './params.js';
+
+/** `prefix` is the layer's name up to and including the dot, e.g. "albert.encoder.albert_layer_groups.0.albert_layers.0.". */
+export function attentionSpecs(prefix: string, c: AlbertConfig): ParamSpec[] {
+  const H = c.hidden_size;
+  return [
+    ...linearSpecs(`${prefix}attention.query`, H, H),
+    ...linearSpecs(`${prefix}attention.key`, H, H),
+    ...linearSpecs(`${prefix}attention.value`, H, H),
+    ...linearSpecs(`${prefix}attention.dense`, H, H),
+    ...layerNormSpecs(`${prefix}attention.LayerNorm`, H),
+  ];
+}
+
+export function ffnSpecs(prefix: string, c: AlbertConfig): ParamSpec[] {
+  return [
+    ...layerNormSpecs(`${prefix}full_layer_layer_norm`, c.hidden_size),
+    ...linearSpecs(`${prefix}ffn`, c.hidden_size, c.intermediate_size),
+    ...linearSpecs(`${prefix}ffn_output`, c.intermediate_size, c.hidden_size),
+  ];
+}
+
+export class AttentionBlock {
+  readonly query: Linear; readonly key: Linear; readonly value: Linear; readonly dense: Linear;
+  readonly norm: LayerNorm;
+  constructor(store: ParamStore, prefix: string, c: AlbertConfig) {
+    const H = c.hidden_size;
+    this.query = new Linear(store, `${prefix}attention.query`, H, H);
+    this.key = new Linear(store, `${prefix}attention.key`, H, H);
+    this.value = new Linear(store, `${prefix}attention.value`, H, H);
+    this.dense = new Linear(store, `${prefix}attention.dense`, H, H);
+    this.norm = new LayerNorm(store, `${prefix}attention.LayerNorm`, H, c.layer_norm_eps);
+  }
+}
+
+export class FfnBlock {
+  readonly ffn: Linear; readonly out: Linear; readonly norm: LayerNorm;
+  constructor(store: ParamStore, prefix: string, c: AlbertConfig) {
+    this.norm = new LayerNorm(store, `${prefix}full_layer_layer_norm`, c.hidden_size, c.layer_norm_eps);
+    this.ffn = new Linear(store, `${prefix}ffn`, c.hidden_size, c.intermediate_size);
+    this.out = new Linear(store, `${prefix}ffn_output`, c.intermediate_size, c.hidden_size);
+  }
+}
+
+/** Dropout settings and seeds of one call (p = 0 in eval mode). */
+export interface CallDropout { attnP: number; hiddenP: number; attnSeed: number; hiddenSeed: number; }
+
+/** Gradient scratch shared by all LayerCalls of a model (backward runs one call at a time). */
+export class LayerGradScratch {
+  readonly buf = new Buffers();
+}
+
+export class LayerCall {
+  private readonly buf = new Buffers();
+  private x: Float32Array = new Float32Array(0);
+  private B = 0;
+  private S = 0;
+  private drop: CallDropout = { attnP: 0, hiddenP: 0, attnSeed: 0, hiddenSeed: 0 };
+  private readonly H: number; private readonly I: number; private readonly nh: number; private readonly hd: number;
+  private readonly act: Activation;
+
+  constructor(readonly attn: AttentionBlock, readonly ffn: FfnBlock, c: AlbertConfig) {
+    this.H = c.hidden_size;
+    this.I = c.intermediate_size;
+    this.nh = c.num_attention_heads;
+    this.hd = c.hidden_size / c.num_attention_heads;
+    this.act = c.hidden_act;
+  }
+
+  /**
+   * x (B*S, H) -> y (B*S, H), a buffer owned by this call. x must stay unchanged until backward.
+   * mask: additive (B, S) over keys, or null.
+   */
+  forward(be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, drop: CallDropout): Float32Array {
+    const { H, I, nh, hd } = this, N = B * S, NH = N * H;
+    const { attn, ffn, buf } = this;
+    const q = buf.f32('q', NH), k = buf.f32('k', NH), v = buf.f32('v', NH), ctx = buf.f32('ctx', NH);
+    const probs = buf.f32('probs', B * nh * S * S);
+    attn.query.forward(be, x, q, N);
+    attn.key.forward(be, x, k, N);
+    attn.value.forward(be, x, v, N);
+    be.attentionForward(q, k, v, mask, probs, ctx, B, S, nh, hd, 1 / Math.sqrt(hd), drop.attnP, drop.attnSeed);
+    const s1 = buf.f32('s1', NH); // x + dropout(dense(ctx)): the attention LayerNorm's input
+    attn.dense.forward(be, ctx, s1, N);
+    if (drop.hiddenP > 0) be.dropoutForward(s1, s1, NH, drop.hiddenP, drop.hiddenSeed);
+    be.add(s1, x, s1, NH);
+    const a = buf.f32('a', NH);
+    attn.norm.forward(be, s1, a, buf.f32('mean1', N), buf.f32('rstd1', N), N);
+    const h = buf.f32('h', N * I), g = buf.f32('g', N * I);
+    ffn.ffn.forward(be, a, h, N);
+    be.activationForward(this.act, h, g, N * I);
+    const s2 = buf.f32('s2', NH);
+    ffn.out.forward(be, g, s2, N);
+    be.add(s2, a, s2, NH);
+    const y = buf.f32('y', NH);
+    ffn.norm.forward(be, s2, y, buf.f32('mean2', N), buf.f32('rstd2', N), N);
+    this.x = x;
+    this.B = B;
+    this.S = S;
+    this.drop = drop;
+    return y;
+  }
+
+  /** dy (B*S, H) of the last forward -> dx written into `dx` (must not alias dy); parameter gradients accumulate. */
+  backward(be: Backend, dy: Float32Array, dx: Float32Array, scratch: LayerGradScratch): void {
+    const { H, I, nh, hd, B, S, attn, ffn, buf, drop } = this, N = B * S, NH = N * H;
+    const sb = scratch.buf;
+    // full_layer_layer_norm(ffn_output(act(ffn(a))) + a)
+    const ds2 = sb.f32('ds2', NH);
+    ffn.norm.backward(be, dy, buf.f32('s2', NH), buf.f32('mean2', N), buf.f32('rstd2', N), ds2, N);
+    const a = buf.f32('a', NH), dg = sb.f32('dg', N * I);
+    ffn.out.backward(be, ds2, buf.f32('g', N * I), dg, N);
+    be.activationBackward(this.act, buf.f32('h', N * I), dg, dg, N * I);
+    const da = ds2; // the residual branch passes ds2 straight to a; the FFN branch adds to it
+    ffn.ffn.backward(be, dg, a, da, N, true);
+    // attention LayerNorm(x + dropout(dense(ctx)))
+    const ds1 = sb.f32('ds1', NH);
+    attn.norm.backward(be, da, buf.f32('s1', NH), buf.f32('mean1', N), buf.f32('rstd1', N), ds1, N);
+    let dd = ds1;
+    if (drop.hiddenP > 0) {
+      dd = sb.f32('dd', NH);
+      be.dropoutBackward(ds1, dd, NH, drop.hiddenP, drop.hiddenSeed);
+    }
+    const dctx = sb.f32('dctx', NH);
+    attn.dense.backward(be, dd, buf.f32('ctx', NH), dctx, N);
+    const dq = sb.f32('dq', NH), dk = sb.f32('dk', NH), dv = sb.f32('dv', NH);
+    be.attentionBackward(dctx, buf.f32('q', NH), buf.f32('k', NH), buf.f32('v', NH), buf.f32('probs', B * nh * S * S),
+      dq, dk, dv, B, S, nh, hd, 1 / Math.sqrt(hd), drop.attnP, drop.attnSeed);
+    dx.set(ds1); // residual
+    attn.query.backward(be, dq, this.x, dx, N, true);
+    attn.key.backward(be, dk, this.x, dx, N, true);
+    attn.value.backward(be, dv, this.x, dx, N, true);
+  }
+}

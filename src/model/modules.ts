@@ -1,0 +1,53 @@
+// The two PyTorch modules every block is made of, with explicit forward and backward:
+// nn.Linear (y = x W^T + b, W (out, in)) and nn.LayerNorm over the last dim.
+import type { Backend } from '../backend/backend.js';
+import type { Param, ParamStore } from './params.js';
+
+export class Linear {
+  readonly w: Param;
+  readonly b: Param;
+
+  constructor(store: ParamStore, prefix: string, readonly inF: number, readonly outF: number) {
+    this.w = store.get(`${prefix}.weight`);
+    this.b = store.get(`${prefix}.bias`);
+  }
+
+  /** y (rows, out) = x (rows, in) W^T + b; ldx lets x be every ldx-th float (e.g. token 0 of each sequence). */
+  forward(be: Backend, x: Float32Array, y: Float32Array, rows: number, ldx = this.inF): void {
+    be.gemm(false, true, rows, this.outF, this.inF, 1, x, ldx, this.w.data, this.inF, 0, y, this.outF);
+    be.addBias(y, this.b.data, rows, this.outF);
+  }
+
+  /**
+   * dW += dy^T x, db += colsum(dy); if dx is given, dx (rows, in) = dy W, or += when accumulate.
+   * dy (rows, out), x (rows, in) with row stride ldx, dx with row stride lddx.
+   */
+  backward(
+    be: Backend, dy: Float32Array, x: Float32Array, dx: Float32Array | null, rows: number,
+    accumulate = false, ldx = this.inF, lddx = this.inF,
+  ): void {
+    be.gemm(true, false, this.outF, this.inF, rows, 1, dy, this.outF, x, ldx, 1, this.w.grad, this.inF);
+    be.biasGrad(dy, this.b.grad, rows, this.outF);
+    if (dx) be.gemm(false, false, rows, this.inF, this.outF, 1, dy, this.outF, this.w.data, this.inF, accumulate ? 1 : 0, dx, lddx);
+  }
+}
+
+export class LayerNorm {
+  readonly gamma: Param;
+  readonly beta: Param;
+
+  constructor(store: ParamStore, prefix: string, readonly dim: number, readonly eps: number) {
+    this.gamma = store.get(`${prefix}.weight`);
+    this.beta = store.get(`${prefix}.bias`);
+  }
+
+  /** y (rows, dim) = LN(x); mean, rstd (rows) are saved for backward. */
+  forward(be: Backend, x: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number): void {
+    be.layerNormForward(x, this.gamma.data, this.beta.data, y, mean, rstd, rows, this.dim, this.eps);
+  }
+
+  /** dx (rows, dim) written (may alias dy); gamma/beta gradients accumulated. x is the forward input. */
+  backward(be: Backend, dy: Float32Array, x: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, rows: number): void {
+    be.layerNormBackward(dy, x, this.gamma.data, mean, rstd, dx, this.gamma.grad, this.beta.grad, rows, this.dim);
+  }
+}

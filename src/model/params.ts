@@ -1,0 +1,119 @@
+// Parameters (one Float32Array of values and one of gradients each, under the HF state_dict name),
+// their initialization, and the reusable scratch buffers the layers keep between steps.
+import { fmix32 } from '../backend/backend.js';
+
+export interface Param { name: string; shape: number[]; data: Float32Array; grad: Float32Array; }
+
+/** How HF's _init_weights fills a tensor: Linear/Embedding weights normal(0, initializer_range), the
+ *  padding row of the word embeddings zero, biases zero, LayerNorm weights one. */
+export type Init = 'normal' | 'zeros' | 'ones' | { normalExceptRow: number };
+
+export interface ParamSpec { name: string; shape: number[]; init: Init; }
+
+export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Specs of a PyTorch nn.Linear(inF, outF) named `prefix`: weight (outF, inF), bias (outF). */
+export function linearSpecs(prefix: string, inF: number, outF: number): ParamSpec[] {
+  return [
+    { name: `${prefix}.weight`, shape: [outF, inF], init: 'normal' },
+    { name: `${prefix}.bias`, shape: [outF], init: 'zeros' },
+  ];
+}
+
+/** Specs of an nn.LayerNorm(dim) named `prefix`. */
+export function layerNormSpecs(prefix: string, dim: number): ParamSpec[] {
+  return [
+    { name: `${prefix}.weight`, shape: [dim], init: 'ones' },
+    { name: `${prefix}.bias`, shape: [dim], init: 'zeros' },
+  ];
+}
+
+/** The model's parameters by name, allocated from their specs (values zero until initialized or loaded). */
+export class ParamStore {
+  readonly list: Param[];
+  private readonly byName = new Map<string, Param>();
+
+  constructor(readonly specs: readonly ParamSpec[]) {
+    this.list = specs.map((s) => {
+      const n = numel(s.shape);
+      return { name: s.name, shape: [...s.shape], data: new Float32Array(n), grad: new Float32Array(n) };
+    });
+    for (const p of this.list) {
+      if (this.byName.has(p.name)) throw new Error(`duplicate parameter name ${p.name}`);
+      this.byName.set(p.name, p);
+    }
+  }
+
+  get(name: string): Param {
+    const p = this.byName.get(name);
+    if (!p) throw new Error(`no parameter named ${name}`);
+    return p;
+  }
+
+  /** Fill every parameter as its spec says; normal draws are counter-based so each tensor depends
+   *  only on (seed, its position in the list), not on the others' sizes. */
+  init(seed: number, std: number): void {
+    this.specs.forEach((s, k) => {
+      const data = this.list[k].data;
+      const init = s.init;
+      if (init === 'zeros') data.fill(0);
+      else if (init === 'ones') data.fill(1);
+      else {
+        fillNormal(data, fmix32((seed + Math.imul(k + 1, 0x9e3779b9)) >>> 0), std);
+        if (typeof init === 'object') {
+          const cols = s.shape[1];
+          data.fill(0, init.normalExceptRow * cols, (init.normalExceptRow + 1) * cols);
+        }
+      }
+    });
+  }
+
+  zeroGrad(): void {
+    for (const p of this.list) p.grad.fill(0);
+  }
+}
+
+/** A uniform in (0, 1) from (seed, counter). */
+function hashUniform(seed: number, i: number): number {
+  return (fmix32((fmix32(seed) ^ i) >>> 0) + 0.5) / 4294967296;
+}
+
+/** data[i] = std * N(0, 1) by Box-Muller over hashed uniforms. */
+export function fillNormal(data: Float32Array, seed: number, std: number): void {
+  for (let i = 0; i < data.length; i++) {
+    const u1 = hashUniform(seed, (2 * i) >>> 0), u2 = hashUniform(seed, (2 * i + 1) >>> 0);
+    data[i] = std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  }
+}
+
+/**
+ * Named buffers owned by one call site, kept across steps: asking again for the same name and
+ * size returns the same array, so a training loop with stable shapes allocates nothing.
+ */
+export class Buffers {
+  private f32s = new Map<string, Float32Array>();
+  private i32s = new Map<string, Int32Array>();
+
+  f32(name: string, n: number): Float32Array {
+    let b = this.f32s.get(name);
+    if (!b || b.length !== n) {
+      b = new Float32Array(n);
+      this.f32s.set(name, b);
+    }
+    return b;
+  }
+
+  i32(name: string, n: number): Int32Array {
+    let b = this.i32s.get(name);
+    if (!b || b.length !== n) {
+      b = new Int32Array(n);
+      this.i32s.set(name, b);
+    }
+    return b;
+  }
+}
+
+/** The seed of one dropout site (embeddings, layer call c's attention, a head...) for a step seed. */
+export function siteSeed(seed: number, site: number): number {
+  return fmix32(((seed >>> 0) ^ Math.imul(site + 1, 0x9e3779b9)) >>> 0);
+}
