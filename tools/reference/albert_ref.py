@@ -92,7 +92,9 @@ class RefAlbert:
         """ids, mask, tt: (B, S) long. Returns last hidden (B,S,H), pooled (B,H) or None, hidden states list."""
         c = self.cfg
         S = ids.shape[1]
-        e = self.W('embeddings.word_embeddings.weight')[ids] + self.W('embeddings.token_type_embeddings.weight')[tt] \
+        # nn.Embedding(padding_idx=pad_token_id): the padding row receives no gradient from the lookup
+        words = torch.nn.functional.embedding(ids, self.W('embeddings.word_embeddings.weight'), padding_idx=c['pad_token_id'])
+        e = words + self.W('embeddings.token_type_embeddings.weight')[tt] \
             + self.W('embeddings.position_embeddings.weight')[torch.arange(S)].unsqueeze(0)
         e = layer_norm(e, self.W('embeddings.LayerNorm.weight'), self.W('embeddings.LayerNorm.bias'), c['layer_norm_eps'])
         h = linear(e, self.W('encoder.embedding_hidden_mapping_in.weight'), self.W('encoder.embedding_hidden_mapping_in.bias'))
@@ -147,14 +149,15 @@ class RefAlbert:
         return out
 
     def loss(self, out, batch):
-        """HF's loss for the head; returns dict with 'loss' (+ 'mlm_loss', 'sop_loss' for pretraining)."""
+        """HF's loss for the head; returns dict with 'loss' (+ 'mlm_loss' for the MLM heads, 'sop_loss')."""
         c = self.cfg
         if self.head == 'pretraining':
             mlm = cross_entropy(out['prediction_logits'].reshape(-1, c['vocab_size']), batch['labels'].reshape(-1))
             sop = cross_entropy(out['sop_logits'].reshape(-1, 2), batch['sentence_order_label'].reshape(-1))
             return {'loss': mlm + sop, 'mlm_loss': mlm, 'sop_loss': sop}
         if self.head == 'masked-lm':
-            return {'loss': cross_entropy(out['logits'].reshape(-1, c['vocab_size']), batch['labels'].reshape(-1))}
+            mlm = cross_entropy(out['logits'].reshape(-1, c['vocab_size']), batch['labels'].reshape(-1))
+            return {'loss': mlm, 'mlm_loss': mlm}
         if self.head == 'sequence-classification':
             logits, labels = out['logits'], batch['labels']
             n = logits.shape[-1]
