@@ -184,3 +184,18 @@ for (const [what, make, re] of badDirs) {
     });
   });
 }
+
+test('a pooler is dropped silently by pooler-less heads (HF ignores it); saved config records float32', () => {
+  const { model, warnings } = load(fixture('pretraining_gelu_new'), { head: 'masked-lm' });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /not used by AlbertForMaskedLM .*: sop_classifier\.classifier\.weight, sop_classifier\.classifier\.bias$/);
+  assert.ok(!model.params().some((p) => p.name.includes('pooler')));
+  const f16 = load(fixture('seqcls_regression_f16')).model;
+  const out = path.join(tmp, 'saved-f16');
+  savePretrained(f16, out);
+  const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+  assert.equal(config.torch_dtype, 'float32');
+  assert.equal(config.id2label['0'], 'LABEL_0');
+  const header = readSafetensorsHeader(path.join(out, 'model.safetensors'));
+  assert.ok([...header.tensors.values()].every((t) => t.dtype === 'F32'));
+});

@@ -165,7 +165,10 @@ export function stateDict(model: AlbertModel): Map<string, Tensor> {
 
 /** config.json contents for this model (architectures from its head). */
 export function configJsonFor(model: AlbertModel): Record<string, unknown> {
-  return configToJson({ ...model.config, architectures: [architectureOf(model.head)] });
+  const json = configToJson({ ...model.config, architectures: [architectureOf(model.head)] });
+  // We hold and write float32 whatever the loaded file had (HF records the saved dtype).
+  for (const key of ['torch_dtype', 'dtype']) if (key in json) json[key] = 'float32';
+  return json;
 }
 
 export interface SaveOptions {

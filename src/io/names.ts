@@ -4,6 +4,7 @@
 // - Buffers HF never loads (embeddings.position_ids / token_type_ids) are ignored.
 // - Tied tensors (predictions.decoder.{weight,bias}) and the duplicated per-layer copies of the
 //   'attention'/'ffn' sharing strategies may be present or absent; when present their shape is checked.
+// - A pooler is dropped silently by the classes without one (as HF's _keys_to_ignore_on_load_unexpected).
 // - Weights of another ALBERT head (e.g. predictions.* when fine-tuning a pretraining checkpoint)
 //   are unused, with a warning; missing weights of this model's head (and the pooler, which the
 //   masked-LM / token / QA classes do not have) are freshly initialized, with a warning.
@@ -15,6 +16,7 @@ const BASE_ROOTS = ['embeddings.', 'encoder.', 'pooler.'];
 /** Top-level modules of HF's ALBERT head classes. */
 const HEAD_ROOTS = ['predictions.', 'sop_classifier.', 'nsp_classifier.', 'classifier.', 'qa_outputs.'];
 const IGNORED_BUFFER = /^(albert\.)?embeddings\.(position_ids|token_type_ids)$/;
+const POOLER = /^(albert\.)?pooler\./;
 
 export function isIgnoredBuffer(name: string): boolean {
   return IGNORED_BUFFER.test(name);
@@ -22,7 +24,7 @@ export function isIgnoredBuffer(name: string): boolean {
 
 /** A head weight (or the pooler): may be missing from a checkpoint, then freshly initialized. */
 export function isHeadWeight(name: string): boolean {
-  return HEAD_ROOTS.some((r) => name.startsWith(r)) || /^(albert\.)?pooler\./.test(name);
+  return HEAD_ROOTS.some((r) => name.startsWith(r)) || POOLER.test(name);
 }
 
 /** A checkpoint name in the namespace of a model with this head (HF's prefix handling). */
@@ -57,9 +59,12 @@ export function matchCheckpoint(tensors: Map<string, number[]>, model: ModelSlot
   const load = new Map<string, string>();
   const unused: string[] = [];
   const problems: string[] = [];
+  const hasPooler = [...model.params.keys()].some((k) => POOLER.test(k));
   for (const [fileName, shape] of tensors) {
     if (isIgnoredBuffer(fileName)) continue;
     const name = toModelName(fileName, head);
+    // HF's pooler-less classes (masked LM, token classification, QA) drop a pooler silently.
+    if (!hasPooler && POOLER.test(name)) continue;
     const want = model.params.get(name) ?? model.params.get(model.aliases.get(name) ?? '');
     if (!want) {
       if (isHeadWeight(name)) unused.push(fileName);
