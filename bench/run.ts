@@ -2,7 +2,7 @@
 // every measurement in its own child process (so each peak RSS is that run's), printed as ONE table.
 //
 //   npm run bench -- [--only infer,train,memory,seq512,xxlarge,latency] [--steps 5] [--threads 2]
-//                    [--markdown FILE] [--json FILE] [--no-baselines]
+//                    [--markdown FILE] [--json FILE] [--no-baselines] [--model P] [--xxlarge-model P]
 //
 // Baselines: bench/baselines/torch_albert.py (our own minimal PyTorch ALBERT of the same shapes) and
 // the ONNX file torch.onnx.export makes of it, run by onnxruntime-node (installed on demand, see
@@ -58,11 +58,11 @@ async function main(): Promise<number> {
   const { values: v } = parseArgs({
     options: {
       only: { type: 'string' }, steps: { type: 'string' }, threads: { type: 'string' }, markdown: { type: 'string' },
-      json: { type: 'string' }, 'no-baselines': { type: 'boolean' }, 'xxlarge-steps': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      json: { type: 'string' }, model: { type: 'string' }, 'xxlarge-model': { type: 'string' }, 'no-baselines': { type: 'boolean' }, 'xxlarge-steps': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (v.help) {
-    process.stdout.write('usage: npm run bench -- [--only ' + TARGETS.join(',') + '] [--steps 5] [--xxlarge-steps 1] [--threads 2] [--markdown FILE] [--json FILE] [--no-baselines]\n');
+    process.stdout.write('usage: npm run bench -- [--only ' + TARGETS.join(',') + '] [--steps 5] [--xxlarge-steps 1] [--threads 2] [--markdown FILE] [--json FILE] [--no-baselines] [--model albert-base-v2] [--xxlarge-model albert-xxlarge-v2]\n');
     return 0;
   }
   const only = new Set<Target>((v.only ?? TARGETS.join(',')).split(',').map((s) => s.trim()).filter(Boolean) as Target[]);
@@ -71,7 +71,10 @@ async function main(): Promise<number> {
   if (!(steps >= 1) || !(threads >= 1) || !(xxSteps >= 1)) { log('bench: --steps, --threads and --xxlarge-steps must be >= 1'); return 2; }
   const baselines = !v['no-baselines'];
 
-  const base = 'albert-base-v2', xxl = 'albert-xxlarge-v2';
+  // --model / --xxlarge-model swap the shapes (e.g. `--model tiny` for a quick check of the harness)
+  const base = v.model ?? 'albert-base-v2', xxl = v['xxlarge-model'] ?? 'albert-xxlarge-v2';
+  const short = (name: string) => name.replace(/^(albert\/)?albert-/, '');
+  const bs = short(base), xs = short(xxl);
   const runs: Run[] = [];
   const want = (engine: Engine, config: string, mode: 'infer' | 'train', batch: number, seq: number, n = steps, warmup = 1) => {
     if (engine !== 'ours' && !baselines) return;
@@ -154,25 +157,25 @@ async function main(): Promise<number> {
   for (const [label, c] of [['albert-ts', oi ?? ot], ['onnxruntime-node', ri], ['PyTorch', pi ?? pt]] as const) why(label, c);
   if (only.has('infer')) {
     const x = rate(oi, ri, T);
-    row('1', 'inference vs ORT', 'base-v2 8x128 infer', 'tokens/s', tps(oi), tps(ri), tps(pi), gf(oi), x, `${x?.toFixed(2)}x ORT`, '>= 1.0x', x === null ? null : x >= 1.0);
+    row('1', 'inference vs ORT', `${bs} 8x128 infer`, 'tokens/s', tps(oi), tps(ri), tps(pi), gf(oi), x, `${x?.toFixed(2)}x ORT`, '>= 1.0x', x === null ? null : x >= 1.0);
   }
   if (only.has('train')) {
     const x = rate(ot, pt, T);
-    row('2a', 'training vs PyTorch', 'base-v2 8x128 train', 'tokens/s', tps(ot), '', tps(pt), gf(ot), x, `${x?.toFixed(2)}x PyTorch`, '>= 2.0x', x === null ? null : x >= 2.0);
+    row('2a', 'training vs PyTorch', `${bs} 8x128 train`, 'tokens/s', tps(ot), '', tps(pt), gf(ot), x, `${x?.toFixed(2)}x PyTorch`, '>= 2.0x', x === null ? null : x >= 2.0);
     const c = ceiling.ok && ot?.ok && ot.value.gflops !== undefined ? ot.value.gflops / ceiling.value.gflops : null;
-    row('2b', 'training FLOP rate', 'base-v2 8x128 train', 'model GFLOP/s', gf(ot), '', gf(pt), '',
+    row('2b', 'training FLOP rate', `${bs} 8x128 train`, 'model GFLOP/s', gf(ot), '', gf(pt), '',
       c, `${((c ?? 0) * 100).toFixed(0)}% of sgemm ${ceiling.ok ? ceiling.value.gflops.toFixed(0) : '?'}`, '>= 75%', c === null ? null : c >= 0.75);
     if (!ceiling.ok) notes.push(`sgemm ceiling: ${ceiling.reason}`);
   }
   if (only.has('memory')) {
     const x = rate(ot, pt, (r) => r.peak_rss_bytes);
-    row('3', 'training peak RSS', 'base-v2 8x128 train', 'peak RSS', rss(ot), '', rss(pt), '', x, `${x?.toFixed(2)}x PyTorch`, '<= 0.5x', x === null ? null : x <= 0.5);
+    row('3', 'training peak RSS', `${bs} 8x128 train`, 'peak RSS', rss(ot), '', rss(pt), '', x, `${x?.toFixed(2)}x PyTorch`, '<= 0.5x', x === null ? null : x <= 0.5);
   }
   if (only.has('seq512')) {
     for (const mode of ['infer', 'train'] as const) {
       const o = key('ours', base, mode, 2, 512), ref = mode === 'infer' ? oi : ot;
       const x = rate(o, ref, T);
-      row(mode === 'infer' ? '4a' : '4b', `seq 512 ${mode}`, `base-v2 2x512 ${mode}`, 'tokens/s', tps(o), mode === 'infer' ? tps(key('ort', base, 'infer', 2, 512)) : '',
+      row(mode === 'infer' ? '4a' : '4b', `seq 512 ${mode}`, `${bs} 2x512 ${mode}`, 'tokens/s', tps(o), mode === 'infer' ? tps(key('ort', base, 'infer', 2, 512)) : '',
         tps(key('torch', base, mode, 2, 512)), gf(o), x, `${x?.toFixed(2)}x ours@8x128`, '>= 0.7x', x === null ? null : x >= 0.7);
     }
   }
@@ -180,14 +183,14 @@ async function main(): Promise<number> {
     const o = key('ours', xxl, 'train', 1, 512);
     why('albert-ts xxlarge', o);
     const limit = 8e9;
-    row('5', 'xxlarge trains', 'xxlarge-v2 1x512 train', 'peak RSS', rss(o), '', '', gf(o), o?.ok ? o.value.peak_rss_bytes / limit : null,
+    row('5', 'xxlarge trains', `${xs} 1x512 train`, 'peak RSS', rss(o), '', '', gf(o), o?.ok ? o.value.peak_rss_bytes / limit : null,
       o?.ok ? `${(o.value.peak_rss_bytes / 1e9).toFixed(2)} GB` : '', '<= 8 GB', o?.ok ? o.value.peak_rss_bytes <= limit : null);
     notes.push('5: gradient checkpointing is not measured: the model has no activation-recomputation option yet.');
   }
   if (only.has('latency')) {
     const o = key('ours', base, 'infer', 1, 128), r = key('ort', base, 'infer', 1, 128), p = key('torch', base, 'infer', 1, 128);
     const x = rate(o, r, (q) => q.step_s_median);
-    row('6', 'single-sequence latency', 'base-v2 1x128 infer', 'median step', ms(o), ms(r), ms(p), gf(o), x, `${x?.toFixed(2)}x ORT`, '<= 1.0x', x === null ? null : x <= 1.0);
+    row('6', 'single-sequence latency', `${bs} 1x128 infer`, 'median step', ms(o), ms(r), ms(p), gf(o), x, `${x?.toFixed(2)}x ORT`, '<= 1.0x', x === null ? null : x <= 1.0);
   }
 
   const header = ['#', 'target', 'shape', 'metric', 'albert-ts', 'onnxruntime-node', 'PyTorch', 'ours GFLOP/s', 'ratio', 'goal', 'met'];

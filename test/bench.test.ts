@@ -1,0 +1,92 @@
+// Smoke test of `albert bench` on a tiny config (never asserts speed) and of the FLOP count.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { maskedPerSequence, median, modelFlops, randomTokenIds } from '../src/cli/bench_stats.js';
+import { parseConfig } from '../src/model/config.js';
+import { presetConfig } from '../src/model/presets.js';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+/** A model small enough for the js backend: V 50, E 8, H 16, 2 layers in 2 groups. */
+const TINY = {
+  vocab_size: 50, embedding_size: 8, hidden_size: 16, num_hidden_layers: 2, num_hidden_groups: 2, inner_group_num: 1,
+  num_attention_heads: 2, intermediate_size: 24, hidden_act: 'gelu_new', max_position_embeddings: 32, type_vocab_size: 2,
+  hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
+};
+
+function albert(args: string[]) {
+  return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, ALBERT_BACKEND: 'js' } });
+}
+
+test('albert bench --json prints one JSON object with the documented fields, in both modes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'albert-bench-'));
+  try {
+    const cfg = join(dir, 'config.json');
+    writeFileSync(cfg, JSON.stringify(TINY));
+    for (const mode of ['infer', 'train']) {
+      const r = albert(['bench', '--config', cfg, '--mode', mode, '--batch', '2', '--seq', '12', '--steps', '2', '--warmup', '1', '--threads', '1', '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      const lines = r.stdout.trim().split('\n');
+      const j = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
+      assert.deepEqual(
+        { config: j.config, mode: j.mode, batch: j.batch, seq: j.seq, threads: j.threads, backend: j.backend, steps: j.steps },
+        { config: cfg, mode, batch: 2, seq: 12, threads: 1, backend: 'js', steps: 2 });
+      for (const k of ['tokens_per_s', 'step_s_median', 'peak_rss_bytes', 'gflops']) {
+        assert.ok(typeof j[k] === 'number' && (j[k] as number) > 0 && Number.isFinite(j[k]), `${k} = ${String(j[k])}`);
+      }
+      assert.equal(j.tokens_per_s as number, 24 / (j.step_s_median as number));
+      assert.equal((j.step_s as number[]).length, 2);
+      assert.equal(j.step_s_median, median(j.step_s as number[]));
+      assert.equal(j.gflop_per_step, modelFlops(parseConfig(TINY, 'tiny'), 2, 12, mode as 'infer' | 'train') / 1e9);
+      if (mode === 'train') {
+        // MLM over V = 50 classes + SOP over 2 at random init: about ln 50 + ln 2 = 4.6
+        assert.ok(Math.abs((j.loss as number) - Math.log(50) - Math.log(2)) < 1.5, `loss ${String(j.loss)}`);
+      }
+      assert.match(lines[1], /tokens\/s [\d.]+ .*peak RSS \d+ MiB/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('albert bench --profile lists the kernels a training step calls', () => {
+  const r = albert(['bench', '--config', 'tiny', '--mode', 'train', '--batch', '1', '--seq', '8', '--steps', '1', '--warmup', '0', '--profile']);
+  assert.equal(r.status, 0, r.stderr);
+  for (const k of ['gemm', 'attentionBackward', 'layerNormForward', 'adamUpdate', '(outside kernels)']) assert.match(r.stdout, new RegExp(`\\n +${k.replace(/[()]/g, '\\$&')} `));
+});
+
+test('albert bench rejects bad flags and files with one clear line', () => {
+  const bad = albert(['bench', '--config', 'tiny', '--mode', 'fly']);
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr, 'albert: --mode must be infer or train, got "fly"\n');
+  const missing = albert(['bench', '--config', '/nonexistent/config.json']);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^albert: \/nonexistent\/config\.json: .+\n$/);
+  const long = albert(['bench', '--config', 'tiny', '--seq', '513']);
+  assert.equal(long.status, 1);
+  assert.match(long.stderr, /--seq must be an integer >= 1 and <= 512, got "513"/);
+});
+
+test('model FLOPs of base-v2 match a count by hand', () => {
+  const c = presetConfig('base-v2');
+  // per token per layer: QKV 3*2*768*768 + scores/context 2*2*128*768 + out 2*768*768 + FFN 2*2*768*3072 = 14,548,992;
+  // x 1024 tokens x 12 layers + projection 2*1024*128*768 + pooler 2*8*768*768
+  assert.equal(modelFlops(c, 8, 128, 'infer'), 178_988_777_472);
+  // + MLM head at 8 x 19 masked positions (dense 768->128, decoder 128->30000) + SOP, all x 3
+  assert.equal(maskedPerSequence(128), 19);
+  assert.equal(modelFlops(c, 8, 128, 'train'), 540_558_139_392);
+});
+
+test('random token ids are uniform-ish, in range and a function of the seed', () => {
+  const a = randomTokenIds(10000, 7, 3), b = randomTokenIds(10000, 7, 3), c = randomTokenIds(10000, 7, 4);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  const counts = new Array(7).fill(0);
+  for (const x of a) counts[x]++;
+  for (const n of counts) assert.ok(n > 10000 / 7 * 0.9 && n < 10000 / 7 * 1.1, `counts ${counts}`);
+});
