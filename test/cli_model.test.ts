@@ -157,7 +157,7 @@ test('usage errors: missing flag, unknown head, grad on AlbertModel, unwritable 
   assert.match(r.stderr, /^albert: missing required flag --model/);
   r = albert('forward', '--model', fixture('qa'), '--head', 'nope', '--inputs', fixture('qa', 'batch.json'), '--output', path.join(tmp, 'x.safetensors'));
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /^albert: --head must be one of base, /);
+  assert.match(r.stderr, /^albert: unknown head "nope" \(expected one of base, /);
   r = albert('grad', '--model', fixture('base_model'), '--inputs', fixture('base_model', 'batch.json'), '--output', path.join(tmp, 'x.safetensors'));
   assert.equal(r.status, 1);
   assert.match(r.stderr, /batch\.json: the base model \(AlbertModel\) has no loss/);
@@ -165,4 +165,15 @@ test('usage errors: missing flag, unknown head, grad on AlbertModel, unwritable 
   r = albert('forward', '--model', fixture('qa'), '--inputs', fixture('qa', 'batch.json'), '--output', out);
   assert.equal(r.status, 1);
   assert.equal(r.stderr, `albert: ${out}: cannot write: ENOENT\n`);
+});
+
+test('--model may name a preset: seeded random weights, same outputs for the same seed', () => {
+  const file = inputs('preset', { batches: [{ name: 'p', input_ids: [[2, 10, 20, 3]] }] });
+  const run = (seed: string, out: string) => albert('forward', '--model', 'tiny', '--seed', seed, '--inputs', file, '--output', out);
+  const [a, b, c] = ['a', 'b', 'c'].map((n) => path.join(tmp, `preset-${n}.safetensors`));
+  for (const [seed, out] of [['1', a], ['1', b], ['2', c]]) assert.equal(run(seed, out).status, 0);
+  const [ta, tb, tc] = [a, b, c].map((f) => readSafetensors(f).tensors.get('p.prediction_logits')!);
+  assert.deepEqual(ta.shape, [1, 4, 30000]);
+  assert.deepEqual(ta.data, tb.data);
+  assert.notDeepEqual(ta.data, tc.data);
 });

@@ -2,12 +2,9 @@
 // --model DIR|PRESET, --head, --backend, --threads, --seed.
 import { loadBackend, type BackendKind } from '../backend/index.js';
 import { openModel } from '../io/hf_dir.js';
-import type { AlbertModel, HeadKind } from '../model/albert.js';
+import { HEAD_KINDS, parseHeadKind, type AlbertModel } from '../model/albert.js';
 import { intFlag, required, threadsFlag } from './args.js';
 import { UserError } from './errors.js';
-
-export const HEAD_KINDS: readonly HeadKind[] = ['base', 'pretraining', 'pretraining-nsp', 'masked-lm', 'sequence-classification',
-  'token-classification', 'question-answering', 'multiple-choice'];
 
 export const MODEL_FLAGS = {
   model: { type: 'string' },
@@ -19,22 +16,19 @@ export const MODEL_FLAGS = {
 
 export const MODEL_FLAGS_HELP = `  --model DIR|PRESET  an HF ALBERT directory (config.json + model.safetensors), or a preset name
                       (random weights, seeded by --seed)
-  --head KIND         override the head that config.json "architectures" names:
-                      ${HEAD_KINDS.join(', ')}
+  --head KIND         override the head that config.json "architectures" names: one of
+                      ${HEAD_KINDS.join(', ')} (or an HF class name)
   --backend KIND      auto (default; native when built, else js), native or js (env ALBERT_BACKEND)
   --threads T         kernel threads (env ALBERT_NUM_THREADS; default: all cores)
   --seed N            seed for weights the checkpoint lacks / preset weights (default 0)`;
 
 export function openModelFromFlags(values: { model?: string; head?: string; backend?: string; threads?: string; seed?: string }): AlbertModel {
   const spec = required(values.model, 'model');
-  const head = values.head;
-  if (head !== undefined && !HEAD_KINDS.includes(head as HeadKind)) {
-    throw new UserError(`--head must be one of ${HEAD_KINDS.join(', ')}, got "${head}"`);
-  }
+  const head = values.head === undefined ? undefined : parseHeadKind(values.head);
   const kind = values.backend;
   if (kind !== undefined && kind !== 'auto' && kind !== 'js' && kind !== 'native') {
     throw new UserError(`--backend must be auto, native or js, got "${kind}"`);
   }
   const backend = loadBackend({ kind: kind as BackendKind | undefined, threads: threadsFlag(values.threads) });
-  return openModel(spec, { backend, head: head as HeadKind | undefined, seed: intFlag(values.seed, 'seed', 0, 0, 2 ** 32 - 1) });
+  return openModel(spec, { backend, head, seed: intFlag(values.seed, 'seed', 0, 0, 2 ** 32 - 1) });
 }

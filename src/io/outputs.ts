@@ -1,11 +1,9 @@
 // What `albert forward` and `albert grad` write: model outputs and gradients as named tensors, under
 // HF's output names (issue 2, section 5), ready for writeSafetensors.
-import type { AlbertModel, HeadKind } from '../model/albert.js';
+import type { AlbertModel } from '../model/albert.js';
+import { HEADS } from '../model/heads/index.js';
 import type { NamedBatch } from './batches.js';
 import type { Tensor } from './safetensors.js';
-
-/** HF builds these heads on AlbertModel(add_pooling_layer=False): no pooler_output. */
-export const HEADS_WITHOUT_POOLER: readonly HeadKind[] = ['masked-lm', 'token-classification', 'question-answering'];
 
 /**
  * Eval-mode forward of every batch. Per batch `<name>.last_hidden_state` (B', S, H),
@@ -30,7 +28,8 @@ export function forwardOutputs(model: AlbertModel, batches: NamedBatch[]): Map<s
       out.set(`${name}.${key}`, { shape, data });
     };
     put('last_hidden_state', [rows, S, H], o.lastHiddenState);
-    if (!HEADS_WITHOUT_POOLER.includes(model.head)) put('pooler_output', [rows, H], o.poolerOutput);
+    // HF builds masked-LM, token-classification and QA on AlbertModel(add_pooling_layer=False).
+    if (HEADS[model.head].pooler) put('pooler_output', [rows, H], o.poolerOutput);
     (o.hiddenStates ?? []).forEach((h, i) => put(`hidden_states.${i}`, [rows, S, H], h));
     switch (model.head) {
       case 'pretraining':

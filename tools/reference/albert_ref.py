@@ -20,6 +20,7 @@ F32_MIN = float(np.finfo(np.float32).min)
 HEAD_CLASSES = {
     'base': 'AlbertModel',
     'pretraining': 'AlbertForPreTraining',
+    'pretraining-nsp': 'AlbertForPreTrainingNSP',  # albert-ts only: BERT's NSP in place of SOP (paper's comparison)
     'masked-lm': 'AlbertForMaskedLM',
     'sequence-classification': 'AlbertForSequenceClassification',
     'token-classification': 'AlbertForTokenClassification',
@@ -135,6 +136,9 @@ class RefAlbert:
         if self.head == 'pretraining':
             out['prediction_logits'] = self.mlm_logits(h)
             out['sop_logits'] = linear(pooled, w['sop_classifier.classifier.weight'], w['sop_classifier.classifier.bias'])
+        elif self.head == 'pretraining-nsp':
+            out['prediction_logits'] = self.mlm_logits(h)
+            out['seq_relationship_logits'] = linear(pooled, w['nsp_classifier.classifier.weight'], w['nsp_classifier.classifier.bias'])
         elif self.head == 'masked-lm':
             out['logits'] = self.mlm_logits(h)
         elif self.head == 'sequence-classification':
@@ -151,10 +155,12 @@ class RefAlbert:
     def loss(self, out, batch):
         """HF's loss for the head; returns dict with 'loss' (+ 'mlm_loss' for the MLM heads, 'sop_loss')."""
         c = self.cfg
-        if self.head == 'pretraining':
+        if self.head in ('pretraining', 'pretraining-nsp'):
+            sop_or_nsp = 'sop' if self.head == 'pretraining' else 'nsp'
+            logits = out['sop_logits' if sop_or_nsp == 'sop' else 'seq_relationship_logits']
             mlm = cross_entropy(out['prediction_logits'].reshape(-1, c['vocab_size']), batch['labels'].reshape(-1))
-            sop = cross_entropy(out['sop_logits'].reshape(-1, 2), batch['sentence_order_label'].reshape(-1))
-            return {'loss': mlm + sop, 'mlm_loss': mlm, 'sop_loss': sop}
+            sent = cross_entropy(logits.reshape(-1, 2), batch['sentence_order_label'].reshape(-1))
+            return {'loss': mlm + sent, 'mlm_loss': mlm, f'{sop_or_nsp}_loss': sent}
         if self.head == 'masked-lm':
             mlm = cross_entropy(out['logits'].reshape(-1, c['vocab_size']), batch['labels'].reshape(-1))
             return {'loss': mlm, 'mlm_loss': mlm}

@@ -61,11 +61,13 @@ def state_dict_shapes(cfg, head):
     if head not in NO_POOLER:
         out += [(p + 'pooler.weight', (H, H)), (p + 'pooler.bias', (H,))]
     nl = cfg['num_labels']
-    if head in ('pretraining', 'masked-lm'):
+    if head in ('pretraining', 'pretraining-nsp', 'masked-lm'):
         out += [('predictions.bias', (V,)), ('predictions.dense.weight', (E, H)), ('predictions.dense.bias', (E,)),
                 ('predictions.LayerNorm.weight', (E,)), ('predictions.LayerNorm.bias', (E,))]
     if head == 'pretraining':
         out += [('sop_classifier.classifier.weight', (nl, H)), ('sop_classifier.classifier.bias', (nl,))]
+    if head == 'pretraining-nsp':
+        out += [('nsp_classifier.classifier.weight', (nl, H)), ('nsp_classifier.classifier.bias', (nl,))]
     if head in ('sequence-classification', 'token-classification'):
         out += [('classifier.weight', (nl, H)), ('classifier.bias', (nl,))]
     if head == 'question-answering':
@@ -123,11 +125,11 @@ def make_batch(rng, name, B, S, cfg, head, pad=(), C=None):
         tt[r][..., S - n:] = 0
     b = {'name': name, 'input_ids': ids.tolist(), 'attention_mask': mask.tolist(), 'token_type_ids': tt.tolist()}
     V, nl = cfg['vocab_size'], cfg['num_labels']
-    if head in ('pretraining', 'masked-lm'):
+    if head in ('pretraining', 'pretraining-nsp', 'masked-lm'):
         lab = np.where(rng.random((B, S)) < 0.4, rng.integers(0, V, size=(B, S)), -100)
         lab[0, 0] = rng.integers(0, V)  # at least one real label per batch
         b['labels'] = lab.tolist()
-    if head == 'pretraining':
+    if head in ('pretraining', 'pretraining-nsp'):
         b['sentence_order_label'] = rng.integers(0, 2, size=B).tolist()
     if head == 'sequence-classification':
         pt = cfg.get('problem_type') or ('regression' if nl == 1 else 'single_label_classification')
@@ -197,7 +199,7 @@ def make_case(out_dir, name, description, head, overrides, batches, *, sharing='
             stored.append((n, a))
             values[n] = a.astype(np.float64)
     p = '' if head == 'base' else 'albert.'
-    if tied_in_file and head in ('pretraining', 'masked-lm'):
+    if tied_in_file and head in ('pretraining', 'pretraining-nsp', 'masked-lm'):
         stored.append(('predictions.decoder.weight', dict(stored)[p + 'embeddings.word_embeddings.weight']))
         stored.append(('predictions.decoder.bias', dict(stored)['predictions.bias']))
     if position_ids_buffer:  # older HF versions saved this buffer; loaders ignore it
@@ -243,11 +245,11 @@ def make_case(out_dir, name, description, head, overrides, batches, *, sharing='
                 totals[k] = totals.get(k, 0.0) + float(v.detach())
     write_safetensors(os.path.join(case, 'expected_forward.safetensors'), fwd)
     if grads:
-        g = [(k, np.array(totals[k], dtype=np.float32)) for k in ('loss', 'mlm_loss', 'sop_loss') if k in totals]
+        g = [(k, np.array(totals[k], dtype=np.float32)) for k in ('loss', 'mlm_loss', 'sop_loss', 'nsp_loss') if k in totals]
         g += totals['per_batch']
         for n, _ in shapes:
             g.append((n, params[n].grad.numpy().astype(np.float32)))
-        if head in ('pretraining', 'masked-lm'):
+        if head in ('pretraining', 'pretraining-nsp', 'masked-lm'):
             g.append(('predictions.decoder.weight', params[p + 'embeddings.word_embeddings.weight'].grad.numpy().astype(np.float32)))
             g.append(('predictions.decoder.bias', params['predictions.bias'].grad.numpy().astype(np.float32)))
         write_safetensors(os.path.join(case, 'expected_grads.safetensors'), g)
@@ -296,6 +298,9 @@ def main():
     make_case(out, 'ffn_shared', "AlbertForMaskedLM with the paper's shared-FFN ablation", 'masked-lm',
               dict(num_hidden_groups=3, hidden_act='gelu'), [dict(name='b0', B=2, S=6, pad=[(0, 1)])],
               sharing='ffn', seed=11)
+    make_case(out, 'pretraining_nsp', "albert-ts's NSP pretraining head (BERT's objective for the paper's "
+              'comparison): MLM + next-sentence classifier nsp_classifier.classifier', 'pretraining-nsp',
+              dict(num_hidden_layers=2, embedding_size=8), [dict(name='b0', B=2, S=5, pad=[(1, 1)])], seed=12)
 
 
 if __name__ == '__main__':
