@@ -1,0 +1,323 @@
+// The ALBERT tokenizer as HF's AlbertTokenizer: special tokens found whole, HF preprocessing,
+// SentencePiece, the digit-comma rule, [CLS] A [SEP] B [SEP] with token types, truncation with
+// stride/overflowing windows, padding, offsets into the original text, and decode.
+import { fileError } from '../cli/errors.js';
+import { preprocess, type PreprocessOptions } from './preprocess.js';
+import { SentencePieceModel } from './sentencepiece.js';
+import { readTokenizerJson } from './hf_json.js';
+
+const SPIECE_UNDERLINE = '\u2581';
+
+export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second' | 'do_not_truncate';
+export type PaddingStrategy = 'longest' | 'max_length' | 'do_not_pad';
+
+export interface EncodeOptions {
+  /** Add [CLS]/[SEP] (default true). */
+  addSpecialTokens?: boolean;
+  /** Length limit for truncation and for padding: 'max_length'. */
+  maxLength?: number;
+  /** true = 'longest_first' (needs maxLength). Default: no truncation. */
+  truncation?: boolean | TruncationStrategy;
+  /** Tokens of overlap between overflowing windows (default 0). */
+  stride?: number;
+  /** true = 'longest' (batch) ; 'max_length' pads to maxLength. */
+  padding?: boolean | PaddingStrategy;
+  /** Fill `offsets` (spans in the original text; specials and padding get [0, 0]). */
+  returnOffsets?: boolean;
+  /** Keep what truncation cut as further windows in `overflowing` (only_first / only_second / single). */
+  returnOverflowing?: boolean;
+}
+
+export interface Encoding {
+  ids: number[];
+  tokens: string[];
+  /** Token type (segment) ids: 0 for [CLS] A [SEP], 1 for B [SEP]; 0 for padding. */
+  typeIds: number[];
+  attentionMask: number[];
+  specialTokensMask: number[];
+  /** 0 / 1: which input sequence a token came from; null for special tokens and padding. */
+  sequenceIds: Array<number | null>;
+  /** [start, end) UTF-16 offsets into the sequence's own original text. */
+  offsets?: Array<[number, number]>;
+  overflowing?: Encoding[];
+}
+
+/** One tokenized sequence before special tokens: parallel arrays. */
+interface Seq { ids: number[]; tokens: string[]; offsets: Array<[number, number]> }
+
+export interface AlbertOptions extends Partial<PreprocessOptions> {
+  clsToken?: string; sepToken?: string; maskToken?: string; padToken?: string; unkToken?: string;
+}
+
+export class AlbertTokenizer {
+  readonly clsId: number;
+  readonly sepId: number;
+  readonly maskId: number;
+  readonly padId: number;
+  readonly unkId: number;
+  readonly clsToken: string; readonly sepToken: string; readonly maskToken: string; readonly padToken: string; readonly unkToken: string;
+  readonly pre: PreprocessOptions;
+  /** Special token strings, longest first (matched whole in the input text). */
+  private readonly specials: string[];
+  private readonly specialIds: Set<number>;
+
+  /** Loads spiece.model (SentencePiece) or an HF tokenizer.json. */
+  static load(path: string, opts: AlbertOptions = {}): AlbertTokenizer {
+    if (path.endsWith('.json')) {
+      const { model, options } = readTokenizerJson(path);
+      return new AlbertTokenizer(model, { ...options, ...opts });
+    }
+    return new AlbertTokenizer(SentencePieceModel.load(path), opts);
+  }
+
+  constructor(readonly sp: SentencePieceModel, opts: AlbertOptions = {}) {
+    this.pre = { removeSpace: opts.removeSpace ?? true, keepAccents: opts.keepAccents ?? false, doLowerCase: opts.doLowerCase ?? true };
+    this.clsToken = opts.clsToken ?? '[CLS]';
+    this.sepToken = opts.sepToken ?? '[SEP]';
+    this.maskToken = opts.maskToken ?? '[MASK]';
+    this.padToken = opts.padToken ?? '<pad>';
+    this.unkToken = opts.unkToken ?? '<unk>';
+    const id = (t: string, what: string) => {
+      const i = sp.pieceToId(t);
+      if (i === sp.unkId && t !== sp.idToPiece(sp.unkId)) throw fileError('tokenizer', `the vocabulary has no ${what} token "${t}"`);
+      return i;
+    };
+    this.clsId = id(this.clsToken, 'CLS');
+    this.sepId = id(this.sepToken, 'SEP');
+    this.maskId = id(this.maskToken, 'MASK');
+    this.padId = id(this.padToken, 'padding');
+    this.unkId = sp.unkId;
+    this.specials = [...new Set([this.clsToken, this.sepToken, this.unkToken, this.padToken, this.maskToken])].sort((a, b) => b.length - a.length);
+    this.specialIds = new Set([this.clsId, this.sepId, this.maskId, this.padId, this.unkId]);
+  }
+
+  get vocabSize(): number { return this.sp.vocabSize; }
+
+  /** ALBERT pieces of `text`, without [CLS]/[SEP] (HF's tokenize()). */
+  tokenize(text: string): string[] {
+    return this.tokenizeSeq(text).tokens;
+  }
+
+  /** Ids of `text` without [CLS]/[SEP]. */
+  encodeIds(text: string): number[] {
+    return this.tokenizeSeq(text).ids;
+  }
+
+  private tokenizeSeq(text: string): Seq {
+    const seq: Seq = { ids: [], tokens: [], offsets: [] };
+    let chunkStart = 0;
+    for (let i = 0; i < text.length;) {
+      const special = this.specialAt(text, i);
+      if (special === null) { i++; continue; }
+      this.tokenizeChunk(text.slice(chunkStart, i), chunkStart, seq);
+      seq.ids.push(this.sp.pieceToId(special)); seq.tokens.push(special); seq.offsets.push([i, i + special.length]);
+      i += special.length;
+      chunkStart = i;
+    }
+    this.tokenizeChunk(text.slice(chunkStart), chunkStart, seq);
+    return seq;
+  }
+
+  private specialAt(text: string, i: number): string | null {
+    const c = text.charCodeAt(i);
+    if (c !== 0x5b /* [ */ && c !== 0x3c /* < */) {
+      // Fast exit: all default specials start with '[' or '<'; custom ones are checked below.
+      let any = false;
+      for (const s of this.specials) if (s.charCodeAt(0) === c) { any = true; break; }
+      if (!any) return null;
+    }
+    for (const s of this.specials) if (text.startsWith(s, i)) return s;
+    return null;
+  }
+
+  /** HF's _tokenize on one chunk between special tokens (`offset` = its index in the original). */
+  private tokenizeChunk(chunk: string, offset: number, seq: Seq): void {
+    if (chunk.length === 0) return;
+    const a = preprocess(chunk, offset, this.pre);
+    if (a.text.length === 0) return;
+    const enc = this.sp.encodeWithOffsets(a.text);
+    const n = a.text.length;
+    const toOrig = (s: number, e: number): [number, number] => {
+      if (e <= s) { const p = s < n ? a.start[s] : (n > 0 ? a.end[n - 1] : offset); return [p, p]; }
+      return [a.start[s], a.end[e - 1]];
+    };
+    for (let k = 0; k < enc.ids.length; k++) {
+      const piece = enc.pieces[k];
+      const [s, e] = enc.offsets[k];
+      const last = piece.length - 1;
+      if (piece.length > 1 && piece[last] === ',' && isPythonDigit(piece.charCodeAt(last - 1))) {
+        // HF: re-encode "<digits>," without the comma (and without ▁), keep the comma apart.
+        let cur = this.sp.encodePieces(piece.slice(0, -1).replaceAll(SPIECE_UNDERLINE, ''));
+        if (piece[0] !== SPIECE_UNDERLINE && cur.length > 0 && cur[0][0] === SPIECE_UNDERLINE) {
+          if (cur[0].length === 1) cur = cur.slice(1); else cur[0] = cur[0].slice(1);
+        }
+        // Offsets: walk the piece's surface, skipping spaces, a sub-piece's characters at a time.
+        let pos = s;
+        while (pos < e - 1 && a.text[pos] === ' ') pos++;
+        for (const p of cur) {
+          const len = p.replaceAll(SPIECE_UNDERLINE, '').length;
+          const from = Math.min(pos, e - 1), to = Math.min(pos + len, e - 1);
+          seq.ids.push(this.sp.pieceToId(p)); seq.tokens.push(p); seq.offsets.push(toOrig(from, to));
+          pos = to;
+        }
+        seq.ids.push(this.sp.pieceToId(',')); seq.tokens.push(','); seq.offsets.push(toOrig(e - 1, e));
+        continue;
+      }
+      seq.ids.push(enc.ids[k]); seq.tokens.push(piece); seq.offsets.push(toOrig(s, e));
+    }
+  }
+
+  /** One sequence or a pair, as model inputs. */
+  encode(text: string, pair?: string | null, opts: EncodeOptions = {}): Encoding {
+    const a = this.tokenizeSeq(text);
+    const b = pair === undefined || pair === null ? null : this.tokenizeSeq(pair);
+    return this.prepare(a, b, opts);
+  }
+
+  /** Batch encode: inputs are texts or [text, pair]; padding 'longest' pads to the batch's longest. */
+  encodeBatch(inputs: Array<string | [string, string]>, opts: EncodeOptions = {}): Encoding[] {
+    const pad = normalizePadding(opts.padding);
+    const perItem = { ...opts, padding: pad === 'max_length' ? 'max_length' as const : 'do_not_pad' as const };
+    const out = inputs.map((x) => (typeof x === 'string' ? this.encode(x, null, perItem) : this.encode(x[0], x[1], perItem)));
+    if (pad === 'longest') {
+      let longest = 0;
+      for (const e of out) longest = Math.max(longest, e.ids.length);
+      for (const e of out) this.padTo(e, longest, !!opts.returnOffsets);
+    }
+    return out;
+  }
+
+  /** Decodes ids to text (HF: specials kept unless skipSpecialTokens; SentencePiece decodes the rest). */
+  decode(ids: ArrayLike<number>, opts: { skipSpecialTokens?: boolean } = {}): string {
+    const parts: string[] = [];
+    let run: number[] = [];
+    const flush = () => { if (run.length > 0) { parts.push(this.sp.decodeIds(run)); run = []; } };
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (this.specialIds.has(id)) {
+        if (opts.skipSpecialTokens) continue;
+        flush();
+        parts.push(this.sp.idToPiece(id));
+      } else run.push(id);
+    }
+    flush();
+    return cleanUpTokenization(parts.join(' ').trim());
+  }
+
+  private prepare(a: Seq, b: Seq | null, opts: EncodeOptions): Encoding {
+    const add = opts.addSpecialTokens ?? true;
+    const strategy = normalizeTruncation(opts.truncation, opts.maxLength);
+    const padding = normalizePadding(opts.padding);
+    const stride = opts.stride ?? 0;
+    const maxLength = opts.maxLength;
+    const nSpecial = add ? (b ? 3 : 2) : 0;
+    if (strategy !== 'do_not_truncate' && maxLength === undefined) throw new RangeError('truncation needs maxLength');
+    if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 0)) throw new RangeError(`maxLength must be a non-negative integer, got ${maxLength}`);
+    if (!Number.isInteger(stride) || stride < 0) throw new RangeError(`stride must be a non-negative integer, got ${stride}`);
+    let windows: Array<[Seq, Seq | null]> = [[a, b]];
+    if (strategy !== 'do_not_truncate' && maxLength !== undefined) {
+      const excess = a.ids.length + (b ? b.ids.length : 0) + nSpecial - maxLength;
+      if (excess > 0) windows = this.truncate(a, b, strategy, excess, stride, !!opts.returnOverflowing);
+    }
+    const encs = windows.map(([x, y]) => this.assemble(x, y, add, !!opts.returnOffsets));
+    for (const e of encs) if (padding === 'max_length' && maxLength !== undefined) this.padTo(e, maxLength, !!opts.returnOffsets);
+    const first = encs[0];
+    if (opts.returnOverflowing) first.overflowing = encs.slice(1);
+    return first;
+  }
+
+  /** Returns the truncated pair first, then (if asked) the overflowing windows. */
+  private truncate(a: Seq, b: Seq | null, strategy: TruncationStrategy, excess: number, stride: number, overflow: boolean): Array<[Seq, Seq | null]> {
+    if (strategy === 'longest_first' && b !== null) {
+      if (overflow) throw new RangeError("returnOverflowing with a pair needs truncation 'only_first' or 'only_second'");
+      let la = a.ids.length, lb = b.ids.length;
+      for (let k = 0; k < excess; k++) { if (la > lb) la--; else lb--; }
+      return [[slice(a, 0, la), slice(b, 0, lb)]];
+    }
+    const second = strategy === 'only_second';
+    if (second && b === null) throw new RangeError("truncation 'only_second' needs a pair");
+    const target = second ? b! : a;
+    const other = second ? a : b;
+    if (target.ids.length <= excess) {
+      throw new RangeError(`cannot truncate to maxLength: the ${second ? 'second' : 'first'} sequence has ${target.ids.length} tokens but ${excess} must go (try another truncation strategy)`);
+    }
+    const keep = target.ids.length - excess; // window length for the target sequence
+    const out: Array<[Seq, Seq | null]> = [];
+    const make = (w: Seq): [Seq, Seq | null] => (second ? [other!, w] : [w, other]);
+    if (!overflow) return [make(slice(target, 0, keep))];
+    if (stride >= keep) throw new RangeError(`stride (${stride}) must be smaller than the window length (${keep})`);
+    // Windows of `keep` tokens, each starting `keep - stride` after the previous, until the end.
+    for (let start = 0; ; start += keep - stride) {
+      const stop = Math.min(start + keep, target.ids.length);
+      out.push(make(slice(target, start, stop)));
+      if (stop === target.ids.length) break;
+    }
+    return out;
+  }
+
+  private assemble(a: Seq, b: Seq | null, add: boolean, offsets: boolean): Encoding {
+    const e: Encoding = { ids: [], tokens: [], typeIds: [], attentionMask: [], specialTokensMask: [], sequenceIds: [] };
+    if (offsets) e.offsets = [];
+    const special = (id: number, tok: string, type: number) => {
+      e.ids.push(id); e.tokens.push(tok); e.typeIds.push(type); e.attentionMask.push(1); e.specialTokensMask.push(1); e.sequenceIds.push(null);
+      e.offsets?.push([0, 0]);
+    };
+    const seq = (s: Seq, type: number) => {
+      for (let i = 0; i < s.ids.length; i++) {
+        e.ids.push(s.ids[i]); e.tokens.push(s.tokens[i]); e.typeIds.push(type); e.attentionMask.push(1); e.specialTokensMask.push(0); e.sequenceIds.push(type);
+        e.offsets?.push(s.offsets[i]);
+      }
+    };
+    if (add) special(this.clsId, this.clsToken, 0);
+    seq(a, 0);
+    if (add) special(this.sepId, this.sepToken, 0);
+    if (b) {
+      seq(b, 1);
+      if (add) special(this.sepId, this.sepToken, 1);
+    }
+    return e;
+  }
+
+  private padTo(e: Encoding, length: number, offsets: boolean): void {
+    while (e.ids.length < length) {
+      e.ids.push(this.padId); e.tokens.push(this.padToken); e.typeIds.push(0); e.attentionMask.push(0); e.specialTokensMask.push(1); e.sequenceIds.push(null);
+      if (offsets) e.offsets!.push([0, 0]);
+    }
+    if (e.overflowing) for (const o of e.overflowing) this.padTo(o, length, offsets);
+  }
+}
+
+function slice(s: Seq, a: number, b: number): Seq {
+  return { ids: s.ids.slice(a, b), tokens: s.tokens.slice(a, b), offsets: s.offsets.slice(a, b) };
+}
+
+function normalizeTruncation(t: EncodeOptions['truncation'], maxLength: number | undefined): TruncationStrategy {
+  if (t === undefined || t === false) return 'do_not_truncate';
+  if (t === true) return maxLength === undefined ? 'do_not_truncate' : 'longest_first';
+  if (!['longest_first', 'only_first', 'only_second', 'do_not_truncate'].includes(t)) throw new RangeError(`unknown truncation strategy "${t}"`);
+  return t;
+}
+
+function normalizePadding(p: EncodeOptions['padding']): PaddingStrategy {
+  if (p === undefined || p === false) return 'do_not_pad';
+  if (p === true) return 'longest';
+  if (!['longest', 'max_length', 'do_not_pad'].includes(p)) throw new RangeError(`unknown padding strategy "${p}"`);
+  return p;
+}
+
+/** Python's str.isdigit() for the digit-comma rule: Unicode digits (Nd and other numeric digits). */
+function isPythonDigit(cp: number): boolean {
+  if (cp >= 0x30 && cp <= 0x39) return true;
+  if (cp < 0x80) return false;
+  return /\p{Nd}/u.test(String.fromCodePoint(cp)) || DIGIT_EXTRA.test(String.fromCodePoint(cp));
+}
+// Numeric_Type=Digit characters outside Nd (superscripts, circled digits, ...), which isdigit() accepts.
+const DIGIT_EXTRA = /[\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u{10a40}-\u{10a43}\u{10e60}-\u{10e68}\u{11052}-\u{1105a}\u{1f100}-\u{1f10a}]/u;
+
+/** HF's clean_up_tokenization: removes the space before punctuation and English contractions. */
+export function cleanUpTokenization(s: string): string {
+  return s.replaceAll(' .', '.').replaceAll(' ?', '?').replaceAll(' !', '!').replaceAll(' ,', ',')
+    .replaceAll(" ' ", "'").replaceAll(" n't", "n't").replaceAll(" 'm", "'m").replaceAll(" 's", "'s")
+    .replaceAll(" 've", "'ve").replaceAll(" 're", "'re");
+}
+

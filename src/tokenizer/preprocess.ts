@@ -1,0 +1,133 @@
+// HF AlbertTokenizer's text preprocessing (remove_space, `` and '' to ", NFKD + drop combining
+// marks, lower-case), done code point by code point so every output UTF-16 unit remembers the span
+// of the ORIGINAL text it came from.
+import { COMBINING_RANGES } from './combining_table.js';
+
+export interface PreprocessOptions { removeSpace: boolean; keepAccents: boolean; doLowerCase: boolean }
+
+/** Text plus, for each UTF-16 unit i of it, the original span [start[i], end[i]). */
+export interface Aligned { text: string; start: Int32Array; end: Int32Array }
+
+/** Python's str.isspace() set (what str.split()/strip() use), which differs from JS's \s. */
+export function isPythonSpace(c: number): boolean {
+  return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c === 0x85 || c === 0xa0 || c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
+
+/** unicodedata.combining(c) != 0, by binary search over the generated ranges. */
+export function isCombining(c: number): boolean {
+  if (c < 0x300) return false;
+  const r = COMBINING_RANGES;
+  let lo = 0, hi = (r.length >> 1) - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (c < r[2 * mid]) hi = mid - 1;
+    else if (c > r[2 * mid + 1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+class Builder {
+  parts: string[] = [];
+  start: number[] = [];
+  end: number[] = [];
+  push(s: string, a: number, b: number): void {
+    this.parts.push(s);
+    for (let k = 0; k < s.length; k++) { this.start.push(a); this.end.push(b); }
+  }
+  finish(): Aligned {
+    return { text: this.parts.join(''), start: Int32Array.from(this.start), end: Int32Array.from(this.end) };
+  }
+}
+
+/** Iterates code points of a.text as [codePointString, unitIndex]. */
+function* codePoints(text: string): Generator<[string, number]> {
+  for (let i = 0; i < text.length;) {
+    const c = text.codePointAt(i)!;
+    const n = c > 0xffff ? 2 : 1;
+    yield [text.slice(i, i + n), i];
+    i += n;
+  }
+}
+
+function identity(text: string, offset: number): Aligned {
+  const start = new Int32Array(text.length), end = new Int32Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const pair = i + 1 < text.length && (text.charCodeAt(i) & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    const prevPair = i > 0 && (text.charCodeAt(i) & 0xfc00) === 0xdc00 && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800;
+    start[i] = offset + (prevPair ? i - 1 : i);
+    end[i] = offset + (pair ? i + 2 : i + 1);
+  }
+  return { text, start, end };
+}
+
+/** " ".join(text.strip().split()) with Python's whitespace set. */
+function removeSpace(a: Aligned): Aligned {
+  const b = new Builder();
+  const t = a.text;
+  let i = 0;
+  let pendingSpace = -1; // start index of a whitespace run between words
+  while (i < t.length) {
+    if (isPythonSpace(t.charCodeAt(i))) {
+      const runStart = i;
+      while (i < t.length && isPythonSpace(t.charCodeAt(i))) i++;
+      pendingSpace = b.parts.length > 0 ? runStart : -1;
+      if (pendingSpace >= 0 && i < t.length) b.push(' ', a.start[runStart], a.end[i - 1]);
+      continue;
+    }
+    b.push(t[i], a.start[i], a.end[i]);
+    i++;
+  }
+  return b.finish();
+}
+
+/** text.replace(pattern, '"') with the replacement spanning the matched units. */
+function replaceQuotes(a: Aligned, pattern: string): Aligned {
+  if (!a.text.includes(pattern)) return a;
+  const b = new Builder();
+  const t = a.text;
+  for (let i = 0; i < t.length;) {
+    if (t.startsWith(pattern, i)) { b.push('"', a.start[i], a.end[i + pattern.length - 1]); i += pattern.length; }
+    else { b.push(t[i], a.start[i], a.end[i]); i++; }
+  }
+  return b.finish();
+}
+
+/** NFKD, dropping characters with a non-zero combining class (reordering cannot matter then). */
+function stripAccents(a: Aligned): Aligned {
+  const b = new Builder();
+  for (const [ch, i] of codePoints(a.text)) {
+    const s = ch.charCodeAt(0) < 0x80 ? ch : ch.normalize('NFKD');
+    if (s.length === 1 && !isCombining(s.charCodeAt(0))) { b.push(s, a.start[i], a.end[i + ch.length - 1]); continue; }
+    let kept = '';
+    for (const [d] of codePoints(s)) if (!isCombining(d.codePointAt(0)!)) kept += d;
+    if (kept) b.push(kept, a.start[i], a.end[i + ch.length - 1]);
+  }
+  return b.finish();
+}
+
+/** str.lower(): per code point, except the context-dependent final sigma taken from the whole string. */
+function lowerCase(a: Aligned): Aligned {
+  const whole = a.text.toLowerCase();
+  const b = new Builder();
+  let pos = 0;
+  for (const [ch, i] of codePoints(a.text)) {
+    let s = ch.toLowerCase();
+    if (ch === '\u03a3') s = whole.slice(pos, pos + 1); // σ or ς depending on context
+    b.push(s, a.start[i], a.end[i + ch.length - 1]);
+    pos += s.length;
+  }
+  return b.finish();
+}
+
+/** Runs HF's preprocess_text on text (which starts at `offset` of the caller's original string). */
+export function preprocess(text: string, offset: number, opts: PreprocessOptions): Aligned {
+  let a = identity(text, offset);
+  if (opts.removeSpace) a = removeSpace(a);
+  a = replaceQuotes(a, '``');
+  a = replaceQuotes(a, "''");
+  if (!opts.keepAccents) a = stripAccents(a);
+  if (opts.doLowerCase) a = lowerCase(a);
+  return a;
+}

@@ -1,0 +1,288 @@
+// SentencePieceModel: loads a .model file and encodes/decodes exactly as SentencePiece does.
+import { readFileSync } from 'node:fs';
+import { fileError } from '../cli/errors.js';
+import { PieceTrie } from './double_array.js';
+import { BpeEncoder, encodeChars, encodeWords, KIND_UNUSED, KIND_USER, Segments, UnigramEncoder, type VocabView } from './encoders.js';
+import { ModelType, parseModelProto, PieceType, type ModelProto } from './model_proto.js';
+import { Normalizer, NormalizerError } from './normalizer.js';
+import { ProtoError } from './protobuf.js';
+import { byteToUtf16Map, Utf8Buffer, utf8Decode, utf8Encode } from './utf8.js';
+
+const SPACE_SYMBOL = '\u2581';
+
+/** One encoded piece with its span in the input (byte offsets into the UTF-8 input). */
+export interface EncodedPieces {
+  ids: Int32Array;
+  /** Byte spans in the input (UTF-8) that each piece covers; control/byte pieces may be empty. */
+  begins: Int32Array;
+  ends: Int32Array;
+  /** Normalized byte spans (for piece text). */
+  normBegins: Int32Array;
+  normEnds: Int32Array;
+  count: number;
+}
+
+export class SentencePieceModel implements VocabView {
+  readonly proto: ModelProto;
+  readonly vocabSize: number;
+  readonly trie: PieceTrie;
+  readonly scores: Float32Array;
+  readonly kind: Uint8Array;
+  readonly unkId: number;
+  readonly types: Uint8Array;
+  private readonly pieceText: string[];
+  private readonly pieceMap = new Map<string, number>();
+  /** Control / unknown / byte pieces (SentencePiece's reserved_id_map). */
+  private readonly reserved = new Map<string, number>();
+  private readonly byteIds: Int32Array | null;
+  readonly normalizer: Normalizer;
+  private readonly userTrie: PieceTrie | null;
+  private readonly encodeSegments: (s: Uint8Array, size: number, out: Segments) => void;
+  private readonly raw = new Segments();
+  private readonly buf = new Utf8Buffer();
+  private readonly res: EncodedPieces = { ids: new Int32Array(256), begins: new Int32Array(256), ends: new Int32Array(256), normBegins: new Int32Array(256), normEnds: new Int32Array(256), count: 0 };
+
+  /** Reads a .model file; a missing, corrupt or truncated file is a UserError naming it. */
+  static load(path: string): SentencePieceModel {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      throw fileError(path, `cannot read SentencePiece model (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    return SentencePieceModel.fromBytes(bytes, path);
+  }
+
+  static fromBytes(bytes: Uint8Array, name = '<model bytes>'): SentencePieceModel {
+    try {
+      return new SentencePieceModel(parseModelProto(bytes));
+    } catch (e) {
+      if (e instanceof ProtoError || e instanceof NormalizerError || e instanceof ModelError) {
+        throw fileError(name, `not a valid SentencePiece model: ${e.message}`);
+      }
+      throw e;
+    }
+  }
+
+  constructor(proto: ModelProto) {
+    this.proto = proto;
+    const pieces = proto.pieces;
+    const n = pieces.length;
+    this.vocabSize = n;
+    this.scores = new Float32Array(n);
+    this.kind = new Uint8Array(n);
+    this.types = new Uint8Array(n);
+    this.pieceText = new Array<string>(n);
+    const trieKeys: Uint8Array[] = [], trieIds: number[] = [], userKeys: Uint8Array[] = [];
+    const byteFallback = proto.trainerSpec.byteFallback;
+    let unkId = -1;
+    let minScore = Infinity, maxScore = -Infinity;
+    const byteIds = byteFallback ? new Int32Array(256).fill(-1) : null;
+    for (let i = 0; i < n; i++) {
+      const p = pieces[i];
+      if (p.piece === '') throw new ModelError(`piece ${i} is empty`);
+      if (this.pieceMap.has(p.piece)) throw new ModelError(`piece "${p.piece}" is defined twice (ids ${this.pieceMap.get(p.piece)} and ${i})`);
+      this.pieceMap.set(p.piece, i);
+      this.pieceText[i] = p.piece;
+      this.scores[i] = p.score;
+      this.types[i] = p.type;
+      const normal = p.type === PieceType.NORMAL || p.type === PieceType.USER_DEFINED || p.type === PieceType.UNUSED;
+      if (normal) { trieKeys.push(utf8Encode(p.piece)); trieIds.push(i); } else this.reserved.set(p.piece, i);
+      if (p.type === PieceType.USER_DEFINED) { this.kind[i] = KIND_USER; userKeys.push(utf8Encode(p.piece)); }
+      if (p.type === PieceType.UNUSED) this.kind[i] = KIND_UNUSED;
+      if (p.type === PieceType.NORMAL) { minScore = Math.min(minScore, p.score); maxScore = Math.max(maxScore, p.score); }
+      if (p.type === PieceType.UNKNOWN) {
+        if (unkId >= 0) throw new ModelError(`unknown piece defined twice (ids ${unkId} and ${i})`);
+        unkId = i;
+      }
+      if (p.type === PieceType.BYTE) {
+        if (!byteIds) throw new ModelError(`byte piece "${p.piece}" found although byte_fallback is false`);
+        const m = /^<0x([0-9A-F]{2})>$/.exec(p.piece);
+        if (!m) throw new ModelError(`bad byte piece "${p.piece}"`);
+        byteIds[parseInt(m[1], 16)] = i;
+      }
+    }
+    if (unkId < 0) throw new ModelError('no unknown piece (<unk>) is defined');
+    if (byteIds && byteIds.includes(-1)) throw new ModelError('byte_fallback is on but not all 256 byte pieces exist');
+    this.unkId = unkId;
+    this.byteIds = byteIds;
+    // As SentencePiece: FLT_MAX/FLT_MIN sentinels fall back to 0 (so all-negative scores give max 0).
+    const FLT_MIN = 1.1754943508222875e-38;
+    if (minScore === Infinity) minScore = 0;
+    if (!(maxScore > FLT_MIN)) maxScore = 0;
+    this.trie = new PieceTrie(trieKeys, trieIds);
+    this.userTrie = userKeys.length > 0 ? new PieceTrie(userKeys, userKeys.map((_, i) => i)) : null;
+    const t = proto.trainerSpec;
+    this.normalizer = new Normalizer(proto.normalizerSpec, userKeys, t.treatWhitespaceAsSuffix);
+    switch (t.modelType) {
+      case ModelType.UNIGRAM: { const u = new UnigramEncoder(this, minScore, maxScore); this.encodeSegments = (s, size, out) => u.encode(s, size, out); break; }
+      case ModelType.BPE: { const b = new BpeEncoder(this); this.encodeSegments = (s, size, out) => b.encode(s, size, out); break; }
+      case ModelType.CHAR: this.encodeSegments = (s, size, out) => encodeChars(this, s, size, out); break;
+      case ModelType.WORD: this.encodeSegments = (s, size, out) => encodeWords(this, s, size, out, t.treatWhitespaceAsSuffix); break;
+      default: throw new ModelError(`unsupported model_type ${t.modelType}`);
+    }
+  }
+
+  get modelType(): ModelType { return this.proto.trainerSpec.modelType; }
+
+  pieceToIdBytes(bytes: Uint8Array, start: number, end: number): number {
+    const id = this.trie.exact(bytes, start, end);
+    if (id >= 0) return id;
+    const r = this.reserved.get(utf8Decode(bytes.subarray(start, end)));
+    return r ?? this.unkId;
+  }
+
+  userPrefix(bytes: Uint8Array, pos: number, end: number): number {
+    const t = this.userTrie;
+    if (t === null) return 0;
+    let s = 0, best = 0;
+    for (let i = pos; i < end; i++) {
+      const nx = t.base[s] + bytes[i];
+      if (t.check[nx] !== s) break;
+      s = nx;
+      if (t.value[s] >= 0) best = i + 1 - pos;
+    }
+    return best;
+  }
+
+  /**
+   * Encodes input[start..end) (UTF-8 bytes, may be malformed) the way SentencePiece's Encode does.
+   * The result is a view on reused buffers, valid until the next call.
+   */
+  encodeBytes(input: Uint8Array, start = 0, end = input.length): EncodedPieces {
+    const norm = this.normalizer;
+    norm.normalize(input, start, end);
+    const raw = this.raw;
+    this.encodeSegments(norm.out, norm.length, raw);
+    const res = this.res;
+    res.count = 0;
+    const map = norm.normToOrig, nb = norm.out;
+    let prevUnk = false;
+    for (let i = 0; i < raw.count; i++) {
+      const id = raw.ids[i], ns = raw.starts[i], ne = raw.ends[i];
+      const isUnk = id === this.unkId;
+      const ob = map[ns], oe = map[ne];
+      if (isUnk && this.byteIds !== null) {
+        // Byte fallback: one <0xXX> piece per UTF-8 byte; the last one carries the surface.
+        for (let k = ns; k < ne; k++) this.pushRes(this.byteIds[nb[k]], ob, k === ne - 1 ? oe : ob, k, k + 1);
+      } else if (isUnk && prevUnk) {
+        // Consecutive unknowns become one piece.
+        const j = res.count - 1;
+        res.ends[j] = oe; res.normEnds[j] = ne;
+      } else this.pushRes(id, ob, oe, ns, ne);
+      prevUnk = isUnk;
+    }
+    return res;
+  }
+
+  private pushRes(id: number, b: number, e: number, nb: number, ne: number): void {
+    const r = this.res;
+    if (r.count === r.ids.length) {
+      const cap = r.count * 2;
+      const g = (a: Int32Array) => { const x = new Int32Array(cap); x.set(a); return x; };
+      r.ids = g(r.ids); r.begins = g(r.begins); r.ends = g(r.ends); r.normBegins = g(r.normBegins); r.normEnds = g(r.normEnds);
+    }
+    const i = r.count++;
+    r.ids[i] = id; r.begins[i] = b; r.ends[i] = e; r.normBegins[i] = nb; r.normEnds[i] = ne;
+  }
+
+  /** Encodes a string; the view's begins/ends are UTF-8 byte offsets of `text`. */
+  encodeString(text: string): EncodedPieces {
+    const n = this.buf.encode(text);
+    return this.encodeBytes(this.buf.bytes, 0, n);
+  }
+
+  encodeIds(text: string): number[] {
+    const r = this.encodeString(text);
+    return Array.from(r.ids.subarray(0, r.count));
+  }
+
+  encodePieces(text: string): string[] {
+    const r = this.encodeString(text);
+    return this.piecesOf(r);
+  }
+
+  /** Piece strings of an encode result (unknowns as their normalized text, like spm). */
+  piecesOf(r: EncodedPieces): string[] {
+    const out: string[] = [];
+    const nb = this.normalizer.out;
+    for (let i = 0; i < r.count; i++) {
+      const id = r.ids[i];
+      out.push(id === this.unkId ? utf8Decode(nb.subarray(r.normBegins[i], r.normEnds[i])) : this.pieceText[id]);
+    }
+    return out;
+  }
+
+  /**
+   * Encodes a string and also returns each piece's span in UTF-16 indices of `text` (SentencePiece's
+   * begin/end surface offsets).
+   */
+  encodeWithOffsets(text: string): { ids: number[]; pieces: string[]; offsets: Array<[number, number]> } {
+    const r = this.encodeString(text);
+    const byteLen = utf8Encode(text).length;
+    const map = byteToUtf16Map(text, byteLen);
+    const ids: number[] = [], offsets: Array<[number, number]> = [];
+    for (let i = 0; i < r.count; i++) {
+      ids.push(r.ids[i]);
+      offsets.push([map[r.begins[i]], map[r.ends[i]]]);
+    }
+    return { ids, pieces: this.piecesOf(r), offsets };
+  }
+
+  idToPiece(id: number): string {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new RangeError(`piece id ${id} is out of range [0, ${this.vocabSize})`);
+    return this.pieceText[id];
+  }
+
+  pieceToId(piece: string): number {
+    return this.pieceMap.get(piece) ?? this.unkId;
+  }
+
+  score(id: number): number { return this.scores[id]; }
+  isControl(id: number): boolean { return this.types[id] === PieceType.CONTROL; }
+  isUnknown(id: number): boolean { return this.types[id] === PieceType.UNKNOWN; }
+  isUserDefined(id: number): boolean { return this.types[id] === PieceType.USER_DEFINED; }
+  isUnused(id: number): boolean { return this.types[id] === PieceType.UNUSED; }
+  isByte(id: number): boolean { return this.types[id] === PieceType.BYTE; }
+
+  /** Id of a special piece from the trainer spec, or -1 when the model has none. */
+  get bosId(): number { return this.specialId(this.proto.trainerSpec.bosPiece); }
+  get eosId(): number { return this.specialId(this.proto.trainerSpec.eosPiece); }
+  get padId(): number { return this.specialId(this.proto.trainerSpec.padPiece); }
+  private specialId(piece: string): number { return this.pieceMap.get(piece) ?? -1; }
+
+  /** Decodes ids back to text as SentencePiece's DecodeIds does. */
+  decodeIds(ids: ArrayLike<number>): string {
+    const spec = this.proto.normalizerSpec;
+    const suffix = this.proto.trainerSpec.treatWhitespaceAsSuffix;
+    let out = '';
+    let bytes: number[] = [];
+    let first = true;
+    const flushBytes = () => {
+      if (bytes.length > 0) { out += utf8Decode(new Uint8Array(bytes)); bytes = []; first = false; }
+    };
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const type = this.types[this.checkId(id)];
+      if (type === PieceType.BYTE) { bytes.push(parseInt(this.pieceText[id].slice(3, 5), 16)); continue; }
+      flushBytes();
+      if (type === PieceType.CONTROL) continue;
+      if (type === PieceType.UNKNOWN) { out += this.proto.trainerSpec.unkSurface; first = false; continue; }
+      let p = this.pieceText[id];
+      if (first && spec.addDummyPrefix && !suffix && p.startsWith(SPACE_SYMBOL)) p = p.slice(1);
+      out += p.replaceAll(SPACE_SYMBOL, ' ');
+      first = false;
+    }
+    flushBytes();
+    if (spec.addDummyPrefix && suffix && out.endsWith(' ')) out = out.slice(0, -1);
+    return out;
+  }
+
+  private checkId(id: number): number {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new RangeError(`piece id ${id} is out of range [0, ${this.vocabSize})`);
+    return id;
+  }
+}
+
+/** A structurally invalid vocabulary (reported with the file name by load/fromBytes). */
+export class ModelError extends Error {}
