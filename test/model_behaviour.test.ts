@@ -1,0 +1,161 @@
+// The model's conventions: HF names and grouping, shared-layer gradients, masking, the MLM shortcut,
+// determinism of dropout, and input validation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UserError } from '../src/cli/errors.js';
+import { AlbertModel, architectureOf, encoderLayout, groupOfLayer, headFromArchitectures, withConfig } from '../src/model/index.js';
+import { backend, makeInputs, makeModel, mlmLabels, smallConfig } from './model_util.js';
+
+test('HF grouping: layer i runs group int(i / (L / G)), all its inner layers, one hidden state per i', () => {
+  const groups = (L: number, G: number) => Array.from({ length: L }, (_, i) => groupOfLayer(i, L, G));
+  // Python: [int(i / (L / G)) for i in range(L)]
+  assert.deepEqual(groups(12, 5), [0, 0, 0, 1, 1, 2, 2, 2, 3, 3, 4, 4]);
+  assert.deepEqual(groups(5, 2), [0, 0, 0, 1, 1]);
+  assert.deepEqual(groups(12, 1), Array(12).fill(0));
+  const c = smallConfig({ num_hidden_layers: 5, num_hidden_groups: 2, inner_group_num: 2 });
+  const layout = encoderLayout('', c);
+  assert.equal(layout.calls.length, 10);
+  assert.deepEqual(layout.calls.map((k) => k.attention), [0, 1, 0, 1, 0, 1, 2, 3, 2, 3]);
+  assert.deepEqual(layout.hiddenStateAfter, [1, 3, 5, 7, 9]);
+  const out = makeModel(c, 'base').forward(makeInputs(c, 1, 3), { outputHiddenStates: true });
+  assert.equal(out.hiddenStates!.length, 6);
+  assert.deepEqual(out.hiddenStates![5], out.lastHiddenState);
+});
+
+test('tensor names are HF state_dict names; aliases cover the tied decoder and the shared blocks', () => {
+  const c = smallConfig({ num_hidden_layers: 2 });
+  const base = new AlbertModel(c, 'base', backend);
+  const layer = 'encoder.albert_layer_groups.0.albert_layers.0.';
+  const expected = ['embeddings.word_embeddings.weight', 'embeddings.position_embeddings.weight', 'embeddings.token_type_embeddings.weight',
+    'embeddings.LayerNorm.weight', 'embeddings.LayerNorm.bias', 'encoder.embedding_hidden_mapping_in.weight', 'encoder.embedding_hidden_mapping_in.bias',
+    ...['query', 'key', 'value', 'dense'].flatMap((l) => [`attention.${l}.weight`, `attention.${l}.bias`]).map((n) => layer + n),
+    `${layer}attention.LayerNorm.weight`, `${layer}attention.LayerNorm.bias`, `${layer}full_layer_layer_norm.weight`, `${layer}full_layer_layer_norm.bias`,
+    `${layer}ffn.weight`, `${layer}ffn.bias`, `${layer}ffn_output.weight`, `${layer}ffn_output.bias`, 'pooler.weight', 'pooler.bias'];
+  assert.deepEqual(base.params().map((p) => p.name).sort(), expected.sort());
+  assert.deepEqual(base.param(`${layer}ffn.weight`).shape, [c.intermediate_size, c.hidden_size]);
+  const pre = new AlbertModel(c, 'pretraining', backend);
+  assert.ok(pre.params().every((p) => p.name.startsWith('albert.') || p.name.startsWith('predictions.') || p.name.startsWith('sop_classifier.')));
+  assert.equal(pre.aliases.get('predictions.decoder.weight'), 'albert.embeddings.word_embeddings.weight');
+  assert.equal(pre.aliases.get('predictions.decoder.bias'), 'predictions.bias');
+  assert.equal(new AlbertModel(c, 'masked-lm', backend).params().some((p) => p.name.includes('pooler')), false);
+  assert.equal(new AlbertModel(c, 'question-answering', backend).param('qa_outputs.weight').shape[0], 2);
+  const attn = new AlbertModel(withConfig(c, { sharing: 'attention' }), 'base', backend);
+  assert.equal(attn.aliases.get('encoder.albert_layer_groups.1.albert_layers.0.attention.query.weight'), `${layer}attention.query.weight`);
+  assert.equal(attn.params().some((p) => p.name === 'encoder.albert_layer_groups.1.albert_layers.0.ffn.weight'), true);
+  assert.equal(headFromArchitectures(['AlbertForQuestionAnswering']), 'question-answering');
+  assert.equal(headFromArchitectures(undefined), 'base');
+  assert.equal(architectureOf('pretraining'), 'AlbertForPreTraining');
+});
+
+/** Copy values from `src` into `dst`, mapping dst names to src names. */
+function copyParams(src: AlbertModel, dst: AlbertModel, map: (name: string) => string): void {
+  for (const p of dst.params()) p.data.set(src.param(map(p.name)).data);
+}
+
+for (const sharing of ['all', 'attention', 'ffn'] as const) {
+  test(`a shared block's gradient is the sum over its uses ('${sharing}' vs the same weights unshared)`, () => {
+    const c = withConfig(smallConfig(), { sharing });
+    const shared = makeModel(c, 'pretraining');
+    const unshared = new AlbertModel(withConfig(c, { sharing: 'none' }), 'pretraining', backend);
+    const isShared = (n: string) => sharing === 'all' || (sharing === 'attention' ? n.includes('.attention.') : !n.includes('.attention.'));
+    const toShared = (n: string) => (isShared(n) ? n.replace(/albert_layer_groups\.\d+\./, 'albert_layer_groups.0.') : n);
+    copyParams(shared, unshared, toShared);
+    const inputs = makeInputs(c, 2, 5);
+    const labels = { labels: mlmLabels(c, 10), sentenceOrderLabel: new Int32Array([1, 0]) };
+    const a = shared.lossAndBackward(inputs, labels, { seed: 3 });
+    const b = unshared.lossAndBackward(inputs, labels, { seed: 3 });
+    assert.ok(Math.abs(a.loss - b.loss) < 1e-6);
+    const sums = new Map<string, Float64Array>();
+    for (const p of unshared.params()) {
+      const key = toShared(p.name);
+      const acc = sums.get(key) ?? new Float64Array(p.grad.length);
+      p.grad.forEach((g, i) => { acc[i] += g; });
+      sums.set(key, acc);
+    }
+    assert.equal(sums.size, shared.params().length);
+    for (const p of shared.params()) {
+      const want = sums.get(p.name)!;
+      const scale = Math.max(1e-3, ...want.map(Math.abs));
+      const err = Math.max(...p.grad.map((g, i) => Math.abs(g - want[i])));
+      assert.ok(err <= 1e-5 * scale, `${p.name}: err ${err} scale ${scale}`);
+    }
+  });
+}
+
+test('padding: tokens behind attention_mask = 0 do not change the other positions', () => {
+  const c = smallConfig();
+  const m = makeModel(c, 'base');
+  const inputs = makeInputs(c, 2, 5);
+  const a = m.forward(inputs).lastHiddenState;
+  const ids = inputs.inputIds.slice();
+  ids[8] = (ids[8] + 1) % c.vocab_size;
+  ids[9] = (ids[9] + 5) % c.vocab_size;
+  const b = m.forward({ ...inputs, inputIds: ids }).lastHiddenState;
+  const H = c.hidden_size;
+  for (let i = 0; i < 8 * H; i++) assert.equal(a[i], b[i]);
+  assert.notDeepEqual(a.subarray(8 * H), b.subarray(8 * H));
+});
+
+test('the MLM loss, decoded only at labelled positions, equals CE over the full prediction logits', () => {
+  const c = smallConfig();
+  const m = makeModel(c, 'pretraining');
+  const inputs = makeInputs(c, 2, 5);
+  const labels = mlmLabels(c, 10), sop = new Int32Array([0, 1]);
+  const out = m.forward(inputs);
+  const V = c.vocab_size;
+  const ce = (logits: Float32Array, rows: number, k: number, y: Int32Array) => {
+    let s = 0, n = 0;
+    for (let r = 0; r < rows; r++) {
+      if (y[r] === -100) continue;
+      const row = Array.from(logits.subarray(r * k, (r + 1) * k));
+      const mx = Math.max(...row);
+      s += mx + Math.log(row.reduce((t, v) => t + Math.exp(v - mx), 0)) - row[y[r]];
+      n++;
+    }
+    return s / n;
+  };
+  const mlm = ce(out.predictionLogits!, 10, V, labels), sentence = ce(out.sopLogits!, 2, 2, sop);
+  const res = m.lossAndBackward(inputs, { labels, sentenceOrderLabel: sop }, { train: false });
+  assert.ok(Math.abs(res.mlmLoss! - mlm) < 1e-5, `${res.mlmLoss} vs ${mlm}`);
+  assert.ok(Math.abs(res.sopLoss! - sentence) < 1e-5);
+  assert.ok(Math.abs(res.loss - (mlm + sentence)) < 1e-5);
+  assert.equal(out.poolerOutput.length, 2 * c.hidden_size);
+  assert.equal(makeModel(c, 'masked-lm').forward(inputs).poolerOutput.length, 0);
+});
+
+test('training dropout is deterministic in the seed; eval mode has none', () => {
+  const c = smallConfig();
+  const m = makeModel(c, 'pretraining');
+  const inputs = makeInputs(c, 2, 5);
+  const labels = { labels: mlmLabels(c, 10), sentenceOrderLabel: new Int32Array([0, 1]) };
+  const l1 = m.lossAndBackward(inputs, labels, { seed: 1 }).loss;
+  assert.equal(m.lossAndBackward(inputs, labels, { seed: 1 }).loss, l1);
+  assert.notEqual(m.lossAndBackward(inputs, labels, { seed: 2 }).loss, l1);
+  const e1 = m.lossAndBackward(inputs, labels, { train: false, seed: 1 }).loss;
+  assert.equal(m.lossAndBackward(inputs, labels, { train: false, seed: 2 }).loss, e1);
+  // the padding token's embedding row gets gradient only through the tied decoder
+  const cls = makeModel(c, 'sequence-classification');
+  cls.lossAndBackward(inputs, { labels: new Int32Array([1, 0]) });
+  const E = c.embedding_size, g = cls.param('albert.embeddings.word_embeddings.weight').grad;
+  assert.ok(g.subarray(0, E).every((v) => v === 0));
+  assert.ok(g.some((v) => v !== 0));
+});
+
+test('bad inputs are rejected before any compute with one clear error', () => {
+  const c = smallConfig();
+  const m = makeModel(c, 'pretraining');
+  const ok = makeInputs(c, 2, 5);
+  const bad = (over: object, re: RegExp) => assert.throws(() => m.forward({ ...ok, ...over }), (e) => e instanceof UserError && re.test(e.message));
+  bad({ inputIds: ok.inputIds.map((v, i) => (i === 7 ? 40 : v)) }, /input_ids\[1\]\[2\] = 40 is outside the vocabulary \(0\.\.39\)/);
+  bad({ inputIds: ok.inputIds.map((v, i) => (i === 0 ? -1 : v)) }, /input_ids\[0\]\[0\] = -1/);
+  bad({ tokenTypeIds: ok.tokenTypeIds!.map(() => 2) }, /token_type_ids\[0\]\[0\] = 2 is outside type_vocab_size/);
+  bad({ attentionMask: ok.attentionMask!.map(() => 3) }, /attention_mask/);
+  bad({ inputIds: new Int32Array(22), seq: 11, attentionMask: undefined, tokenTypeIds: undefined }, /sequence length 11 exceeds max_position_embeddings 10/);
+  bad({ inputIds: new Int32Array(9) }, /input_ids has 9 values, expected 2 x 5 = 10/);
+  assert.throws(() => m.lossAndBackward(ok, { labels: mlmLabels(c, 10).map((v, i) => (i === 3 ? 40 : v)), sentenceOrderLabel: new Int32Array([0, 1]) }),
+    /labels: label 40 at index 3 is not a class id in 0\.\.39 or -100/);
+  assert.throws(() => m.lossAndBackward(ok, { labels: mlmLabels(c, 10) }), /needs both labels .* and sentence_order_label/);
+  assert.throws(() => makeModel(c, 'base').lossAndBackward(ok, {}), /has no loss/);
+  assert.throws(() => new AlbertModel(smallConfig({ num_labels: 3 }), 'question-answering', backend), /num_labels = 2/);
+  assert.throws(() => makeModel(c, 'multiple-choice').forward(ok), /numChoices/);
+});
