@@ -133,13 +133,19 @@ export function loadWeightsInto(model: AlbertModel, dir: string, opts: Pick<Load
     warn(`some weights of ${architectureOf(model.head)} were not in ${where} and are newly initialized: `
       + `${match.freshlyInitialized.join(', ')}; train the model before using it for predictions`);
   }
-  for (const p of params) {
-    const fileName = match.load.get(p.name);
-    if (fileName === undefined) continue;
-    const header = source.get(fileName)!;
-    const data = readTensor(header, fileName);
-    if (!data.every(Number.isFinite)) throw fileError(header.file, `tensor "${fileName}" contains NaN or infinite values`);
-    p.data.set(data);
+  // Read each tensor straight into its parameter, one open file descriptor per file.
+  const fds = new Map<string, number>();
+  try {
+    for (const p of params) {
+      const fileName = match.load.get(p.name);
+      if (fileName === undefined) continue;
+      const header = source.get(fileName)!;
+      if (!fds.has(header.file)) fds.set(header.file, fs.openSync(header.file, 'r'));
+      readTensor(header, fileName, fds.get(header.file), p.data);
+      if (!p.data.every(Number.isFinite)) throw fileError(header.file, `tensor "${fileName}" contains NaN or infinite values`);
+    }
+  } finally {
+    for (const fd of fds.values()) fs.closeSync(fd);
   }
   if (match.unused.length) {
     warn(`some weights in ${where} were not used by ${architectureOf(model.head)} (they belong to another head): ${match.unused.join(', ')}`);

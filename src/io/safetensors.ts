@@ -163,49 +163,53 @@ function checkLayout(infos: TensorInfo[], file: string, dataStart: number, fileS
   if (pos !== fileSize) throw fileError(file, `${fileSize - pos} bytes after the last tensor (data_offsets must cover the data section)`);
 }
 
-/** Read one tensor as float32 (F32, F16, BF16 and F64 are converted). */
-export function readTensor(header: SafetensorsHeader, name: string, fd?: number): Float32Array {
+/**
+ * Read one tensor as float32 (F32, F16, BF16 and F64 are converted), into `out` when given (its length
+ * must match; F32 data is then read straight into it, with no intermediate copy). Pass `fd` to reuse an
+ * open file.
+ */
+export function readTensor(header: SafetensorsHeader, name: string, fd?: number, out?: Float32Array): Float32Array {
   const info = header.tensors.get(name);
   if (!info) throw fileError(header.file, `no tensor "${name}"`);
   const own = fd === undefined;
   const handle = own ? openForRead(header.file) : fd;
   try {
-    return readInfo(handle, header.file, info);
+    return readInfo(handle, header.file, info, out);
   } finally {
     if (own) fs.closeSync(handle);
   }
 }
 
-function readInfo(fd: number, file: string, info: TensorInfo): Float32Array {
+function readInfo(fd: number, file: string, info: TensorInfo, dst?: Float32Array): Float32Array {
   assertLittleEndian();
   const n = numel(info.shape);
   const what = `tensor "${info.name}"`;
+  if (dst && dst.length !== n) throw new Error(`readTensor: ${what} has ${n} values, destination ${dst.length}`);
+  const out = dst ?? new Float32Array(n);
+  const bytesOf = (a: Float32Array | Uint16Array | Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   switch (info.dtype) {
-    case 'F32': {
-      const out = new Float32Array(n);
-      readExactly(fd, file, new Uint8Array(out.buffer), info.begin, what);
+    case 'F32':
+      readExactly(fd, file, bytesOf(out), info.begin, what);
       return out;
-    }
     case 'F16': {
       const raw = new Uint16Array(n);
-      readExactly(fd, file, new Uint8Array(raw.buffer), info.begin, what);
-      const out = new Float32Array(n);
+      readExactly(fd, file, bytesOf(raw), info.begin, what);
       for (let i = 0; i < n; i++) out[i] = halfToFloat(raw[i]);
       return out;
     }
     case 'BF16': {
       const raw = new Uint16Array(n);
-      readExactly(fd, file, new Uint8Array(raw.buffer), info.begin, what);
+      readExactly(fd, file, bytesOf(raw), info.begin, what);
       // bf16 is the top half of a float32.
-      const out = new Float32Array(n);
-      const bits = new Uint32Array(out.buffer);
+      const bits = new Uint32Array(out.buffer, out.byteOffset, n);
       for (let i = 0; i < n; i++) bits[i] = raw[i] << 16;
       return out;
     }
     case 'F64': {
       const raw = new Float64Array(n);
-      readExactly(fd, file, new Uint8Array(raw.buffer), info.begin, what);
-      return Float32Array.from(raw);
+      readExactly(fd, file, bytesOf(raw), info.begin, what);
+      out.set(raw);
+      return out;
     }
     default:
       throw fileError(file, `${what} has dtype ${info.dtype}; expected a float dtype (${FLOAT_DTYPES.join(', ')})`);
