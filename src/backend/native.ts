@@ -11,10 +11,11 @@ import type { Activation, Backend } from './backend.js';
 interface Addon {
   setThreads(n: number): void;
   getThreads(): number;
-  /** Which GEMM the addon was built with: 'openblas', 'accelerate', 'cblas' or 'portable'. */
+  /** Which GEMM the addon was built with: 'openblas', 'accelerate' or 'portable'. */
   gemmImpl(): string;
   /** Forces the portable GEMM at run time (tests compare it with CBLAS). */
   setPortableGemm(on: boolean): void;
+  setBlasThreading(on: boolean): void;
   gemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
     b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
     batch: number, sa: number, sb: number, sc: number): void;
@@ -54,15 +55,22 @@ function actCode(act: Activation): number {
   return c;
 }
 
+const BUILD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../build/Release');
 /** Where node-gyp puts the addon, relative to the package root (this file is dist/src/backend/native.js). */
-export const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../build/Release/albert_native.node');
+export const ADDON_PATH = path.join(BUILD_DIR, 'albert_native.node');
+/** The same kernels built without CBLAS (binding.gyp's second target), for tests and comparisons. */
+export const PORTABLE_ADDON_PATH = path.join(BUILD_DIR, 'albert_native_portable.node');
 
-let cached: Addon | null = null;
+const loaded = new Map<string, Addon>();
 
-/** Loads the addon (once); throws with the reason when it is not built or does not load. */
-export function loadAddon(): Addon {
-  if (!cached) cached = createRequire(import.meta.url)(ADDON_PATH) as Addon;
-  return cached;
+/** Loads an addon file (once); throws with the reason when it is not built or does not load. */
+function loadAddon(file: string): Addon {
+  let addon = loaded.get(file);
+  if (!addon) {
+    addon = createRequire(import.meta.url)(file) as Addon;
+    loaded.set(file, addon);
+  }
+  return addon;
 }
 
 export class NativeBackend implements Backend {
@@ -70,18 +78,22 @@ export class NativeBackend implements Backend {
   private readonly addon: Addon;
 
   /** threads: kernel worker threads (default: keep the addon's current setting). */
-  constructor(threads?: number) {
-    this.addon = loadAddon();
+  constructor(threads?: number, addonFile: string = ADDON_PATH) {
+    this.addon = loadAddon(addonFile);
     if (threads !== undefined) this.setThreads(threads);
   }
 
-  /** 'openblas' | 'accelerate' | 'cblas' | 'portable': the GEMM this build uses. */
+  /** 'openblas' | 'accelerate' | 'portable': the GEMM this build uses. */
   gemmImpl(): string {
     return this.addon.gemmImpl();
   }
   /** Uses the addon's own blocked GEMM instead of CBLAS (for tests and comparisons). */
   setPortableGemm(on: boolean): void {
     this.addon.setPortableGemm(on);
+  }
+  /** Large GEMMs as one CBLAS call on OpenBLAS's threads (true) or split over our pool (false, default). */
+  setBlasThreading(on: boolean): void {
+    this.addon.setBlasThreading(on);
   }
 
   setThreads(n: number): void {

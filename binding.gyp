@@ -1,0 +1,31 @@
+{
+  "variables": {
+    "albert_sources": ["native/addon.cc", "native/pool.cc", "native/gemm.cc", "native/kernels.cc", "native/attention.cc"],
+    "albert_cflags": ["-O3", "-std=c++17", "-fexceptions", "-Wall", "-Wno-unknown-pragmas"]
+  },
+  "target_defaults": {
+    "cflags!": ["-fno-exceptions", "-O2"],
+    "cflags_cc!": ["-fno-exceptions", "-O2", "-std=gnu++17", "-std=gnu++20"],
+    "cflags_cc": ["<@(albert_cflags)"],
+    "xcode_settings": {
+      "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+      "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fexceptions"]
+    }
+  },
+  "targets": [
+    {
+      # The addon: CBLAS when found (OpenBLAS via pkg-config, Accelerate on macOS), else portable.
+      "target_name": "albert_native",
+      "sources": ["<@(albert_sources)"],
+      "cflags_cc": ["<!@(node native/find_blas.cjs cflags)"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<!@(node native/find_blas.cjs cflags)"] },
+      "libraries": ["<!@(node native/find_blas.cjs libs)"]
+    },
+    {
+      # The same kernels without any CBLAS: keeps the portable build compiling, and tests compare it.
+      "target_name": "albert_native_portable",
+      "sources": ["<@(albert_sources)"]
+    }
+  ]
+}

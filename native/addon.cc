@@ -1,0 +1,514 @@
+// N-API glue: validates every argument (types, integer dims, array lengths against the shapes)
+// before any kernel touches memory, so bad calls throw a TypeError/RangeError instead of crashing.
+#include <node_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "kernels.h"
+#include "pool.h"
+
+namespace albert {
+namespace {
+
+struct ArgError {
+  std::string message;
+  bool range;  // RangeError (bad value) vs TypeError (bad type)
+};
+
+template <class T>
+struct Span {
+  T* data = nullptr;
+  int64_t size = 0;
+};
+
+class Args {
+ public:
+  Args(napi_env env, napi_callback_info info, const char* fn, size_t expected) : env_(env), fn_(fn) {
+    argc_ = kMax;
+    napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr);
+    if (argc_ < expected) fail(false, "expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc_));
+  }
+
+  double num(size_t i, const char* name) {
+    double v;
+    if (napi_get_value_double(env_, argv_[i], &v) != napi_ok) fail(false, std::string(name) + " must be a number");
+    return v;
+  }
+
+  /** A non-negative integer below 2^31 (what BLAS and our loops accept). */
+  int64_t dim(size_t i, const char* name) {
+    double v = num(i, name);
+    if (!(v >= 0 && v < 2147483648.0 && std::floor(v) == v))
+      fail(true, std::string(name) + " must be an integer in 0..2^31-1, got " + std::to_string(v));
+    return int64_t(v);
+  }
+
+  int64_t i64(size_t i, const char* name) {
+    double v = num(i, name);
+    if (!(std::fabs(v) <= 9007199254740991.0 && std::floor(v) == v)) fail(true, std::string(name) + " must be an integer");
+    return int64_t(v);
+  }
+
+  bool flag(size_t i, const char* name) {
+    bool v;
+    if (napi_get_value_bool(env_, argv_[i], &v) != napi_ok) fail(false, std::string(name) + " must be a boolean");
+    return v;
+  }
+
+  Span<float> f32(size_t i, const char* name, bool nullable = false) { return typed<float>(i, name, napi_float32_array, "Float32Array", nullable); }
+  Span<int32_t> i32(size_t i, const char* name) { return typed<int32_t>(i, name, napi_int32_array, "Int32Array", false); }
+
+  /** Throws unless the array holds at least `needed` elements. */
+  template <class T>
+  void need(const Span<T>& s, int64_t needed, const char* name) {
+    if (s.size < needed)
+      fail(true, std::string(name) + " has " + std::to_string(s.size) + " elements, the shapes need " + std::to_string(needed));
+  }
+
+  [[noreturn]] void fail(bool range, const std::string& what) { throw ArgError{std::string(fn_) + ": " + what, range}; }
+
+ private:
+  template <class T>
+  Span<T> typed(size_t i, const char* name, napi_typedarray_type want, const char* type_name, bool nullable) {
+    Span<T> s;
+    napi_valuetype vt;
+    napi_typeof(env_, argv_[i], &vt);
+    if (nullable && (vt == napi_null || vt == napi_undefined)) return s;
+    bool is_ta = false;
+    napi_is_typedarray(env_, argv_[i], &is_ta);
+    if (!is_ta) fail(false, std::string(name) + " must be a " + type_name);
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    napi_get_typedarray_info(env_, argv_[i], &type, &length, &data, nullptr, nullptr);
+    if (type != want) fail(false, std::string(name) + " must be a " + type_name);
+    s.data = static_cast<T*>(data);
+    s.size = int64_t(length);
+    return s;
+  }
+
+  static constexpr size_t kMax = 20;
+  napi_env env_;
+  const char* fn_;
+  size_t argc_;
+  napi_value argv_[kMax];
+};
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+napi_value number(napi_env env, double v) {
+  napi_value r;
+  napi_create_double(env, v, &r);
+  return r;
+}
+
+// Wraps a body so that ArgError becomes a JS exception.
+template <class F>
+napi_value guarded(napi_env env, F&& body) {
+  try {
+    return body();
+  } catch (const ArgError& e) {
+    if (e.range) napi_throw_range_error(env, nullptr, e.message.c_str());
+    else napi_throw_type_error(env, nullptr, e.message.c_str());
+    return nullptr;
+  }
+}
+
+// Elements spanned by `batch` blocks of `rows` x `cols` (row stride ld, block stride stride).
+int64_t span_of(int64_t batch, int64_t stride, int64_t rows, int64_t ld, int64_t cols) {
+  if (batch == 0 || rows == 0 || cols == 0) return 0;
+  return (batch - 1) * stride + (rows - 1) * ld + cols;
+}
+
+#define ALBERT_FN(name) napi_value name(napi_env env, napi_callback_info info)
+
+ALBERT_FN(SetThreads) {
+  return guarded(env, [&] {
+    Args a(env, info, "setThreads", 1);
+    int64_t n = a.dim(0, "n");
+    if (n < 1 || n > 1024) a.fail(true, "threads must be in 1..1024");
+    set_threads(int(n));
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(GetThreads) { return number(env, get_threads()); }
+
+ALBERT_FN(GemmImpl) {
+  napi_value s;
+  napi_create_string_utf8(env, gemm_impl(), NAPI_AUTO_LENGTH, &s);
+  return s;
+}
+
+ALBERT_FN(SetPortableGemm) {
+  return guarded(env, [&] {
+    Args a(env, info, "setPortableGemm", 1);
+    set_portable_gemm(a.flag(0, "on"));
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(SetBlasThreading) {
+  return guarded(env, [&] {
+    Args a(env, info, "setBlasThreading", 1);
+    set_blas_threading(a.flag(0, "on"));
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(Gemm) {
+  return guarded(env, [&] {
+    Args a(env, info, "gemm", 17);
+    bool ta = a.flag(0, "transA"), tb = a.flag(1, "transB");
+    int64_t m = a.dim(2, "m"), n = a.dim(3, "n"), k = a.dim(4, "k");
+    float alpha = float(a.num(5, "alpha"));
+    auto A = a.f32(6, "a");
+    int64_t lda = a.dim(7, "lda");
+    auto B = a.f32(8, "b");
+    int64_t ldb = a.dim(9, "ldb");
+    float beta = float(a.num(10, "beta"));
+    auto C = a.f32(11, "c");
+    int64_t ldc = a.dim(12, "ldc");
+    int64_t batch = a.dim(13, "batch"), sa = a.dim(14, "strideA"), sb = a.dim(15, "strideB"), sc = a.dim(16, "strideC");
+    const int64_t rowsA = ta ? k : m, colsA = ta ? m : k, rowsB = tb ? n : k, colsB = tb ? k : n;
+    if (lda < std::max<int64_t>(1, colsA)) a.fail(true, "lda " + std::to_string(lda) + " < columns of A " + std::to_string(colsA));
+    if (ldb < std::max<int64_t>(1, colsB)) a.fail(true, "ldb " + std::to_string(ldb) + " < columns of B " + std::to_string(colsB));
+    if (ldc < std::max<int64_t>(1, n)) a.fail(true, "ldc " + std::to_string(ldc) + " < n " + std::to_string(n));
+    if (batch > 1 && m > 0 && n > 0 && sc < span_of(1, 0, m, ldc, n)) a.fail(true, "strideC is smaller than one C block: batched outputs would overlap");
+    if (m > 0 && n > 0) {
+      a.need(A, span_of(batch, sa, rowsA, lda, colsA), "a");
+      a.need(B, span_of(batch, sb, rowsB, ldb, colsB), "b");
+    }
+    a.need(C, span_of(batch, sc, m, ldc, n), "c");
+    gemm(ta, tb, m, n, k, alpha, A.data, lda, B.data, ldb, beta, C.data, ldc, batch, sa, sb, sc);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(AddBias) {
+  return guarded(env, [&] {
+    Args a(env, info, "addBias", 4);
+    auto x = a.f32(0, "x"), bias = a.f32(1, "bias");
+    int64_t rows = a.dim(2, "rows"), cols = a.dim(3, "cols");
+    a.need(x, rows * cols, "x");
+    a.need(bias, rows > 0 ? cols : 0, "bias");
+    add_bias(x.data, bias.data, rows, cols);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(BiasGrad) {
+  return guarded(env, [&] {
+    Args a(env, info, "biasGrad", 4);
+    auto dy = a.f32(0, "dy"), db = a.f32(1, "dbias");
+    int64_t rows = a.dim(2, "rows"), cols = a.dim(3, "cols");
+    a.need(dy, rows * cols, "dy");
+    a.need(db, cols, "dbias");
+    bias_grad(dy.data, db.data, rows, cols);
+    return undefined(env);
+  });
+}
+
+int act_code(Args& a, size_t i) {
+  int64_t c = a.dim(i, "act");
+  if (c > ACT_TANH) a.fail(true, "unknown activation code " + std::to_string(c));
+  return int(c);
+}
+
+ALBERT_FN(ActivationForward) {
+  return guarded(env, [&] {
+    Args a(env, info, "activationForward", 4);
+    int act = act_code(a, 0);
+    auto x = a.f32(1, "x"), y = a.f32(2, "y");
+    int64_t n = a.dim(3, "n");
+    a.need(x, n, "x");
+    a.need(y, n, "y");
+    act_forward(act, x.data, y.data, n);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(ActivationBackward) {
+  return guarded(env, [&] {
+    Args a(env, info, "activationBackward", 5);
+    int act = act_code(a, 0);
+    auto x = a.f32(1, "x"), dy = a.f32(2, "dy"), dx = a.f32(3, "dx");
+    int64_t n = a.dim(4, "n");
+    a.need(x, n, "x");
+    a.need(dy, n, "dy");
+    a.need(dx, n, "dx");
+    act_backward(act, x.data, dy.data, dx.data, n);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(LayerNormForward) {
+  return guarded(env, [&] {
+    Args a(env, info, "layerNormForward", 9);
+    auto x = a.f32(0, "x"), gamma = a.f32(1, "gamma"), beta = a.f32(2, "beta"), y = a.f32(3, "y");
+    auto mean = a.f32(4, "mean"), rstd = a.f32(5, "rstd");
+    int64_t rows = a.dim(6, "rows"), cols = a.dim(7, "cols");
+    float eps = float(a.num(8, "eps"));
+    if (cols == 0 && rows > 0) a.fail(true, "cols must be >= 1");
+    a.need(x, rows * cols, "x");
+    a.need(y, rows * cols, "y");
+    a.need(gamma, cols, "gamma");
+    a.need(beta, cols, "beta");
+    a.need(mean, rows, "mean");
+    a.need(rstd, rows, "rstd");
+    layernorm_forward(x.data, gamma.data, beta.data, y.data, mean.data, rstd.data, rows, cols, eps);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(LayerNormBackward) {
+  return guarded(env, [&] {
+    Args a(env, info, "layerNormBackward", 10);
+    auto dy = a.f32(0, "dy"), x = a.f32(1, "x"), gamma = a.f32(2, "gamma"), mean = a.f32(3, "mean");
+    auto rstd = a.f32(4, "rstd"), dx = a.f32(5, "dx"), dgamma = a.f32(6, "dgamma"), dbeta = a.f32(7, "dbeta");
+    int64_t rows = a.dim(8, "rows"), cols = a.dim(9, "cols");
+    if (cols == 0 && rows > 0) a.fail(true, "cols must be >= 1");
+    a.need(dy, rows * cols, "dy");
+    a.need(x, rows * cols, "x");
+    a.need(dx, rows * cols, "dx");
+    a.need(gamma, cols, "gamma");
+    a.need(dgamma, cols, "dgamma");
+    a.need(dbeta, cols, "dbeta");
+    a.need(mean, rows, "mean");
+    a.need(rstd, rows, "rstd");
+    layernorm_backward(dy.data, x.data, gamma.data, mean.data, rstd.data, dx.data, dgamma.data, dbeta.data, rows, cols);
+    return undefined(env);
+  });
+}
+
+struct AttnDims {
+  int64_t B, S, nh, hd;
+  float scale;
+  double p;
+  uint32_t seed;
+};
+
+AttnDims attn_dims(Args& a, size_t i) {
+  AttnDims d{a.dim(i, "B"), a.dim(i + 1, "S"), a.dim(i + 2, "nh"), a.dim(i + 3, "hd"), float(a.num(i + 4, "scale")),
+             a.num(i + 5, "dropoutP"), 0};
+  int64_t seed = a.i64(i + 6, "seed");
+  d.seed = uint32_t(seed);
+  if (d.B * d.S > 0 && (d.nh < 1 || d.hd < 1)) a.fail(true, "nh and hd must be >= 1");
+  if (!(d.p >= 0 && d.p <= 1)) a.fail(true, "dropoutP must be in [0, 1]");
+  // B nh S S and B S nh hd must not overflow (each dim is < 2^31, products of two are safe)
+  if (double(d.B) * double(d.nh) * double(d.S) * double(d.S) > 9e15 || double(d.B * d.S) * double(d.nh * d.hd) > 9e15)
+    a.fail(true, "shapes too large");
+  return d;
+}
+
+ALBERT_FN(AttentionForward) {
+  return guarded(env, [&] {
+    Args a(env, info, "attentionForward", 13);
+    auto q = a.f32(0, "q"), k = a.f32(1, "k"), v = a.f32(2, "v"), mask = a.f32(3, "mask", true);
+    auto probs = a.f32(4, "probs"), ctx = a.f32(5, "ctx");
+    AttnDims d = attn_dims(a, 6);
+    const int64_t nqkv = d.B * d.S * d.nh * d.hd;
+    a.need(q, nqkv, "q");
+    a.need(k, nqkv, "k");
+    a.need(v, nqkv, "v");
+    a.need(ctx, nqkv, "ctx");
+    if (mask.data) a.need(mask, d.B * d.S, "mask");
+    a.need(probs, d.B * d.nh * d.S * d.S, "probs");
+    attention_forward(q.data, k.data, v.data, mask.data, probs.data, ctx.data, d.B, d.S, d.nh, d.hd, d.scale, d.p, d.seed);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(AttentionBackward) {
+  return guarded(env, [&] {
+    Args a(env, info, "attentionBackward", 15);
+    auto dctx = a.f32(0, "dctx"), q = a.f32(1, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), probs = a.f32(4, "probs");
+    auto dq = a.f32(5, "dq"), dk = a.f32(6, "dk"), dv = a.f32(7, "dv");
+    AttnDims d = attn_dims(a, 8);
+    const int64_t nqkv = d.B * d.S * d.nh * d.hd;
+    a.need(dctx, nqkv, "dctx");
+    a.need(q, nqkv, "q");
+    a.need(k, nqkv, "k");
+    a.need(v, nqkv, "v");
+    a.need(dq, nqkv, "dq");
+    a.need(dk, nqkv, "dk");
+    a.need(dv, nqkv, "dv");
+    a.need(probs, d.B * d.nh * d.S * d.S, "probs");
+    attention_backward(dctx.data, q.data, k.data, v.data, probs.data, dq.data, dk.data, dv.data, d.B, d.S, d.nh, d.hd,
+                       d.scale, d.p, d.seed);
+    return undefined(env);
+  });
+}
+
+void check_ids(Args& a, const Span<int32_t>& ids, int64_t n, int64_t rows, bool allow_negative) {
+  for (int64_t i = 0; i < n; i++) {
+    int32_t id = ids.data[i];
+    if ((id < 0 && !allow_negative) || id >= rows)
+      a.fail(true, "embedding id " + std::to_string(id) + " at position " + std::to_string(i) + " is outside the table (0.." +
+                       std::to_string(rows - 1) + ")");
+  }
+}
+
+ALBERT_FN(EmbeddingForward) {
+  return guarded(env, [&] {
+    Args a(env, info, "embeddingForward", 6);
+    auto ids = a.i32(0, "ids");
+    auto table = a.f32(1, "table"), out = a.f32(2, "out");
+    int64_t n = a.dim(3, "n"), dim = a.dim(4, "dim");
+    bool acc = a.flag(5, "accumulate");
+    a.need(ids, n, "ids");
+    a.need(out, n * dim, "out");
+    if (dim > 0) check_ids(a, ids, n, table.size / dim, false);
+    embedding_forward(ids.data, table.data, out.data, n, dim, acc);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(EmbeddingBackward) {
+  return guarded(env, [&] {
+    Args a(env, info, "embeddingBackward", 5);
+    auto ids = a.i32(0, "ids");
+    auto dout = a.f32(1, "dout"), dtable = a.f32(2, "dtable");
+    int64_t n = a.dim(3, "n"), dim = a.dim(4, "dim");
+    a.need(ids, n, "ids");
+    a.need(dout, n * dim, "dout");
+    if (dim > 0) check_ids(a, ids, n, dtable.size / dim, true);
+    embedding_backward(ids.data, dout.data, dtable.data, n, dim);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(Dropout) {
+  return guarded(env, [&] {
+    Args a(env, info, "dropout", 5);
+    auto x = a.f32(0, "x"), y = a.f32(1, "y");
+    int64_t n = a.dim(2, "n");
+    double p = a.num(3, "p");
+    uint32_t seed = uint32_t(a.i64(4, "seed"));
+    if (!(p >= 0 && p <= 1)) a.fail(true, "p must be in [0, 1]");
+    a.need(x, n, "x");
+    a.need(y, n, "y");
+    dropout(x.data, y.data, n, p, seed);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(CrossEntropy) {
+  return guarded(env, [&] {
+    Args a(env, info, "crossEntropy", 7);
+    auto logits = a.f32(0, "logits");
+    auto labels = a.i32(1, "labels");
+    int64_t rows = a.dim(2, "rows"), V = a.dim(3, "V");
+    auto d = a.f32(4, "dlogits", true);
+    float gs = float(a.num(5, "gradScale"));
+    int64_t ignore = a.i64(6, "ignoreIndex");
+    a.need(logits, rows * V, "logits");
+    a.need(labels, rows, "labels");
+    if (d.data) a.need(d, rows * V, "dlogits");
+    for (int64_t r = 0; r < rows; r++) {
+      int32_t l = labels.data[r];
+      if (l != ignore && (l < 0 || l >= V))
+        a.fail(true, "label " + std::to_string(l) + " in row " + std::to_string(r) + " is outside 0.." + std::to_string(V - 1) +
+                         " (and is not the ignore index " + std::to_string(ignore) + ")");
+    }
+    return number(env, cross_entropy(logits.data, labels.data, rows, V, d.data, gs, int32_t(ignore)));
+  });
+}
+
+ALBERT_FN(Add) {
+  return guarded(env, [&] {
+    Args a(env, info, "add", 4);
+    auto x = a.f32(0, "a"), y = a.f32(1, "b"), out = a.f32(2, "out");
+    int64_t n = a.dim(3, "n");
+    a.need(x, n, "a");
+    a.need(y, n, "b");
+    a.need(out, n, "out");
+    add(x.data, y.data, out.data, n);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(Axpy) {
+  return guarded(env, [&] {
+    Args a(env, info, "axpy", 4);
+    float alpha = float(a.num(0, "alpha"));
+    auto x = a.f32(1, "x"), y = a.f32(2, "y");
+    int64_t n = a.dim(3, "n");
+    a.need(x, n, "x");
+    a.need(y, n, "y");
+    axpy(alpha, x.data, y.data, n);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(Scale) {
+  return guarded(env, [&] {
+    Args a(env, info, "scale", 3);
+    auto x = a.f32(0, "x");
+    float alpha = float(a.num(1, "alpha"));
+    int64_t n = a.dim(2, "n");
+    a.need(x, n, "x");
+    scale(x.data, alpha, n);
+    return undefined(env);
+  });
+}
+
+ALBERT_FN(SumSquares) {
+  return guarded(env, [&] {
+    Args a(env, info, "sumSquares", 2);
+    auto x = a.f32(0, "x");
+    int64_t n = a.dim(1, "n");
+    a.need(x, n, "x");
+    return number(env, sum_squares(x.data, n));
+  });
+}
+
+ALBERT_FN(AdamUpdate) {
+  return guarded(env, [&] {
+    Args a(env, info, "adamUpdate", 12);
+    auto param = a.f32(0, "param"), grad = a.f32(1, "grad"), m = a.f32(2, "m"), v = a.f32(3, "v"), upd = a.f32(4, "update");
+    int64_t n = a.dim(5, "n");
+    a.need(param, n, "param");
+    a.need(grad, n, "grad");
+    a.need(m, n, "m");
+    a.need(v, n, "v");
+    a.need(upd, n, "update");
+    adam_update(param.data, grad.data, m.data, v.data, upd.data, n, a.num(6, "beta1"), a.num(7, "beta2"), a.num(8, "eps"),
+                a.num(9, "bc1"), a.num(10, "bc2"), a.num(11, "weightDecay"));
+    return undefined(env);
+  });
+}
+
+}  // namespace
+}  // namespace albert
+
+NAPI_MODULE_INIT() {
+  using namespace albert;
+  const struct {
+    const char* name;
+    napi_callback fn;
+  } fns[] = {
+      {"setThreads", SetThreads}, {"getThreads", GetThreads}, {"gemmImpl", GemmImpl},
+      {"setPortableGemm", SetPortableGemm}, {"setBlasThreading", SetBlasThreading}, {"gemm", Gemm},
+      {"addBias", AddBias}, {"biasGrad", BiasGrad}, {"activationForward", ActivationForward},
+      {"activationBackward", ActivationBackward}, {"layerNormForward", LayerNormForward},
+      {"layerNormBackward", LayerNormBackward}, {"attentionForward", AttentionForward},
+      {"attentionBackward", AttentionBackward}, {"embeddingForward", EmbeddingForward},
+      {"embeddingBackward", EmbeddingBackward}, {"dropout", Dropout}, {"crossEntropy", CrossEntropy},
+      {"add", Add}, {"axpy", Axpy}, {"scale", Scale}, {"sumSquares", SumSquares}, {"adamUpdate", AdamUpdate},
+  };
+  for (const auto& f : fns) {
+    napi_value v;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
+    napi_set_named_property(env, exports, f.name, v);
+  }
+  set_threads(1);  // the JS side sets the real count; until then no extra threads, OpenBLAS included
+  napi_add_env_cleanup_hook(env, [](void*) { pool_shutdown(); }, nullptr);
+  return exports;
+}

@@ -1,0 +1,111 @@
+// Multi-head attention, one pool task per (batch, head): two GEMMs per head around a fused
+// mask + softmax (+ dropout) pass, all on a per-thread S x S scratch, so nothing is allocated per
+// call once the scratch has grown.
+#include <vector>
+
+#include "kernels.h"
+#include "pool.h"
+#include "vmath.h"
+
+namespace albert {
+namespace {
+
+thread_local std::vector<float> scratch;
+
+float* scratch_floats(int64_t n) {
+  if (int64_t(scratch.size()) < n) scratch.resize(n);
+  return scratch.data();
+}
+
+// Row i of scores (S) -> softmax, in place; mask is the (S) additive key mask or null.
+ALBERT_MULTIVERSION
+void softmax_row(float* row, const float* mask, int64_t S) {
+  if (mask)
+    for (int64_t j = 0; j < S; j++) row[j] += mask[j];
+  float mx = row[0];
+  for (int64_t j = 1; j < S; j++) mx = row[j] > mx ? row[j] : mx;
+  double s8[8] = {};
+  int64_t j = 0;
+  for (; j + 8 <= S; j += 8)
+    for (int t = 0; t < 8; t++) {
+      float e = exp_f(row[j + t] - mx);
+      row[j + t] = e;
+      s8[t] += e;
+    }
+  double s = 0;
+  for (int t = 0; t < 8; t++) s += s8[t];
+  for (; j < S; j++) {
+    float e = exp_f(row[j] - mx);
+    row[j] = e;
+    s += e;
+  }
+  const float inv = float(1.0 / s);
+  for (j = 0; j < S; j++) row[j] *= inv;
+}
+
+// dscores row from probs row P, dP row (overwritten): dS = P * (m dP - sum(P m dP)) * scale,
+// m the dropout multiplier of each entry (1 without dropout); base is the flat index of the row.
+ALBERT_MULTIVERSION
+void softmax_backward_row(const float* P, float* dP, int64_t S, float scale, const DropoutMask& mask, uint32_t base) {
+  if (mask.on)
+    for (int64_t j = 0; j < S; j++) dP[j] = mask.apply(base + uint32_t(j), dP[j]);
+  double d8[8] = {};
+  int64_t j = 0;
+  for (; j + 8 <= S; j += 8)
+    for (int t = 0; t < 8; t++) d8[t] += P[j + t] * dP[j + t];
+  double dot = 0;
+  for (int t = 0; t < 8; t++) dot += d8[t];
+  for (; j < S; j++) dot += P[j] * dP[j];
+  const float d = float(dot);
+  for (j = 0; j < S; j++) dP[j] = P[j] * (dP[j] - d) * scale;
+}
+
+// The (S, S) probabilities of one head as used by ctx: P itself, or dropout(P) in out.
+const float* dropped(const float* P, float* out, int64_t S, const DropoutMask& mask, uint32_t base) {
+  if (!mask.on) return P;
+  for (int64_t t = 0; t < S * S; t++) out[t] = mask.apply(base + uint32_t(t), P[t]);
+  return out;
+}
+
+}  // namespace
+
+void attention_forward(const float* q, const float* k, const float* v, const float* mask, float* probs, float* ctx,
+                       int64_t B, int64_t S, int64_t nh, int64_t hd, float scale, double p, uint32_t seed) {
+  const int64_t H = nh * hd;
+  const DropoutMask drop(p, seed);
+  parallel_tasks(B * nh, [&](int64_t bh) {
+    const int64_t b = bh / nh, h = bh % nh;
+    const int64_t off = b * S * H + h * hd;  // head h of batch b: (S, hd) with row stride H
+    float* P = probs + bh * S * S;
+    // scores = scale * Q_h K_h^T  (S, S)
+    gemm_serial(false, true, S, S, hd, scale, q + off, H, k + off, H, 0.0f, P, S);
+    for (int64_t i = 0; i < S; i++) softmax_row(P + i * S, mask ? mask + b * S : nullptr, S);
+    const float* Pd = dropped(P, scratch_floats(drop.on ? S * S : 0), S, drop, uint32_t(bh * S * S));
+    // ctx_h = Pd V_h  (S, hd)
+    gemm_serial(false, false, S, hd, S, 1.0f, Pd, S, v + off, H, 0.0f, ctx + off, H);
+  });
+}
+
+void attention_backward(const float* dctx, const float* q, const float* k, const float* v, const float* probs,
+                        float* dq, float* dk, float* dv, int64_t B, int64_t S, int64_t nh, int64_t hd, float scale,
+                        double p, uint32_t seed) {
+  const int64_t H = nh * hd;
+  const DropoutMask drop(p, seed);
+  parallel_tasks(B * nh, [&](int64_t bh) {
+    const int64_t b = bh / nh, h = bh % nh;
+    const int64_t off = b * S * H + h * hd;
+    const float* P = probs + bh * S * S;
+    const uint32_t base = uint32_t(bh * S * S);
+    float* dP = scratch_floats(2 * S * S);  // (S, S) dP, then (S, S) dropped probs
+    const float* Pd = dropped(P, dP + S * S, S, drop, base);
+    // dV_h = Pd^T dctx_h ; dP = dctx_h V_h^T
+    gemm_serial(true, false, S, hd, S, 1.0f, Pd, S, dctx + off, H, 0.0f, dv + off, H);
+    gemm_serial(false, true, S, S, hd, 1.0f, dctx + off, H, v + off, H, 0.0f, dP, S);
+    for (int64_t i = 0; i < S; i++) softmax_backward_row(P + i * S, dP + i * S, S, scale, drop, base + uint32_t(i * S));
+    // dQ_h = dS K_h ; dK_h = dS^T Q_h
+    gemm_serial(false, false, S, hd, S, 1.0f, dP, S, k + off, H, 0.0f, dq + off, H);
+    gemm_serial(true, false, S, hd, S, 1.0f, dP, S, q + off, H, 0.0f, dk + off, H);
+  });
+}
+
+}  // namespace albert

@@ -1,0 +1,83 @@
+// Kernel implementations behind the addon (pointer + size APIs; the N-API layer in addon.cc
+// validates every array length first). Semantics: src/backend/backend.ts; reference: src/backend/js.ts.
+#pragma once
+#include <cstdint>
+
+namespace albert {
+
+/** Must match ACT_CODES in src/backend/native.ts. */
+enum Act { ACT_LINEAR = 0, ACT_GELU = 1, ACT_GELU_NEW = 2, ACT_RELU = 3, ACT_SILU = 4, ACT_TANH = 5 };
+
+// ---- threads and GEMM (gemm.cc) ----
+void set_threads(int n);
+int get_threads();
+/** 'openblas' | 'accelerate' | 'portable'. */
+const char* gemm_impl();
+void set_portable_gemm(bool on);
+/** Large GEMMs: split over our pool (false, default) or one call with OpenBLAS's own threads (true). */
+void set_blas_threading(bool on);
+
+/** Batched strided row-major GEMM: C_p = alpha op(A_p) op(B_p) + beta C_p, multithreaded. */
+void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc, int64_t batch, int64_t sa, int64_t sb,
+          int64_t sc);
+/** One GEMM on the calling thread only (used inside pool tasks). */
+void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                 const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// ---- everything else (kernels.cc, attention.cc) ----
+void add_bias(float* x, const float* bias, int64_t rows, int64_t cols);
+void bias_grad(const float* dy, float* dbias, int64_t rows, int64_t cols);
+void act_forward(int act, const float* x, float* y, int64_t n);
+void act_backward(int act, const float* x, const float* dy, float* dx, int64_t n);
+void layernorm_forward(const float* x, const float* gamma, const float* beta, float* y, float* mean, float* rstd,
+                       int64_t rows, int64_t cols, float eps);
+void layernorm_backward(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd,
+                        float* dx, float* dgamma, float* dbeta, int64_t rows, int64_t cols);
+// q, k, v, ctx, dq, dk, dv: (B*S, nh*hd); mask: (B, S) or null; probs: (B, nh, S, S)
+void attention_forward(const float* q, const float* k, const float* v, const float* mask, float* probs, float* ctx,
+                       int64_t B, int64_t S, int64_t nh, int64_t hd, float scale, double p, uint32_t seed);
+void attention_backward(const float* dctx, const float* q, const float* k, const float* v, const float* probs,
+                        float* dq, float* dk, float* dv, int64_t B, int64_t S, int64_t nh, int64_t hd, float scale,
+                        double p, uint32_t seed);
+void embedding_forward(const int32_t* ids, const float* table, float* out, int64_t n, int64_t dim, bool accumulate);
+void embedding_backward(const int32_t* ids, const float* dout, float* dtable, int64_t n, int64_t dim);
+/** y = x * keep(i) / (1 - p); y may alias x. */
+void dropout(const float* x, float* y, int64_t n, double p, uint32_t seed);
+double cross_entropy(const float* logits, const int32_t* labels, int64_t rows, int64_t V, float* dlogits,
+                     float grad_scale, int32_t ignore_index);
+void add(const float* a, const float* b, float* out, int64_t n);
+void axpy(float alpha, const float* x, float* y, int64_t n);
+void scale(float* x, float alpha, int64_t n);
+double sum_squares(const float* x, int64_t n);
+void adam_update(const float* param, const float* grad, float* m, float* v, float* update, int64_t n, double beta1,
+                 double beta2, double eps, double bc1, double bc2, double weight_decay);
+
+// ---- dropout mask (same bits as dropoutKeep in backend.ts) ----
+static inline uint32_t fmix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+/**
+ * The mask of dropoutKeep in backend.ts: keep(i) <=> (fmix32(fmix32(seed) ^ i) >> 8) >= floor(p * 2^24);
+ * kept values are scaled by 1 / (1 - p) (0 when p = 1).
+ */
+struct DropoutMask {
+  bool on;
+  uint32_t hseed, threshold;
+  float scale;
+  DropoutMask(double p, uint32_t seed)
+      : on(p > 0),
+        hseed(fmix32(seed)),
+        threshold(p <= 0 ? 0u : p >= 1 ? 16777216u : uint32_t(p * 16777216.0)),
+        scale(p >= 1 ? 0.0f : float(1.0 / (1.0 - p))) {}
+  bool keep(uint32_t i) const { return (fmix32(hseed ^ i) >> 8) >= threshold; }
+  /** x * keep(i) / (1 - p) */
+  float apply(uint32_t i, float x) const { return keep(i) ? x * scale : 0.0f; }
+};
+
+}  // namespace albert

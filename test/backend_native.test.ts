@@ -1,0 +1,258 @@
+// Every native kernel against the js specification (rel. 1e-5 with an abs floor suited to each
+// kernel), on odd shapes, transposes, batch strides, masks, dropout (bit-exact masks), ignore
+// index; with 1 and 2 threads, with CBLAS and with the portable GEMM (forced and as its own build).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { JsBackend } from '../src/backend/js.js';
+import { NativeBackend, ADDON_PATH, PORTABLE_ADDON_PATH } from '../src/backend/native.js';
+import type { Activation, Backend } from '../src/backend/backend.js';
+import { rng, randArray, assertClose } from './backend_util.js';
+
+const js = new JsBackend();
+const MIN = -3.4028234663852886e38;
+
+interface Variant {
+  label: string;
+  make(): NativeBackend;
+}
+
+const variants: Variant[] = [];
+if (existsSync(ADDON_PATH)) {
+  for (const threads of [1, 2]) {
+    variants.push({ label: `native threads=${threads}`, make: () => { const b = new NativeBackend(threads); b.setPortableGemm(false); return b; } });
+  }
+  variants.push({ label: 'native portable-gemm threads=2', make: () => { const b = new NativeBackend(2); b.setPortableGemm(true); return b; } });
+}
+if (existsSync(PORTABLE_ADDON_PATH)) {
+  variants.push({ label: 'portable build threads=2', make: () => new NativeBackend(2, PORTABLE_ADDON_PATH) });
+}
+
+if (variants.length === 0) {
+  test('native backend', (t) => t.skip(`native addon not built (${ADDON_PATH} missing): run npm run build:native`));
+}
+
+function checkGemm(nb: Backend, r: () => number): void {
+  const shapes = [[1, 1, 1], [7, 5, 3], [33, 17, 65], [1, 65, 7], [65, 1, 33], [70, 65, 66], [20, 300, 50]];
+  for (const [m, n, k] of shapes) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        for (const batch of [1, 3]) {
+          const lda = (ta ? m : k) + 1, ldb = (tb ? k : n) + 2, ldc = n + 1;
+          const sA = (ta ? k : m) * lda + 3, sB = (tb ? n : k) * ldb, sC = m * ldc + 1;
+          const a = randArray(r, batch * sA), b = randArray(r, batch * sB);
+          for (const beta of [0, 0.5]) {
+            const c0 = randArray(r, batch * sC);
+            if (beta === 0) c0.fill(NaN); // beta = 0 must not read C
+            const c1 = c0.slice(), c2 = c0.slice();
+            js.gemm(ta, tb, m, n, k, 0.75, a, lda, b, ldb, beta, c1, ldc, batch, sA, sB, sC);
+            nb.gemm(ta, tb, m, n, k, 0.75, a, lda, b, ldb, beta, c2, ldc, batch, sA, sB, sC);
+            // untouched gaps between rows stay NaN in both: compare with NaN == NaN
+            for (let i = 0; i < c1.length; i++) if (Number.isNaN(c1[i])) { assert.ok(Number.isNaN(c2[i]), `gemm wrote outside C at ${i}`); c1[i] = c2[i] = 0; }
+            assertClose(c2, c1, 1e-5, 2e-7 * k, `gemm m=${m} n=${n} k=${k} ta=${ta} tb=${tb} batch=${batch} beta=${beta}`);
+          }
+        }
+      }
+    }
+  }
+  // default strides (batch 1) and subarray views
+  const a = randArray(r, 40), b = randArray(r, 40), c1 = new Float32Array(30), c2 = new Float32Array(30);
+  js.gemm(false, false, 4, 5, 6, 1, a.subarray(3), 6, b.subarray(7), 5, 0, c1.subarray(5), 5);
+  nb.gemm(false, false, 4, 5, 6, 1, a.subarray(3), 6, b.subarray(7), 5, 0, c2.subarray(5), 5);
+  assertClose(c2, c1, 1e-5, 1e-6, 'gemm on subarrays');
+}
+
+function checkElementwise(nb: Backend, r: () => number): void {
+  for (const [rows, cols] of [[1, 1], [7, 33], [65, 7], [300, 129]]) {
+    const x = randArray(r, rows * cols), bias = randArray(r, cols);
+    const x1 = x.slice(), x2 = x.slice();
+    js.addBias(x1, bias, rows, cols);
+    nb.addBias(x2, bias, rows, cols);
+    assertClose(x2, x1, 1e-6, 0, `addBias ${rows}x${cols}`);
+    const d0 = randArray(r, cols), d1 = d0.slice(), d2 = d0.slice();
+    js.biasGrad(x, d1, rows, cols);
+    nb.biasGrad(x, d2, rows, cols);
+    assertClose(d2, d1, 1e-5, 1e-6 * Math.sqrt(rows), `biasGrad ${rows}x${cols}`);
+  }
+  const acts: Activation[] = ['gelu', 'gelu_new', 'relu', 'silu', 'tanh', 'linear'];
+  const n = 4099;
+  const x = randArray(r, n, 8);
+  // exact corners: zero, the series/tail boundary of the native gelu, large magnitudes, tiny values
+  x.set([0, 3.5355339, -3.5355339, 3.5355341, -3.5355341, 20, -20, 1e-6, -1e-6, 90, -90]);
+  const dy = randArray(r, n);
+  for (const act of acts) {
+    const y1 = new Float32Array(n), y2 = new Float32Array(n);
+    js.activationForward(act, x, y1, n);
+    nb.activationForward(act, x, y2, n);
+    assertClose(y2, y1, 1e-5, 1e-7, `activationForward ${act}`);
+    const dx1 = new Float32Array(n), dx2 = dy.slice();
+    js.activationBackward(act, x, dy, dx1, n);
+    nb.activationBackward(act, x, dx2, dx2, n); // dx aliases dy
+    assertClose(dx2, dx1, 1e-5, 1e-7, `activationBackward ${act}`);
+  }
+  const m = 100003;
+  const a = randArray(r, m), b = randArray(r, m);
+  const o1 = new Float32Array(m), o2 = new Float32Array(m);
+  js.add(a, b, o1, m);
+  nb.add(a, b, o2, m);
+  assertClose(o2, o1, 0, 0, 'add');
+  js.axpy(-0.3, a, o1, m);
+  nb.axpy(-0.3, a, o2, m);
+  assertClose(o2, o1, 1e-6, 1e-7, 'axpy');
+  js.scale(o1, 1.7, m);
+  nb.scale(o2, 1.7, m);
+  assertClose(o2, o1, 1e-6, 1e-7, 'scale');
+  const s1 = js.sumSquares(a, m), s2 = nb.sumSquares(a, m);
+  assert.ok(Math.abs(s1 - s2) <= 1e-12 * s1, `sumSquares ${s2} vs ${s1}`);
+  assert.equal(nb.sumSquares(a, 0), 0);
+  const p = randArray(r, m), g = randArray(r, m), m0 = randArray(r, m, 0.1), v0 = Float32Array.from(randArray(r, m, 0.01), Math.abs);
+  const [m1, v1, m2, v2] = [m0.slice(), v0.slice(), m0.slice(), v0.slice()];
+  const u1 = new Float32Array(m), u2 = new Float32Array(m);
+  js.adamUpdate(p, g, m1, v1, u1, m, 0.9, 0.999, 1e-6, 1 - 0.9 ** 3, 1 - 0.999 ** 3, 0.01);
+  nb.adamUpdate(p, g, m2, v2, u2, m, 0.9, 0.999, 1e-6, 1 - 0.9 ** 3, 1 - 0.999 ** 3, 0.01);
+  assertClose(m2, m1, 1e-5, 2e-8, 'adam m');
+  assertClose(v2, v1, 1e-5, 1e-10, 'adam v');
+  assertClose(u2, u1, 1e-5, 1e-6, 'adam update');
+}
+
+function checkLayerNorm(nb: Backend, r: () => number): void {
+  for (const [rows, cols] of [[1, 1], [3, 7], [7, 33], [65, 65], [20, 768]]) {
+    const x = randArray(r, rows * cols, 3).map((t) => t + 1.5), gamma = randArray(r, cols), beta = randArray(r, cols);
+    const y1 = new Float32Array(rows * cols), y2 = new Float32Array(rows * cols);
+    const mean1 = new Float32Array(rows), rstd1 = new Float32Array(rows), mean2 = new Float32Array(rows), rstd2 = new Float32Array(rows);
+    js.layerNormForward(x, gamma, beta, y1, mean1, rstd1, rows, cols, 1e-12);
+    nb.layerNormForward(x, gamma, beta, y2, mean2, rstd2, rows, cols, 1e-12);
+    assertClose(y2, y1, 1e-5, 1e-6, `layerNormForward ${rows}x${cols}`);
+    assertClose(mean2, mean1, 1e-6, 1e-7, 'mean');
+    assertClose(rstd2, rstd1, 1e-5, 0, 'rstd');
+    const dy = randArray(r, rows * cols);
+    const dg0 = randArray(r, cols), db0 = randArray(r, cols);
+    const [dg1, db1, dg2, db2] = [dg0.slice(), db0.slice(), dg0.slice(), db0.slice()];
+    const dx1 = new Float32Array(rows * cols), dx2 = dy.slice();
+    js.layerNormBackward(dy, x, gamma, mean1, rstd1, dx1, dg1, db1, rows, cols);
+    nb.layerNormBackward(dx2, x, gamma, mean1, rstd1, dx2, dg2, db2, rows, cols); // dx aliases dy
+    // one column: dx is 0 up to rounding of dy * gamma (FMA or not), amplified by rstd = 1/sqrt(eps)
+    const scaleDx = cols === 1 ? 1e-6 * Math.max(...rstd1) : 1e-6;
+    assertClose(dx2, dx1, 1e-5, scaleDx, `layerNormBackward dx ${rows}x${cols}`);
+    assertClose(dg2, dg1, 1e-5, 1e-6 * Math.sqrt(rows), 'dgamma');
+    assertClose(db2, db1, 1e-5, 1e-6 * Math.sqrt(rows), 'dbeta');
+  }
+}
+
+function checkAttention(nb: Backend, r: () => number): void {
+  const cases = [
+    { B: 1, S: 1, nh: 1, hd: 1, p: 0, masked: false },
+    { B: 2, S: 7, nh: 3, hd: 5, p: 0, masked: true },
+    { B: 2, S: 33, nh: 2, hd: 8, p: 0.1, masked: true },
+    { B: 3, S: 17, nh: 4, hd: 16, p: 0.5, masked: false },
+    { B: 1, S: 65, nh: 1, hd: 7, p: 0.1, masked: true },
+  ];
+  for (const { B, S, nh, hd, p, masked } of cases) {
+    const H = nh * hd, N = B * S * H, label = `attention B=${B} S=${S} nh=${nh} hd=${hd} p=${p} mask=${masked}`;
+    const q = randArray(r, N, 2), k = randArray(r, N, 2), v = randArray(r, N);
+    let mask: Float32Array | null = null;
+    if (masked) {
+      mask = new Float32Array(B * S);
+      for (let i = 0; i < B * S; i++) if (r() < 0.3) mask[i] = MIN;
+      if (B > 1) mask.fill(MIN, 0, S); // batch 0 fully masked: uniform probabilities
+    }
+    const scale = 1 / Math.sqrt(hd), seed = 0x9e3779b9;
+    const probs1 = new Float32Array(B * nh * S * S), probs2 = new Float32Array(B * nh * S * S);
+    const ctx1 = new Float32Array(N), ctx2 = new Float32Array(N);
+    js.attentionForward(q, k, v, mask, probs1, ctx1, B, S, nh, hd, scale, p, seed);
+    nb.attentionForward(q, k, v, mask, probs2, ctx2, B, S, nh, hd, scale, p, seed);
+    assertClose(probs2, probs1, 1e-5, 1e-7, `${label} probs`);
+    for (let i = 0; i < probs1.length; i++) assert.equal(probs1[i] === 0, probs2[i] === 0, `${label}: masked entry ${i} differs`);
+    assertClose(ctx2, ctx1, 1e-5, 1e-6, `${label} ctx`);
+    const dctx = randArray(r, N);
+    const g1 = [new Float32Array(N), new Float32Array(N), new Float32Array(N)];
+    const g2 = [new Float32Array(N).fill(NaN), new Float32Array(N).fill(NaN), new Float32Array(N).fill(NaN)];
+    js.attentionBackward(dctx, q, k, v, probs1, g1[0], g1[1], g1[2], B, S, nh, hd, scale, p, seed);
+    nb.attentionBackward(dctx, q, k, v, probs1, g2[0], g2[1], g2[2], B, S, nh, hd, scale, p, seed);
+    for (const [i, name] of ['dq', 'dk', 'dv'].entries()) assertClose(g2[i], g1[i], 1e-5, 2e-6, `${label} ${name}`);
+  }
+}
+
+function checkEmbeddingDropoutLoss(nb: Backend, r: () => number): void {
+  for (const [rowsT, dim, n] of [[5, 1, 3], [50, 33, 65], [1000, 128, 300]]) {
+    const table = randArray(r, rowsT * dim);
+    const ids = Int32Array.from({ length: n }, () => Math.floor(r() * rowsT));
+    ids[0] = ids[n - 1] = rowsT - 1; // repeated ids accumulate
+    for (const acc of [false, true]) {
+      const o0 = randArray(r, n * dim), o1 = o0.slice(), o2 = o0.slice();
+      js.embeddingForward(ids, table, o1, n, dim, acc);
+      nb.embeddingForward(ids, table, o2, n, dim, acc);
+      assertClose(o2, o1, 1e-6, 0, `embeddingForward acc=${acc}`);
+    }
+    const bwIds = ids.slice();
+    bwIds[1 % n] = -1; // skipped
+    const dout = randArray(r, n * dim), t0 = randArray(r, rowsT * dim), t1 = t0.slice(), t2 = t0.slice();
+    js.embeddingBackward(bwIds, dout, t1, n, dim);
+    nb.embeddingBackward(bwIds, dout, t2, n, dim);
+    assertClose(t2, t1, 1e-5, 1e-6, 'embeddingBackward');
+  }
+  for (const p of [0, 0.1, 0.5, 1]) {
+    const n = 70001, x = randArray(r, n), y1 = new Float32Array(n), y2 = x.slice();
+    js.dropoutForward(x, y1, n, p, 42 + p * 10);
+    nb.dropoutForward(y2, y2, n, p, 42 + p * 10); // in place
+    for (let i = 0; i < n; i++) assert.equal(y1[i] === 0, y2[i] === 0, `dropout p=${p}: mask differs at ${i}`);
+    assertClose(y2, y1, 1e-6, 0, `dropoutForward p=${p}`);
+    const d1 = new Float32Array(n), d2 = new Float32Array(n);
+    js.dropoutBackward(x, d1, n, p, 7);
+    nb.dropoutBackward(x, d2, n, p, 7);
+    assertClose(d2, d1, 1e-6, 0, `dropoutBackward p=${p}`);
+  }
+  for (const [rows, V] of [[1, 1], [7, 7], [33, 65], [20, 30000]]) {
+    const logits = randArray(r, rows * V, 10);
+    const labels = Int32Array.from({ length: rows }, () => Math.floor(r() * V));
+    if (rows > 1) labels[1] = -100;
+    for (const withGrad of [false, true]) {
+      const d1 = withGrad ? new Float32Array(rows * V).fill(5) : null, d2 = withGrad ? new Float32Array(rows * V).fill(5) : null;
+      const l1 = js.crossEntropy(logits, labels, rows, V, d1, 0.25, -100);
+      const l2 = nb.crossEntropy(logits, labels, rows, V, d2, 0.25, -100);
+      assert.ok(Math.abs(l1 - l2) <= 1e-5 * Math.abs(l1) + 1e-6, `crossEntropy ${rows}x${V}: ${l2} vs ${l1}`);
+      if (d1 && d2) assertClose(d2, d1, 1e-5, 1e-9, `crossEntropy dlogits ${rows}x${V}`);
+    }
+  }
+}
+
+function checkErrors(nb: NativeBackend): void {
+  const a = new Float32Array(6);
+  assert.throws(() => nb.gemm(false, false, 2, 2, 2, 1, a, 2, a, 2, 0, new Float32Array(3), 2), { name: 'RangeError', message: /c has 3 elements/ });
+  assert.throws(() => nb.gemm(false, false, 2, 2, 2, 1, a, 1, a, 2, 0, a, 2), /lda 1 < columns of A 2/);
+  assert.throws(() => nb.gemm(false, false, 2, 2, 2, 1, new Float64Array(6) as unknown as Float32Array, 2, a, 2, 0, a, 2), { name: 'TypeError', message: /a must be a Float32Array/ });
+  assert.throws(() => nb.gemm(false, false, 1.5, 2, 2, 1, a, 2, a, 2, 0, a, 2), /m must be an integer/);
+  assert.throws(() => nb.embeddingForward(new Int32Array([3]), a, a, 1, 2, false), /embedding id 3 at position 0 is outside the table \(0..2\)/);
+  assert.throws(() => nb.crossEntropy(a, new Int32Array([7, 0]), 2, 3, null, 1, -100), /label 7 in row 0/);
+  assert.throws(() => nb.attentionForward(a, a, a, null, a, a, 1, 3, 1, 3, 1, 0, 0), /q has 6 elements, the shapes need 9/);
+  assert.throws(() => nb.activationForward('swish' as Activation, a, a, 6), /unknown activation/);
+  assert.throws(() => nb.setThreads(0), /threads/);
+}
+
+for (const variant of variants) {
+  test(`${variant.label}: kernels equal the js specification`, () => {
+    const nb = variant.make();
+    const r = rng(99);
+    checkGemm(nb, r);
+    checkElementwise(nb, r);
+    checkLayerNorm(nb, r);
+    checkAttention(nb, r);
+    checkEmbeddingDropoutLoss(nb, r);
+    checkErrors(nb);
+  });
+}
+
+if (variants.length > 0 && existsSync(ADDON_PATH)) {
+  test('native: reductions do not depend on the thread count; gemm impl is reported', () => {
+    const nb = new NativeBackend(1);
+    const r = rng(5);
+    const x = randArray(r, 200001), logits = randArray(r, 64 * 1000, 5);
+    const labels = Int32Array.from({ length: 64 }, (_, i) => (i * 37) % 1000);
+    const s1 = nb.sumSquares(x, x.length), l1 = nb.crossEntropy(logits, labels, 64, 1000, null, 1, -100);
+    nb.setThreads(2);
+    assert.equal(nb.getThreads(), 2);
+    assert.equal(nb.sumSquares(x, x.length), s1);
+    assert.equal(nb.crossEntropy(logits, labels, 64, 1000, null, 1, -100), l1);
+    assert.match(nb.gemmImpl(), /^(openblas|accelerate|portable)$/);
+  });
+}
