@@ -36,3 +36,17 @@ for (const c of parityCases()) {
 }
 
 if (nativeReason !== null) test('parity on the native backend', (t) => t.skip(`native addon not available: ${nativeReason}`));
+
+test('grad in train mode applies the config dropout, seeded; eval mode (default) matches the reference', () => {
+  const dir = parityCases().find((c) => c.name === 'pretraining_gelu_new')!.dir; // dropout 0.1 in config
+  const model = loadPretrained(dir, { backend: new JsBackend() });
+  const batches = readBatchesFile(path.join(dir, 'batch.json'), model.config, model.head, true);
+  const loss = (opts: { train?: boolean; seed?: number }) => gradOutputs(model, batches, opts).get('loss')!.data[0];
+  const evalLoss = loss({});
+  const expected = readSafetensors(path.join(dir, 'expected_grads.safetensors')).tensors.get('loss')!.data[0];
+  assert.ok(Math.abs(evalLoss - expected) < 1e-4 * Math.max(1, Math.abs(expected)));
+  const a = loss({ train: true, seed: 5 });
+  assert.equal(loss({ train: true, seed: 5 }), a);
+  assert.notEqual(a, evalLoss);
+  assert.notEqual(loss({ train: true, seed: 6 }), a);
+});
