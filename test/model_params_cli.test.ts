@@ -1,0 +1,53 @@
+// `albert params`: the Table-1 listing, through the API and the command line.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { paramsRows } from '../src/cli/params.js';
+import { configToJson, presetConfig, withConfig } from '../src/model/index.js';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+test('paramsRows lists every preset, then the configs given (file, directory, preset name)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-params-'));
+  try {
+    const grouped = withConfig(presetConfig('albert-base-v2'), { num_hidden_groups: 2, inner_group_num: 2, sharing: 'groups' });
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(configToJson(grouped)));
+    const rows = paramsRows([dir, 'large-v2']);
+    const base = rows.find((r) => r.model === 'albert-base-v2')!;
+    assert.deepEqual(base, { model: 'albert-base-v2', parameters: 11_683_584, layers: 12, hidden: 768, embedding: 128, sharing: 'all' });
+    const mine = rows[rows.length - 2];
+    assert.equal(mine.model, dir);
+    assert.equal(mine.sharing, 'groups 2x2');
+    // four distinct layers instead of one: 3 more copies of a base layer (7,087,872 parameters each)
+    assert.equal(mine.parameters, 11_683_584 + 3 * 7_087_872);
+    assert.equal(rows[rows.length - 1].parameters, 17_683_968);
+    assert.equal(paramsRows(['tiny'], { only: true }).length, 1);
+    assert.ok(paramsRows(['tiny'], { only: true, head: 'pretraining' })[0].parameters > paramsRows(['tiny'], { only: true })[0].parameters);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('albert params prints the table; a bad config is one error line and exit 1', () => {
+  const r = spawnSync(process.execPath, [MAIN, 'params'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Model\s+Parameters/);
+  assert.match(r.stdout, /albert-xxlarge-v2\s+222,595,584\s+223M\s+12\s+4096\s+128\s+all/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-params-'));
+  try {
+    const f = path.join(dir, 'config.json');
+    fs.writeFileSync(f, JSON.stringify({ hidden_size: 10, num_attention_heads: 3, hidden_act: 'nope' }));
+    const bad = spawnSync(process.execPath, [MAIN, 'params', '--only', '--config', f], { encoding: 'utf8' });
+    assert.equal(bad.status, 1);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+    assert.match(bad.stderr, /^albert: .*config\.json: invalid ALBERT config: hidden_size 10 must be divisible by num_attention_heads 3; hidden_act "nope"/);
+    const json = spawnSync(process.execPath, [MAIN, 'params', '--only', '--config', 'tiny', '--json'], { encoding: 'utf8' });
+    assert.equal(JSON.parse(json.stdout)[0].model, 'tiny');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
