@@ -11,11 +11,10 @@ export const help = `usage: albert grad --model DIR --inputs batch.json --output
 
 Computes the head's loss as HF's class does and its gradient w.r.t. every parameter, in eval mode
 (dropout off, deterministic: what HF gives after model.eval() and loss.backward()), and writes:
-  loss (and mlm_loss, sop_loss for AlbertForPreTraining)   scalars
-  NAME.loss                                               each batch's loss
-  <parameter>                                             its gradient, under its HF state_dict name;
-                                                          tied / shared names (predictions.decoder.*)
-                                                          carry the total gradient under each name
+  loss, mlm_loss (MLM heads), sop_loss (AlbertForPreTraining), nsp_loss (NSP variant)   scalars
+  NAME.loss     each batch's loss
+  <parameter>   its gradient, under its HF state_dict name; tied and shared names (predictions.decoder.*,
+                per-layer copies of shared blocks) carry the total gradient under each name
 With several batches the gradients and the loss scalars are SUMS over the batches (as calling
 loss.backward() once per batch without zeroing the gradients).
 
