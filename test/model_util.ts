@@ -1,21 +1,11 @@
 // Helpers for the model tests: small configs, random inputs, and a float32-friendly gradient check.
 import assert from 'node:assert/strict';
 import { JsBackend } from '../src/backend/js.js';
+import { rng } from './backend_util.js';
 import { AlbertModel, type HeadKind, type Labels, type ModelInputs, parseConfig, type AlbertConfig } from '../src/model/index.js';
 
 export const backend = new JsBackend();
-
-/** mulberry32: a tiny seeded generator for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** A small config; dropout on, so that gradient checks also cover the dropout masks (seeded). */
 export function smallConfig(over: Record<string, unknown> = {}): AlbertConfig {

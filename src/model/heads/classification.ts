@@ -4,10 +4,10 @@
 // multi-label BCE-with-logits.
 import { UserError } from '../../cli/errors.js';
 import type { AlbertConfig, ProblemType } from '../config.js';
-import { Buffers, type ParamStore, siteSeed } from '../params.js';
-import type { Labels, LossResult, ModelOutputs } from '../types.js';
-import { DropoutLinear, classifierDropout } from './classifier.js';
-import { HEAD_DROPOUT_SITE, type Head, type HeadContext } from './head.js';
+import type { ParamStore } from '../params.js';
+import type { Labels, LossResult } from '../types.js';
+import { ClassifierHead, classifierDropout } from './classifier.js';
+import type { Head, HeadContext } from './head.js';
 import { bceWithLogitsLoss, checkClassLabels, meanCrossEntropy, mseLoss } from './losses.js';
 
 export function inferProblemType(numLabels: number, labels: Int32Array | Float32Array): ProblemType {
@@ -15,25 +15,18 @@ export function inferProblemType(numLabels: number, labels: Int32Array | Float32
   return labels instanceof Int32Array ? 'single_label_classification' : 'multi_label_classification';
 }
 
-export class SequenceClassificationHead implements Head {
-  readonly classifier: DropoutLinear;
-  private readonly buf = new Buffers();
-
+export class SequenceClassificationHead extends ClassifierHead implements Head {
   constructor(store: ParamStore, private readonly c: AlbertConfig) {
-    this.classifier = new DropoutLinear(store, 'classifier', c.hidden_size, c.num_labels, classifierDropout(c));
+    super(store, 'classifier', c.hidden_size, c.num_labels, classifierDropout(c), 'pooled');
   }
 
-  outputs(ctx: HeadContext, out: ModelOutputs): void {
-    out.logits = this.classifier.forward(ctx.be, ctx.pooled!, ctx.rows, ctx.train, siteSeed(ctx.seed, HEAD_DROPOUT_SITE)).slice();
-  }
-
-  lossAndBackward(ctx: HeadContext, labels: Labels, _dSeq: Float32Array, dPooled: Float32Array | null): LossResult {
+  lossAndBackward(ctx: HeadContext, labels: Labels, dSeq: Float32Array, dPooled: Float32Array | null): LossResult {
     const y = labels.labels;
     if (!y) throw new UserError('a sequence-classification loss needs labels');
     const K = this.c.num_labels, B = ctx.rows;
     this.c.problem_type ??= inferProblemType(K, y);
     const type = this.c.problem_type;
-    const logits = this.classifier.forward(ctx.be, ctx.pooled!, B, ctx.train, siteSeed(ctx.seed, HEAD_DROPOUT_SITE));
+    const logits = this.logits(ctx);
     const dlogits = this.buf.f32('dlogits', B * K);
     let loss: number;
     if (type === 'single_label_classification') {
@@ -42,7 +35,7 @@ export class SequenceClassificationHead implements Head {
       if (y.length !== B * K) throw new UserError(`labels: ${type} needs ${B * K} values (batch ${B} x num_labels ${K}), got ${y.length}`);
       loss = type === 'regression' ? mseLoss(logits, y, B * K, dlogits) : bceWithLogitsLoss(logits, y, B * K, dlogits);
     }
-    this.classifier.backward(ctx.be, dlogits, dPooled!);
+    this.backward(ctx, dlogits, dSeq, dPooled);
     return { loss };
   }
 }

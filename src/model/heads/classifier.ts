@@ -2,7 +2,9 @@
 import type { Backend } from '../../backend/backend.js';
 import type { AlbertConfig } from '../config.js';
 import { Linear } from '../modules.js';
-import { Buffers, type ParamStore } from '../params.js';
+import { Buffers, type ParamStore, siteSeed } from '../params.js';
+import type { ModelOutputs } from '../types.js';
+import { HEAD_DROPOUT_SITE, type HeadContext } from './head.js';
 
 /** HF's classifier dropout: classifier_dropout_prob, or hidden_dropout_prob when that is null. */
 export function classifierDropout(c: AlbertConfig): number {
@@ -44,5 +46,34 @@ export class DropoutLinear {
     this.linear.backward(be, dlogits, this.x, dxd, this.rows);
     if (this.p > 0) be.dropoutBackward(dxd, dxd, n, this.p, this.seed);
     be.add(dx, dxd, dx, n);
+  }
+}
+
+/**
+ * A fine-tuning head: one DropoutLinear over the pooled output (one row per sequence) or over every
+ * token. Subclasses add the loss; `logits` is their output unless they override outputs().
+ */
+export abstract class ClassifierHead {
+  readonly classifier: DropoutLinear;
+  protected readonly buf = new Buffers();
+
+  constructor(store: ParamStore, name: string, inF: number, outF: number, dropoutP: number, private readonly over: 'pooled' | 'tokens') {
+    this.classifier = new DropoutLinear(store, name, inF, outF, dropoutP);
+  }
+
+  /** The classifier's logits for the current batch: (rows, out) or (rows * S, out). */
+  protected logits(ctx: HeadContext): Float32Array {
+    const x = this.over === 'pooled' ? ctx.pooled! : ctx.seq;
+    const rows = this.over === 'pooled' ? ctx.rows : ctx.rows * ctx.S;
+    return this.classifier.forward(ctx.be, x, rows, ctx.train, siteSeed(ctx.seed, HEAD_DROPOUT_SITE));
+  }
+
+  /** Backward of logits(): dlogits -> the pooled or token gradient it came from (accumulated). */
+  protected backward(ctx: HeadContext, dlogits: Float32Array, dSeq: Float32Array, dPooled: Float32Array | null): void {
+    this.classifier.backward(ctx.be, dlogits, this.over === 'pooled' ? dPooled! : dSeq);
+  }
+
+  outputs(ctx: HeadContext, out: ModelOutputs): void {
+    out.logits = this.logits(ctx).slice();
   }
 }

@@ -2,19 +2,16 @@
 // end logits (B, S). Loss: positions clamped to [0, S], S ignored, (CE(start) + CE(end)) / 2.
 import { UserError } from '../../cli/errors.js';
 import type { AlbertConfig } from '../config.js';
-import { Buffers, type ParamStore } from '../params.js';
+import type { ParamStore } from '../params.js';
 import type { Labels, LossResult, ModelOutputs } from '../types.js';
-import { DropoutLinear } from './classifier.js';
+import { ClassifierHead } from './classifier.js';
 import type { Head, HeadContext } from './head.js';
 import { meanCrossEntropy } from './losses.js';
 
-export class QuestionAnsweringHead implements Head {
-  readonly qa: DropoutLinear;
-  private readonly buf = new Buffers();
-
+export class QuestionAnsweringHead extends ClassifierHead implements Head {
   constructor(store: ParamStore, c: AlbertConfig) {
     if (c.num_labels !== 2) throw new UserError(`question answering needs num_labels = 2 (start and end), config has ${c.num_labels}`);
-    this.qa = new DropoutLinear(store, 'qa_outputs', c.hidden_size, 2, 0);
+    super(store, 'qa_outputs', c.hidden_size, 2, 0, 'tokens');
   }
 
   /** Column `col` of logits (N, 2) into a (B, S) buffer. */
@@ -25,17 +22,16 @@ export class QuestionAnsweringHead implements Head {
   }
 
   outputs(ctx: HeadContext, out: ModelOutputs): void {
-    const N = ctx.rows * ctx.S;
-    const logits = this.qa.forward(ctx.be, ctx.seq, N, false, 0);
+    const N = ctx.rows * ctx.S, logits = this.logits(ctx);
     out.startLogits = this.column(logits, N, 0, 'start').slice();
     out.endLogits = this.column(logits, N, 1, 'end').slice();
   }
 
-  lossAndBackward(ctx: HeadContext, labels: Labels, dSeq: Float32Array): LossResult {
+  lossAndBackward(ctx: HeadContext, labels: Labels, dSeq: Float32Array, dPooled: Float32Array | null): LossResult {
     const { startPositions, endPositions } = labels;
     if (!startPositions || !endPositions) throw new UserError('a question-answering loss needs start_positions and end_positions');
     const B = ctx.rows, S = ctx.S, N = B * S;
-    const logits = this.qa.forward(ctx.be, ctx.seq, N, false, 0);
+    const logits = this.logits(ctx);
     const dlogits = this.buf.f32('dlogits', N * 2);
     let total = 0;
     [startPositions, endPositions].forEach((positions, col) => {
@@ -46,7 +42,7 @@ export class QuestionAnsweringHead implements Head {
       total += meanCrossEntropy(ctx.be, this.column(logits, N, col, `col${col}`), clamped, B, S, d, S).loss;
       for (let i = 0; i < N; i++) dlogits[2 * i + col] = d[i] / 2;
     });
-    this.qa.backward(ctx.be, dlogits, dSeq);
+    this.backward(ctx, dlogits, dSeq, dPooled);
     return { loss: total / 2 };
   }
 }
