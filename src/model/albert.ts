@@ -93,7 +93,7 @@ export class AlbertModel {
 
   forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
     const hidden: Float32Array[] = [];
-    const ctx = this.run(inputs, opts.train ?? false, opts.seed ?? 0, opts.outputHiddenStates ? hidden : null);
+    const ctx = this.run(inputs, opts.train ?? false, opts.seed ?? 0, false, opts.outputHiddenStates ? hidden : null);
     const out: ModelOutputs = {
       lastHiddenState: ctx.seq.slice(),
       poolerOutput: ctx.pooled ? ctx.pooled.slice() : new Float32Array(0),
@@ -106,7 +106,7 @@ export class AlbertModel {
   /** forward (train mode unless opts.train = false) + the HF class's loss + backward; gradients accumulate. */
   lossAndBackward(inputs: ModelInputs, labels: Labels, opts: { train?: boolean; seed?: number } = {}): LossResult {
     if (!this.headImpl) throw new UserError('the bare AlbertModel has no loss: choose a head (pretraining, masked-lm, ...)');
-    const ctx = this.run(inputs, opts.train ?? true, opts.seed ?? 0, null);
+    const ctx = this.run(inputs, opts.train ?? true, opts.seed ?? 0, true, null);
     const H = this.config.hidden_size, N = ctx.rows * ctx.S;
     const dSeq = this.buf.f32('dSeq', N * H);
     dSeq.fill(0);
@@ -123,14 +123,14 @@ export class AlbertModel {
   }
 
   /** Embeddings, encoder and pooler; the state every head and backward start from. */
-  private run(inputs: ModelInputs, train: boolean, seed: number, hidden: Float32Array[] | null): HeadContext {
+  private run(inputs: ModelInputs, train: boolean, seed: number, forBackward: boolean, hidden: Float32Array[] | null): HeadContext {
     const { rows, S } = validateInputs(inputs, this.config, this.head);
     const be = this.backend, c = this.config, N = rows * S;
     const types = inputs.tokenTypeIds ?? this.buf.i32('zeroTypes', N).fill(0);
     const mask = additiveMask(inputs.attentionMask, N, this.buf);
     const x0 = this.embeddings.forward(be, inputs.inputIds, types, rows, S, train ? c.hidden_dropout_prob : 0, siteSeed(seed, 0));
     if (hidden) hidden.push(x0.slice());
-    const seq = this.encoder.forward(be, x0, mask, rows, S, train, seed, hidden ? (_i, h) => hidden.push(h.slice()) : undefined);
+    const seq = this.encoder.forward(be, x0, mask, rows, S, train, seed, forBackward, hidden ? (_i, h) => hidden.push(h.slice()) : undefined);
     let pooled: Float32Array | null = null;
     if (this.pooler) {
       const H = c.hidden_size;

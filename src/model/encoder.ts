@@ -100,6 +100,7 @@ export class Encoder {
   readonly calls: LayerCall[];
   private readonly scratch = new LayerGradScratch();
   private readonly buf = new Buffers();
+  private readonly inference = new Buffers();
 
   constructor(store: ParamStore, readonly layout: EncoderLayout, private readonly c: AlbertConfig) {
     const attention = layout.attention.map((p) => new AttentionBlock(store, p, c));
@@ -109,16 +110,18 @@ export class Encoder {
 
   /**
    * x (B*S, H) -> the last hidden state (B*S, H) (a buffer owned by the last call).
-   * onHiddenState(i, h) is called with HF's hidden_states[i + 1] for i = 0..L-1.
+   * onHiddenState(i, h) is called with HF's hidden_states[i + 1] for i = 0..L-1 (h is reused: copy it).
+   * Without forBackward, all calls share one set of activation buffers.
    */
   forward(
     be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, train: boolean, seed: number,
-    onHiddenState?: (i: number, h: Float32Array) => void,
+    forBackward: boolean, onHiddenState?: (i: number, h: Float32Array) => void,
   ): Float32Array {
     let h = x;
     let next = 0;
+    const shared = forBackward ? undefined : this.inference;
     this.calls.forEach((call, k) => {
-      h = call.forward(be, h, mask, B, S, callDropout(this.c, k, train, seed));
+      h = call.forward(be, h, mask, B, S, callDropout(this.c, k, train, seed), shared);
       if (onHiddenState && this.layout.hiddenStateAfter[next] === k) onHiddenState(next++, h);
     });
     return h;

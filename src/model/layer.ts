@@ -65,7 +65,8 @@ export class LayerGradScratch {
 }
 
 export class LayerCall {
-  private readonly buf = new Buffers();
+  private readonly own = new Buffers();
+  private buf = this.own;
   private x: Float32Array = new Float32Array(0);
   private B = 0;
   private S = 0;
@@ -84,10 +85,13 @@ export class LayerCall {
   /**
    * x (B*S, H) -> y (B*S, H), a buffer owned by this call. x must stay unchanged until backward.
    * mask: additive (B, S) over keys, or null.
+   * shared: for inference only, buffers shared by every call (y may then be x: x is last read
+   * before y is written), so that a forward pass holds one layer's activations, not L.
    */
-  forward(be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, drop: CallDropout): Float32Array {
+  forward(be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, drop: CallDropout, shared?: Buffers): Float32Array {
     const { H, I, nh, hd } = this, N = B * S, NH = N * H;
-    const { attn, ffn, buf } = this;
+    const buf = (this.buf = shared ?? this.own);
+    const { attn, ffn } = this;
     const q = buf.f32('q', NH), k = buf.f32('k', NH), v = buf.f32('v', NH), ctx = buf.f32('ctx', NH);
     const probs = buf.f32('probs', B * nh * S * S);
     attn.query.forward(be, x, q, N);
@@ -118,6 +122,7 @@ export class LayerCall {
   /** dy (B*S, H) of the last forward -> dx written into `dx` (must not alias dy); parameter gradients accumulate. */
   backward(be: Backend, dy: Float32Array, dx: Float32Array, scratch: LayerGradScratch): void {
     const { H, I, nh, hd, B, S, attn, ffn, buf, drop } = this, N = B * S, NH = N * H;
+    if (buf !== this.own) throw new Error('LayerCall.backward after an inference-only forward');
     const sb = scratch.buf;
     // full_layer_layer_norm(ffn_output(act(ffn(a))) + a)
     const ds2 = sb.f32('ds2', NH);
