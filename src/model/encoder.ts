@@ -10,7 +10,7 @@
 //   carry the shared tensor under every name and HF computes the same thing.
 import type { Backend } from '../backend/backend.js';
 import type { AlbertConfig } from './config.js';
-import { AttentionBlock, type CallDropout, FfnBlock, LayerCall, LayerGradScratch, attentionSpecs, ffnSpecs } from './layer.js';
+import { AttentionBlock, type CallDropout, FfnBlock, LayerCall, attentionSpecs, ffnSpecs } from './layer.js';
 import { Buffers, type ParamSpec, type ParamStore, siteSeed } from './params.js';
 
 export interface EncoderLayout {
@@ -98,14 +98,14 @@ export function callDropout(c: AlbertConfig, call: number, train: boolean, seed:
 
 export class Encoder {
   readonly calls: LayerCall[];
-  private readonly scratch = new LayerGradScratch();
+  private readonly scratch = new Buffers();
   private readonly buf = new Buffers();
   private readonly inference = new Buffers();
 
   constructor(store: ParamStore, readonly layout: EncoderLayout, private readonly c: AlbertConfig) {
     const attention = layout.attention.map((p) => new AttentionBlock(store, p, c));
     const ffn = layout.ffn.map((p) => new FfnBlock(store, p, c));
-    this.calls = layout.calls.map((k) => new LayerCall(attention[k.attention], ffn[k.ffn], c));
+    this.calls = layout.calls.map((k) => new LayerCall(attention[k.attention], ffn[k.ffn], c, this.scratch));
   }
 
   /**
@@ -134,7 +134,7 @@ export class Encoder {
     const bufs = [this.buf.f32('d0', n), this.buf.f32('d1', n)];
     let d = dy;
     for (let k = this.calls.length - 1, t = 0; k >= 0; k--, t ^= 1) {
-      this.calls[k].backward(be, d, bufs[t], this.scratch);
+      this.calls[k].backward(be, d, bufs[t]);
       d = bufs[t];
     }
     return d;

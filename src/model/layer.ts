@@ -59,11 +59,6 @@ export class FfnBlock {
 /** Dropout settings and seeds of one call (p = 0 in eval mode). */
 export interface CallDropout { attnP: number; hiddenP: number; attnSeed: number; hiddenSeed: number; }
 
-/** Gradient scratch shared by all LayerCalls of a model (backward runs one call at a time). */
-export class LayerGradScratch {
-  readonly buf = new Buffers();
-}
-
 export class LayerCall {
   private readonly own = new Buffers();
   private buf = this.own;
@@ -74,7 +69,8 @@ export class LayerCall {
   private readonly H: number; private readonly I: number; private readonly nh: number; private readonly hd: number;
   private readonly act: Activation;
 
-  constructor(readonly attn: AttentionBlock, readonly ffn: FfnBlock, c: AlbertConfig) {
+  /** scratch: temporaries shared by all calls of a model (calls run one at a time). */
+  constructor(readonly attn: AttentionBlock, readonly ffn: FfnBlock, c: AlbertConfig, private readonly scratch: Buffers) {
     this.H = c.hidden_size;
     this.I = c.intermediate_size;
     this.nh = c.num_attention_heads;
@@ -104,7 +100,8 @@ export class LayerCall {
     be.add(s1, x, s1, NH);
     const a = buf.f32('a', NH);
     attn.norm.forward(be, s1, a, buf.f32('mean1', N), buf.f32('rstd1', N), N);
-    const h = buf.f32('h', N * I), g = buf.f32('g', N * I);
+    // g = act(h) is not kept: backward recomputes it (cheap) instead of holding (N, I) per call
+    const h = buf.f32('h', N * I), g = this.scratch.f32('g', N * I);
     ffn.ffn.forward(be, a, h, N);
     be.activationForward(this.act, h, g, N * I);
     const s2 = buf.f32('s2', NH);
@@ -120,16 +117,17 @@ export class LayerCall {
   }
 
   /** dy (B*S, H) of the last forward -> dx written into `dx` (must not alias dy); parameter gradients accumulate. */
-  backward(be: Backend, dy: Float32Array, dx: Float32Array, scratch: LayerGradScratch): void {
+  backward(be: Backend, dy: Float32Array, dx: Float32Array): void {
     const { H, I, nh, hd, B, S, attn, ffn, buf, drop } = this, N = B * S, NH = N * H;
     if (buf !== this.own) throw new Error('LayerCall.backward after an inference-only forward');
-    const sb = scratch.buf;
+    const sb = this.scratch;
     // full_layer_layer_norm(ffn_output(act(ffn(a))) + a)
     const ds2 = sb.f32('ds2', NH);
     ffn.norm.backward(be, dy, buf.f32('s2', NH), buf.f32('mean2', N), buf.f32('rstd2', N), ds2, N);
-    const a = buf.f32('a', NH), dg = sb.f32('dg', N * I);
-    ffn.out.backward(be, ds2, buf.f32('g', N * I), dg, N);
-    be.activationBackward(this.act, buf.f32('h', N * I), dg, dg, N * I);
+    const a = buf.f32('a', NH), h = buf.f32('h', N * I), g = sb.f32('g', N * I), dg = sb.f32('dg', N * I);
+    be.activationForward(this.act, h, g, N * I);
+    ffn.out.backward(be, ds2, g, dg, N);
+    be.activationBackward(this.act, h, dg, dg, N * I);
     const da = ds2; // the residual branch passes ds2 straight to a; the FFN branch adds to it
     ffn.ffn.backward(be, dg, a, da, N, true);
     // attention LayerNorm(x + dropout(dense(ctx)))
