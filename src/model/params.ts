@@ -87,29 +87,33 @@ export function fillNormal(data: Float32Array, seed: number, std: number): void 
 }
 
 /**
- * Named buffers owned by one call site, kept across steps: asking again for the same name and
- * size returns the same array, so a training loop with stable shapes allocates nothing.
+ * Named buffers owned by one call site, kept across steps. A name keeps the largest backing array
+ * it has needed and hands out exact-length views of it, so a training loop whose sizes vary a
+ * little (e.g. the number of masked tokens) stops allocating once it has seen its largest batch.
  */
 export class Buffers {
-  private f32s = new Map<string, Float32Array>();
-  private i32s = new Map<string, Int32Array>();
+  private f32s = new Map<string, { backing: Float32Array; view: Float32Array }>();
+  private i32s = new Map<string, { backing: Int32Array; view: Int32Array }>();
 
   f32(name: string, n: number): Float32Array {
-    let b = this.f32s.get(name);
-    if (!b || b.length !== n) {
-      b = new Float32Array(n);
-      this.f32s.set(name, b);
-    }
-    return b;
+    return Buffers.get(this.f32s, name, n, (k) => new Float32Array(k));
   }
 
   i32(name: string, n: number): Int32Array {
-    let b = this.i32s.get(name);
-    if (!b || b.length !== n) {
-      b = new Int32Array(n);
-      this.i32s.set(name, b);
+    return Buffers.get(this.i32s, name, n, (k) => new Int32Array(k));
+  }
+
+  private static get<T extends Float32Array | Int32Array>(
+    map: Map<string, { backing: T; view: T }>, name: string, n: number, make: (n: number) => T,
+  ): T {
+    let b = map.get(name);
+    if (!b || b.backing.length < n) {
+      const backing = make(n);
+      b = { backing, view: backing };
+      map.set(name, b);
     }
-    return b;
+    if (b.view.length !== n) b.view = b.backing.subarray(0, n) as T;
+    return b.view;
   }
 }
 
