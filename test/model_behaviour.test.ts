@@ -119,6 +119,15 @@ test('the MLM loss, decoded only at labelled positions, equals CE over the full 
   assert.ok(Math.abs(res.mlmLoss! - mlm) < 1e-5, `${res.mlmLoss} vs ${mlm}`);
   assert.ok(Math.abs(res.sopLoss! - sentence) < 1e-5);
   assert.ok(Math.abs(res.loss - (mlm + sentence)) < 1e-5);
+  // loss() computes the same without touching any gradient
+  m.zeroGrad();
+  const only = m.loss(inputs, { labels, sentenceOrderLabel: sop });
+  assert.equal(only.loss, res.loss);
+  assert.equal(only.mlmAccuracy, res.mlmAccuracy);
+  assert.ok(m.params().every((p) => p.grad.every((g) => g === 0)));
+  const qa = makeModel(c, 'question-answering');
+  const qaLabels = { startPositions: new Int32Array([1, 2]), endPositions: new Int32Array([3, 9]) };
+  assert.equal(qa.loss(inputs, qaLabels).loss, qa.lossAndBackward(inputs, qaLabels, { train: false }).loss);
   assert.equal(out.poolerOutput.length, 2 * c.hidden_size);
   assert.equal(makeModel(c, 'masked-lm').forward(inputs).poolerOutput.length, 0);
 });

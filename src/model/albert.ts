@@ -103,6 +103,13 @@ export class AlbertModel {
     return out;
   }
 
+  /** The HF class's loss (eval mode unless opts.train), without backward: param.grad is untouched. */
+  loss(inputs: ModelInputs, labels: Labels, opts: { train?: boolean; seed?: number } = {}): LossResult {
+    if (!this.headImpl) throw new UserError('the bare AlbertModel has no loss: choose a head (pretraining, masked-lm, ...)');
+    const ctx = this.run(inputs, opts.train ?? false, opts.seed ?? 0, false, null);
+    return this.headImpl.lossAndBackward({ ...ctx, backward: false }, labels, this.buf.f32('dSeq', 0), null);
+  }
+
   /** forward (train mode unless opts.train = false) + the HF class's loss + backward; gradients accumulate. */
   lossAndBackward(inputs: ModelInputs, labels: Labels, opts: { train?: boolean; seed?: number } = {}): LossResult {
     if (!this.headImpl) throw new UserError('the bare AlbertModel has no loss: choose a head (pretraining, masked-lm, ...)');
@@ -139,7 +146,7 @@ export class AlbertModel {
       this.pooler.forward(be, seq, pre, rows, S * H); // row b reads token 0 of sequence b
       be.activationForward('tanh', pre, pooled, rows * H);
     }
-    return { be, seq, pooled, batch: inputs.batch, rows, S, train, seed };
+    return { be, seq, pooled, batch: inputs.batch, rows, S, train, seed, backward: forBackward };
   }
 
   private poolerBackward(ctx: HeadContext, dPooled: Float32Array, dSeq: Float32Array): void {

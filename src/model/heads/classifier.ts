@@ -70,6 +70,7 @@ export abstract class ClassifierHead {
 
   /** Backward of logits(): dlogits -> the pooled or token gradient it came from (accumulated). */
   protected backward(ctx: HeadContext, dlogits: Float32Array, dSeq: Float32Array, dPooled: Float32Array | null): void {
+    if (!ctx.backward) return;
     this.classifier.backward(ctx.be, dlogits, this.over === 'pooled' ? dPooled! : dSeq);
   }
 

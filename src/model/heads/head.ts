@@ -16,6 +16,8 @@ export interface HeadContext {
   S: number;
   train: boolean;
   seed: number;
+  /** false: compute the loss only (no gradients anywhere, param.grad untouched). */
+  backward: boolean;
 }
 
 export interface Head {

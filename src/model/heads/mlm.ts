@@ -70,9 +70,9 @@ export class MlmHead {
 
   /**
    * HF's masked-LM loss over seq (N, H) with labels (N) (-100 ignored), decoding only labelled rows;
-   * dSeq (N, H) += its gradient.
+   * dSeq (N, H) += its gradient (no backward at all when dSeq is null).
    */
-  lossAndBackward(be: Backend, seq: Float32Array, labels: ArrayLike<number>, N: number, dSeq: Float32Array): { loss: number; accuracy: number } {
+  lossAndBackward(be: Backend, seq: Float32Array, labels: ArrayLike<number>, N: number, dSeq: Float32Array | null): { loss: number; accuracy: number } {
     const H = this.c.hidden_size, V = this.c.vocab_size, buf = this.buf;
     const lab = checkClassLabels('labels', labels, N, V);
     let M = 0;
@@ -86,14 +86,16 @@ export class MlmHead {
       m++;
     }
     const logits = this.forward(be, x, M);
-    const dlogits = buf.f32('dlogits', M * V);
+    const dlogits = dSeq ? buf.f32('dlogits', M * V) : null;
     const { loss, count, correct } = meanCrossEntropy(be, logits, rowLabels, M, V, dlogits);
+    const accuracy = count > 0 ? correct / count : NaN;
+    if (!dSeq || !dlogits) return { loss, accuracy };
     const dx = buf.f32('dx', M * H);
     this.backward(be, dlogits, dx);
     for (let m = 0; m < M; m++) {
       const o = rows[m] * H;
       for (let j = 0; j < H; j++) dSeq[o + j] += dx[m * H + j];
     }
-    return { loss, accuracy: count > 0 ? correct / count : NaN };
+    return { loss, accuracy };
   }
 }
