@@ -107,7 +107,7 @@ export class AlbertModel {
   loss(inputs: ModelInputs, labels: Labels, opts: { train?: boolean; seed?: number } = {}): LossResult {
     if (!this.headImpl) throw new UserError('the bare AlbertModel has no loss: choose a head (pretraining, masked-lm, ...)');
     const ctx = this.run(inputs, opts.train ?? false, opts.seed ?? 0, false, null);
-    return this.headImpl.lossAndBackward({ ...ctx, backward: false }, labels, this.buf.f32('dSeq', 0), null);
+    return this.headImpl.lossAndBackward(ctx, labels, this.buf.f32('dSeq', 0), null);
   }
 
   /** forward (train mode unless opts.train = false) + the HF class's loss + backward; gradients accumulate. */

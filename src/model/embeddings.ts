@@ -10,7 +10,7 @@
 import type { Backend } from '../backend/backend.js';
 import type { AlbertConfig } from './config.js';
 import { LayerNorm, Linear } from './modules.js';
-import { Buffers, type ParamSpec, type ParamStore, layerNormSpecs, linearSpecs } from './params.js';
+import { Buffers, type Param, type ParamSpec, type ParamStore, layerNormSpecs, linearSpecs } from './params.js';
 
 export function embeddingSpecs(prefix: string, c: AlbertConfig): ParamSpec[] {
   const E = c.embedding_size;
@@ -24,7 +24,7 @@ export function embeddingSpecs(prefix: string, c: AlbertConfig): ParamSpec[] {
 }
 
 export class Embeddings {
-  readonly word; readonly position; readonly tokenType;
+  readonly word: Param; readonly position: Param; readonly tokenType: Param;
   readonly norm: LayerNorm;
   readonly mappingIn: Linear;
   private readonly buf = new Buffers();
