@@ -1,7 +1,7 @@
 {
   "variables": {
     "albert_sources": ["native/addon.cc", "native/pool.cc", "native/gemm.cc", "native/kernels.cc", "native/attention.cc"],
-    "albert_cflags": ["-O3", "-std=c++17", "-fexceptions", "-Wall", "-Wno-unknown-pragmas"]
+    "albert_cflags": ["-O3", "-std=c++17", "-fexceptions", "-fno-trapping-math", "-fno-math-errno", "-Wall", "-Wno-unknown-pragmas"]
   },
   "target_defaults": {
     "cflags!": ["-fno-exceptions", "-O2"],
@@ -10,7 +10,7 @@
     "xcode_settings": {
       "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
       "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fexceptions"]
+      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fexceptions", "-fno-trapping-math", "-fno-math-errno"]
     }
   },
   "targets": [

@@ -21,16 +21,38 @@ constexpr int64_t kGrain = 16384;
 constexpr int kErfTerms = 32;
 constexpr double kErfSplit = 2.5;  // in units of a = |x| / sqrt 2
 struct ErfSeries {
-  double c[kErfTerms];
-  ErfSeries() {
-    double d = 1;
+  double c[kErfTerms] = {};
+  constexpr ErfSeries() {
+    double d = 1, p = 1;
     for (int n = 0; n < kErfTerms; n++) {
       d *= (2 * n + 1);
-      c[n] = std::ldexp(1.0, n) / d;
+      c[n] = p / d;  // 2^n / (2n+1)!!
+      p *= 2;
     }
   }
 };
-const ErfSeries erf_series;
+constexpr ErfSeries kErf{};
+
+// sum_n c[n] x^n by Estrin's scheme, unrolled at compile time: a dependency chain of log2(32)
+// steps instead of Horner's 32, so the vectorized element loop is not latency-bound.
+// pw[j] = x^(2^j); evaluates the `len` (a power of two) coefficients from `lo`.
+template <int lo, int len>
+static inline double erf_estrin(const double* pw) {
+  if constexpr (len == 1) {
+    return kErf.c[lo];
+  } else {
+    constexpr int half = len / 2, level = __builtin_ctz(half);
+    return erf_estrin<lo, half>(pw) + erf_estrin<lo + half, half>(pw) * pw[level];
+  }
+}
+static_assert((kErfTerms & (kErfTerms - 1)) == 0, "Estrin evaluation needs a power-of-two term count");
+
+static inline double erf_poly(double a2) {
+  double pw[5];
+  pw[0] = a2;
+  for (int j = 1; j < 5; j++) pw[j] = pw[j - 1] * pw[j - 1];
+  return erf_estrin<0, kErfTerms>(pw);
+}
 
 constexpr double kSqrt1_2 = 0.70710678118654752440;
 constexpr double kTwoOverSqrtPi = 1.12837916709551257390;
@@ -40,9 +62,7 @@ constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 static inline void phi_series(double x, double& cdf, double& pdf) {
   double a = std::fabs(x) * kSqrt1_2;
   a = a > kErfSplit ? kErfSplit : a;
-  double a2 = a * a, s = 0;
-#pragma GCC unroll 40
-  for (int n = kErfTerms - 1; n >= 0; n--) s = s * a2 + erf_series.c[n];
+  double a2 = a * a, s = erf_poly(a2);
   double e = exp_d(-a2);
   double erf_a = kTwoOverSqrtPi * e * a * s;
   cdf = x >= 0 ? 0.5 + 0.5 * erf_a : 0.5 - 0.5 * erf_a;

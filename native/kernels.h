@@ -77,7 +77,10 @@ struct DropoutMask {
         scale(p >= 1 ? 0.0f : float(1.0 / (1.0 - p))) {}
   bool keep(uint32_t i) const { return (fmix32(hseed ^ i) >> 8) >= threshold; }
   /** x * keep(i) / (1 - p) */
-  float apply(uint32_t i, float x) const { return keep(i) ? x * scale : 0.0f; }
+  float apply(uint32_t i, float x) const {
+    const float kept = x * scale;  // computed unconditionally: the select vectorizes
+    return keep(i) ? kept : 0.0f;
+  }
 };
 
 }  // namespace albert
