@@ -2,7 +2,7 @@
 // SentencePiece, the digit-comma rule, [CLS] A [SEP] B [SEP] with token types, truncation with
 // stride/overflowing windows, padding, offsets into the original text, and decode.
 import { fileError } from '../cli/errors.js';
-import { preprocess, type PreprocessOptions } from './preprocess.js';
+import { identity, isPythonDigit, isPythonSpace, lowerCase, preprocess, sliceAligned, type Aligned, type PreprocessOptions } from './preprocess.js';
 import { SentencePieceModel } from './sentencepiece.js';
 import { readTokenizerJson } from './hf_json.js';
 
@@ -105,16 +105,20 @@ export class AlbertTokenizer {
 
   private tokenizeSeq(text: string): Seq {
     const seq: Seq = { ids: [], tokens: [], offsets: [] };
+    let a = identity(text);
+    // HF lower-cases everything but the special tokens first (so "<PAD>" becomes the pad token).
+    if (this.pre.doLowerCase) a = lowerCase(a, (t, i) => this.specialAt(t, i)?.length ?? 0);
+    const t = a.text;
     let chunkStart = 0;
-    for (let i = 0; i < text.length;) {
-      const special = this.specialAt(text, i);
+    for (let i = 0; i < t.length;) {
+      const special = this.specialAt(t, i);
       if (special === null) { i++; continue; }
-      this.tokenizeChunk(text.slice(chunkStart, i), chunkStart, seq);
-      seq.ids.push(this.sp.pieceToId(special)); seq.tokens.push(special); seq.offsets.push([i, i + special.length]);
+      this.tokenizeChunk(sliceAligned(a, chunkStart, i), seq);
+      seq.ids.push(this.sp.pieceToId(special)); seq.tokens.push(special); seq.offsets.push([a.start[i], a.end[i + special.length - 1]]);
       i += special.length;
       chunkStart = i;
     }
-    this.tokenizeChunk(text.slice(chunkStart), chunkStart, seq);
+    this.tokenizeChunk(sliceAligned(a, chunkStart, t.length), seq);
     return seq;
   }
 
@@ -130,22 +134,22 @@ export class AlbertTokenizer {
     return null;
   }
 
-  /** HF's _tokenize on one chunk between special tokens (`offset` = its index in the original). */
-  private tokenizeChunk(chunk: string, offset: number, seq: Seq): void {
-    if (chunk.length === 0) return;
-    const a = preprocess(chunk, offset, this.pre);
+  /** HF's _tokenize on one chunk between special tokens. */
+  private tokenizeChunk(chunk: Aligned, seq: Seq): void {
+    if (chunk.text.length === 0) return;
+    const a = preprocess(chunk, this.pre);
     if (a.text.length === 0) return;
     const enc = this.sp.encodeWithOffsets(a.text);
     const n = a.text.length;
     const toOrig = (s: number, e: number): [number, number] => {
-      if (e <= s) { const p = s < n ? a.start[s] : (n > 0 ? a.end[n - 1] : offset); return [p, p]; }
+      if (e <= s) { const p = s < n ? a.start[s] : a.end[n - 1]; return [p, p]; }
       return [a.start[s], a.end[e - 1]];
     };
     for (let k = 0; k < enc.ids.length; k++) {
       const piece = enc.pieces[k];
       const [s, e] = enc.offsets[k];
       const last = piece.length - 1;
-      if (piece.length > 1 && piece[last] === ',' && isPythonDigit(piece.charCodeAt(last - 1))) {
+      if (piece.length > 1 && piece[last] === ',' && isPythonDigit(codePointBefore(piece, last))) {
         // HF: re-encode "<digits>," without the comma (and without ▁), keep the comma apart.
         let cur = this.sp.encodePieces(piece.slice(0, -1).replaceAll(SPIECE_UNDERLINE, ''));
         if (piece[0] !== SPIECE_UNDERLINE && cur.length > 0 && cur[0][0] === SPIECE_UNDERLINE) {
@@ -187,21 +191,30 @@ export class AlbertTokenizer {
     return out;
   }
 
-  /** Decodes ids to text (HF: specials kept unless skipSpecialTokens; SentencePiece decodes the rest). */
+  /**
+   * Decodes ids to text as HF's AlbertTokenizer: runs of ordinary pieces are decoded by
+   * SentencePiece, special tokens are written verbatim (a space before a special that follows
+   * text), then the result is stripped and clean_up_tokenization applied.
+   */
   decode(ids: ArrayLike<number>, opts: { skipSpecialTokens?: boolean } = {}): string {
-    const parts: string[] = [];
+    let out = '';
     let run: number[] = [];
-    const flush = () => { if (run.length > 0) { parts.push(this.sp.decodeIds(run)); run = []; } };
+    let prevSpecial = false;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (this.specialIds.has(id)) {
         if (opts.skipSpecialTokens) continue;
-        flush();
-        parts.push(this.sp.idToPiece(id));
-      } else run.push(id);
+        if (!prevSpecial) out += ' ';
+        out += this.sp.decodeIds(run) + this.sp.idToPiece(id);
+        run = [];
+        prevSpecial = true;
+      } else {
+        run.push(id);
+        prevSpecial = false;
+      }
     }
-    flush();
-    return cleanUpTokenization(parts.join(' ').trim());
+    out += this.sp.decodeIds(run);
+    return cleanUpTokenization(pythonStrip(out));
   }
 
   private prepare(a: Seq, b: Seq | null, opts: EncodeOptions): Encoding {
@@ -287,6 +300,13 @@ export class AlbertTokenizer {
   }
 }
 
+/** The code point that ends just before UTF-16 index i. */
+function codePointBefore(s: string, i: number): number {
+  const lo = s.charCodeAt(i - 1);
+  if ((lo & 0xfc00) === 0xdc00 && i >= 2) { const hi = s.charCodeAt(i - 2); if ((hi & 0xfc00) === 0xd800) return s.codePointAt(i - 2)!; }
+  return lo;
+}
+
 function slice(s: Seq, a: number, b: number): Seq {
   return { ids: s.ids.slice(a, b), tokens: s.tokens.slice(a, b), offsets: s.offsets.slice(a, b) };
 }
@@ -305,14 +325,13 @@ function normalizePadding(p: EncodeOptions['padding']): PaddingStrategy {
   return p;
 }
 
-/** Python's str.isdigit() for the digit-comma rule: Unicode digits (Nd and other numeric digits). */
-function isPythonDigit(cp: number): boolean {
-  if (cp >= 0x30 && cp <= 0x39) return true;
-  if (cp < 0x80) return false;
-  return /\p{Nd}/u.test(String.fromCodePoint(cp)) || DIGIT_EXTRA.test(String.fromCodePoint(cp));
+/** Python's str.strip() (its whitespace set differs from JS trim()). */
+function pythonStrip(s: string): string {
+  let a = 0, b = s.length;
+  while (a < b && isPythonSpace(s.charCodeAt(a))) a++;
+  while (b > a && isPythonSpace(s.charCodeAt(b - 1))) b--;
+  return s.slice(a, b);
 }
-// Numeric_Type=Digit characters outside Nd (superscripts, circled digits, ...), which isdigit() accepts.
-const DIGIT_EXTRA = /[\u00b2\u00b3\u00b9\u1369-\u1371\u19da\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u2474-\u247c\u2488-\u2490\u24ea\u24f5-\u24fd\u24ff\u2776-\u277e\u2780-\u2788\u278a-\u2792\u{10a40}-\u{10a43}\u{10e60}-\u{10e68}\u{11052}-\u{1105a}\u{1f100}-\u{1f10a}]/u;
 
 /** HF's clean_up_tokenization: removes the space before punctuation and English contractions. */
 export function cleanUpTokenization(s: string): string {

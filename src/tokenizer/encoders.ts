@@ -32,6 +32,8 @@ export interface VocabView {
   scores: Float32Array;
   /** 1 = user-defined, 2 = unused, 0 otherwise (indexed by id). */
   kind: Uint8Array;
+  /** Byte length of each piece. */
+  pieceLength: Int32Array;
   unkId: number;
   /** Id of an exact piece given as normalized bytes, unk id when absent (PieceToId). */
   pieceToIdBytes(bytes: Uint8Array, start: number, end: number): number;
@@ -48,11 +50,21 @@ export class UnigramEncoder {
   private startsAt = new Int32Array(1024);
   private bestId = new Int32Array(1024);
   private readonly unkScore: number;
-  private readonly maxScore: number;
+  /** Per id: the score Viterbi adds (user-defined symbols get SentencePiece's bonus). */
+  private readonly pathScore: Float64Array;
+  /** Trie node -> id for Viterbi: like trie.value but unused pieces hidden (-1). */
+  private readonly nodeId: Int32Array;
 
   constructor(private readonly v: VocabView, minScore: number, maxScore: number) {
     this.unkScore = Math.fround(minScore - UNK_PENALTY);
-    this.maxScore = maxScore;
+    const n = v.scores.length;
+    this.pathScore = new Float64Array(n);
+    for (let id = 0; id < n; id++) {
+      // C++ computes the bonus in double: `length * max_score - 0.1` (length in bytes, float product).
+      this.pathScore[id] = v.kind[id] === KIND_USER ? Math.fround(v.pieceLength[id] * maxScore) - 0.1 : v.scores[id];
+    }
+    this.nodeId = v.trie.value.slice();
+    for (let i = 0; i < this.nodeId.length; i++) { const id = this.nodeId[i]; if (id >= 0 && v.kind[id] === KIND_UNUSED) this.nodeId[i] = -1; }
   }
 
   /**
@@ -70,36 +82,33 @@ export class UnigramEncoder {
     const best = this.bestScore, from = this.startsAt, ids = this.bestId;
     from.fill(-1, 0, size + 1);
     best[0] = 0;
-    const { trie, scores, kind, unkId } = this.v;
-    const base = trie.base, check = trie.check, value = trie.value;
-    const unkScore = this.unkScore, maxScore = this.maxScore;
+    const trie = this.v.trie, unkId = this.v.unkId;
+    const base = trie.base, check = trie.check, nodeId = this.nodeId, pathScore = this.pathScore;
+    const unkScore = this.unkScore;
     let start = 0;
     while (start < size) {
       const here = best[start];
       const mblen = Math.min(ONE_CHAR_LEN[s[start] >> 4], size - start);
+      const single = start + mblen;
       let hasSingle = false;
       let node = 0;
       for (let k = start; k < size; k++) {
         const nx = base[node] + s[k];
         if (check[nx] !== node) break;
         node = nx;
-        const id = value[node];
+        const id = nodeId[node];
         if (id < 0) continue;
-        const kd = kind[id];
-        if (kd === KIND_UNUSED) continue;
         const end = k + 1;
-        const length = end - start;
-        // C++ computes this in double (user-defined bonus is `length * max_score - 0.1`).
-        const cand = (kd === KIND_USER ? Math.fround(length * maxScore) - 0.1 : scores[id]) + here;
+        // Compared in double against the float32 best (as the C++ does), stored as float32.
+        const cand = pathScore[id] + here;
         if (from[end] === -1 || cand > best[end]) { best[end] = cand; from[end] = start; ids[end] = id; }
-        if (length === mblen) hasSingle = true;
+        if (end === single) hasSingle = true;
       }
       if (!hasSingle) {
-        const end = start + mblen;
         const cand = Math.fround(unkScore + here);
-        if (from[end] === -1 || cand > best[end]) { best[end] = cand; from[end] = start; ids[end] = unkId; }
+        if (from[single] === -1 || cand > best[single]) { best[single] = cand; from[single] = start; ids[single] = unkId; }
       }
-      start += mblen;
+      start = single;
     }
     // Backtrack, then reverse in place.
     let end = size;

@@ -1,11 +1,15 @@
 // SentencePiece ModelProto (sentencepiece_model.proto): the subset of fields the encoder needs,
 // read from and written to the protobuf wire format with our own small codec.
-import { ProtoError, ProtoReader, ProtoWriter, WIRE_I32, WIRE_LEN, WIRE_VARINT } from './protobuf.js';
+import { decodeUtf8, ProtoError, ProtoReader, ProtoWriter, WIRE_I32, WIRE_LEN, WIRE_VARINT } from './protobuf.js';
 
 export enum PieceType { NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6 }
 export enum ModelType { UNIGRAM = 1, BPE = 2, WORD = 3, CHAR = 4 }
 
-export interface Piece { piece: string; score: number; type: PieceType }
+export interface Piece {
+  piece: string; score: number; type: PieceType;
+  /** The piece's UTF-8 bytes when parsed from a file (saves re-encoding). */
+  bytes?: Uint8Array;
+}
 
 export interface TrainerSpec {
   modelType: ModelType;
@@ -57,7 +61,7 @@ function readPiece(r: ProtoReader): Piece {
   let hasPiece = false;
   while (!r.done()) {
     const [f, w] = r.key();
-    if (f === 1 && expectWire(r, w, WIRE_LEN, 'piece')) { p.piece = r.string(); hasPiece = true; }
+    if (f === 1 && expectWire(r, w, WIRE_LEN, 'piece')) { p.bytes = r.bytes(); p.piece = decodeUtf8(p.bytes); hasPiece = true; }
     else if (f === 2 && expectWire(r, w, WIRE_I32, 'score')) p.score = r.float();
     else if (f === 3 && expectWire(r, w, WIRE_VARINT, 'type')) p.type = r.int32();
     else r.skip(w);
@@ -116,7 +120,7 @@ export function parseModelProto(bytes: Uint8Array): ModelProto {
     if (f >= 1 && f <= 5 && f !== 4) {
       expectWire(r, w, WIRE_LEN, `field ${f}`);
       const [s, e] = r.lengthDelimited();
-      const sub = new ProtoReader(bytes, s, e);
+      const sub = r.sub(s, e);
       if (f === 1) m.pieces.push(readPiece(sub));
       else if (f === 2) m.trainerSpec = readTrainer(sub);
       else if (f === 3) m.normalizerSpec = readNormalizer(sub);

@@ -65,8 +65,8 @@ export class Normalizer {
       }
     }
     const n = validCharLen(input, pos, end);
-    if (n === 0 || (n === 3 && b === 0xef && input[pos + 1] === 0xbf && input[pos + 2] === 0xbd)) {
-      // Malformed byte (SentencePiece also counts a literal U+FFFD here): emit U+FFFD, consume 1.
+    if (n === 0) {
+      // Malformed byte: emit U+FFFD, consume just this byte.
       this.pSrc = REPLACEMENT; this.pStart = 0; this.pLen = 3;
       return 1;
     }
@@ -111,11 +111,7 @@ export class Normalizer {
     // Worst case: every input byte becomes a long replacement; grow on demand below.
     this.reserve((end - pos) * 3 + 8);
     let out = this.out, map = this.normToOrig, len = 0;
-    const addWs = (consumed: number) => {
-      if (escape) { out[len] = WS0; out[len + 1] = WS1; out[len + 2] = WS2; map[len] = map[len + 1] = map[len + 2] = consumed; len += 3; }
-      else { out[len] = SPACE; map[len] = consumed; len++; }
-    };
-    if (!this.treatWhitespaceAsSuffix && spec.addDummyPrefix) addWs(pos - start);
+    if (!this.treatWhitespaceAsSuffix && spec.addDummyPrefix) len = writeWs(out, map, len, pos - start, escape);
     let prevSpace = removeWs;
     const pass = this.passThrough;
     while (pos < end) {
@@ -159,11 +155,17 @@ export class Normalizer {
     }
     if (this.treatWhitespaceAsSuffix && spec.addDummyPrefix) {
       if (len + 4 > out.length) { this.length = len; this.reserve(len + 8); out = this.out; map = this.normToOrig; }
-      addWs(consumedEnd);
+      len = writeWs(out, map, len, consumedEnd, escape);
     }
     map[len] = consumedEnd;
     this.length = len;
   }
+}
+
+/** Writes one (escaped) space at out[len]; returns the new length. */
+function writeWs(out: Uint8Array, map: Int32Array, len: number, consumed: number, escape: boolean): number {
+  if (escape) { out[len] = WS0; out[len + 1] = WS1; out[len + 2] = WS2; map[len] = map[len + 1] = map[len + 2] = consumed; return len + 3; }
+  out[len] = SPACE; map[len] = consumed; return len + 1;
 }
 
 const REPLACEMENT = new Uint8Array([0xef, 0xbf, 0xbd]);

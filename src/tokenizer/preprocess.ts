@@ -1,7 +1,7 @@
 // HF AlbertTokenizer's text preprocessing (remove_space, `` and '' to ", NFKD + drop combining
 // marks, lower-case), done code point by code point so every output UTF-16 unit remembers the span
 // of the ORIGINAL text it came from.
-import { COMBINING_RANGES } from './combining_table.js';
+import { COMBINING_RANGES, DIGIT_RANGES } from './unicode_tables.js';
 
 export interface PreprocessOptions { removeSpace: boolean; keepAccents: boolean; doLowerCase: boolean }
 
@@ -14,10 +14,17 @@ export function isPythonSpace(c: number): boolean {
     (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
-/** unicodedata.combining(c) != 0, by binary search over the generated ranges. */
+/** unicodedata.combining(c) != 0 */
 export function isCombining(c: number): boolean {
-  if (c < 0x300) return false;
-  const r = COMBINING_RANGES;
+  return c >= 0x300 && inRanges(COMBINING_RANGES, c);
+}
+
+/** Python's str.isdigit() for one code point. */
+export function isPythonDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x80 && inRanges(DIGIT_RANGES, c));
+}
+
+function inRanges(r: Uint32Array, c: number): boolean {
   let lo = 0, hi = (r.length >> 1) - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
@@ -51,7 +58,8 @@ function* codePoints(text: string): Generator<[string, number]> {
   }
 }
 
-function identity(text: string, offset: number): Aligned {
+/** Text aligned to itself (starting at `offset` of the original). */
+export function identity(text: string, offset = 0): Aligned {
   const start = new Int32Array(text.length), end = new Int32Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const pair = i + 1 < text.length && (text.charCodeAt(i) & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
@@ -67,13 +75,12 @@ function removeSpace(a: Aligned): Aligned {
   const b = new Builder();
   const t = a.text;
   let i = 0;
-  let pendingSpace = -1; // start index of a whitespace run between words
   while (i < t.length) {
     if (isPythonSpace(t.charCodeAt(i))) {
+      // A run between words becomes one space spanning the run; leading/trailing runs vanish.
       const runStart = i;
       while (i < t.length && isPythonSpace(t.charCodeAt(i))) i++;
-      pendingSpace = b.parts.length > 0 ? runStart : -1;
-      if (pendingSpace >= 0 && i < t.length) b.push(' ', a.start[runStart], a.end[i - 1]);
+      if (b.parts.length > 0 && i < t.length) b.push(' ', a.start[runStart], a.end[i - 1]);
       continue;
     }
     b.push(t[i], a.start[i], a.end[i]);
@@ -107,23 +114,33 @@ function stripAccents(a: Aligned): Aligned {
   return b.finish();
 }
 
-/** str.lower(): per code point, except the context-dependent final sigma taken from the whole string. */
-function lowerCase(a: Aligned): Aligned {
-  const whole = a.text.toLowerCase();
+/**
+ * Lower-cases code point by code point (as HF does before splitting out special tokens, so there
+ * is no final-sigma context), leaving the units for which keep(i) returns a length untouched.
+ */
+export function lowerCase(a: Aligned, keep?: (text: string, i: number) => number): Aligned {
   const b = new Builder();
-  let pos = 0;
-  for (const [ch, i] of codePoints(a.text)) {
-    let s = ch.toLowerCase();
-    if (ch === '\u03a3') s = whole.slice(pos, pos + 1); // σ or ς depending on context
-    b.push(s, a.start[i], a.end[i + ch.length - 1]);
-    pos += s.length;
+  const t = a.text;
+  for (let i = 0; i < t.length;) {
+    const k = keep ? keep(t, i) : 0;
+    if (k > 0) { for (let j = i; j < i + k; j++) b.push(t[j], a.start[j], a.end[j]); i += k; continue; }
+    const c = t.codePointAt(i)!;
+    const n = c > 0xffff ? 2 : 1;
+    const ch = t.slice(i, i + n);
+    b.push(ch.toLowerCase(), a.start[i], a.end[i + n - 1]);
+    i += n;
   }
   return b.finish();
 }
 
-/** Runs HF's preprocess_text on text (which starts at `offset` of the caller's original string). */
-export function preprocess(text: string, offset: number, opts: PreprocessOptions): Aligned {
-  let a = identity(text, offset);
+/** The units [from, to) of an aligned text. */
+export function sliceAligned(a: Aligned, from: number, to: number): Aligned {
+  return { text: a.text.slice(from, to), start: a.start.slice(from, to), end: a.end.slice(from, to) };
+}
+
+/** Runs HF's preprocess_text on an aligned chunk. */
+export function preprocess(input: Aligned, opts: PreprocessOptions): Aligned {
+  let a = input;
   if (opts.removeSpace) a = removeSpace(a);
   a = replaceQuotes(a, '``');
   a = replaceQuotes(a, "''");

@@ -13,9 +13,14 @@ export class ProtoReader {
   pos: number;
   private readonly view: DataView;
 
-  constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length) {
+  constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length, view?: DataView) {
     this.pos = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.view = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  /** A reader over [start, end) of the same buffer (shares the DataView). */
+  sub(start: number, end: number): ProtoReader {
+    return new ProtoReader(this.buf, start, end, this.view);
   }
 
   done(): boolean {
@@ -70,7 +75,7 @@ export class ProtoReader {
   }
 
   string(): string {
-    return utf8Decoder.decode(this.bytes());
+    return decodeUtf8(this.bytes());
   }
 
   /** Returns [fieldNumber, wireType]. */
@@ -99,6 +104,16 @@ export class ProtoReader {
 }
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** UTF-8 to string; short ASCII strings (most vocabulary pieces) skip TextDecoder's call overhead. */
+export function decodeUtf8(b: Uint8Array): string {
+  if (b.length <= 32) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) if (b[i] >= 0x80) { ascii = false; break; }
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+  }
+  return utf8Decoder.decode(b);
+}
 const utf8Encoder = new TextEncoder();
 
 /** Appends protobuf fields to a growable byte buffer. */

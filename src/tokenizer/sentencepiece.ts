@@ -28,6 +28,7 @@ export class SentencePieceModel implements VocabView {
   readonly trie: PieceTrie;
   readonly scores: Float32Array;
   readonly kind: Uint8Array;
+  readonly pieceLength: Int32Array;
   readonly unkId: number;
   readonly types: Uint8Array;
   private readonly pieceText: string[];
@@ -71,6 +72,7 @@ export class SentencePieceModel implements VocabView {
     this.vocabSize = n;
     this.scores = new Float32Array(n);
     this.kind = new Uint8Array(n);
+    this.pieceLength = new Int32Array(n);
     this.types = new Uint8Array(n);
     this.pieceText = new Array<string>(n);
     const trieKeys: Uint8Array[] = [], trieIds: number[] = [], userKeys: Uint8Array[] = [];
@@ -87,7 +89,9 @@ export class SentencePieceModel implements VocabView {
       this.scores[i] = p.score;
       this.types[i] = p.type;
       const normal = p.type === PieceType.NORMAL || p.type === PieceType.USER_DEFINED || p.type === PieceType.UNUSED;
-      if (normal) { trieKeys.push(utf8Encode(p.piece)); trieIds.push(i); } else this.reserved.set(p.piece, i);
+      const key = p.bytes ?? utf8Encode(p.piece);
+      this.pieceLength[i] = key.length;
+      if (normal) { trieKeys.push(key); trieIds.push(i); } else this.reserved.set(p.piece, i);
       if (p.type === PieceType.USER_DEFINED) { this.kind[i] = KIND_USER; userKeys.push(utf8Encode(p.piece)); }
       if (p.type === PieceType.UNUSED) this.kind[i] = KIND_UNUSED;
       if (p.type === PieceType.NORMAL) { minScore = Math.min(minScore, p.score); maxScore = Math.max(maxScore, p.score); }
