@@ -22,8 +22,7 @@ ALBERT_MULTIVERSION
 void softmax_row(float* row, const float* mask, int64_t S) {
   if (mask)
     for (int64_t j = 0; j < S; j++) row[j] += mask[j];
-  float mx = row[0];
-  for (int64_t j = 1; j < S; j++) mx = row[j] > mx ? row[j] : mx;
+  const float mx = max_of(row, S);
   double s8[8] = {};
   int64_t j = 0;
   for (; j + 8 <= S; j += 8)

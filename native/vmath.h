@@ -42,27 +42,21 @@ static inline float exp_f(float x) {
   return x < -87.3f ? 0.0f : e;
 }
 
-/** e^x in double, ~1e-15 relative, for x in [-700, 700]. */
-static inline double exp_d(double x) {
-  const double kMagic = 6755399441055744.0;  // 1.5 * 2^52
-  double xc = x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x);
-  double t = xc * 1.4426950408889634 + kMagic;
-  int64_t k = bits<int64_t>(t) - bits<int64_t>(kMagic);
-  double kf = t - kMagic;
-  double r = xc - kf * 6.93147180369123816490e-01 - kf * 1.90821492927058770002e-10;
-  double p = 1.0 / 39916800;
-  p = p * r + 1.0 / 3628800;
-  p = p * r + 1.0 / 362880;
-  p = p * r + 1.0 / 40320;
-  p = p * r + 1.0 / 5040;
-  p = p * r + 1.0 / 720;
-  p = p * r + 1.0 / 120;
-  p = p * r + 1.0 / 24;
-  p = p * r + 1.0 / 6;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  return p * bits<double>((k + 1023) << 52);
+/** max of x[0..n), n >= 1, in 8 lanes (a plain max loop does not vectorize under IEEE rules). */
+static inline float max_of(const float* x, int64_t n) {
+  float m8[8];
+  int64_t j = 0;
+  if (n >= 8) {
+    for (int t = 0; t < 8; t++) m8[t] = x[t];
+    for (j = 8; j + 8 <= n; j += 8)
+      for (int t = 0; t < 8; t++) m8[t] = x[j + t] > m8[t] ? x[j + t] : m8[t];
+  } else {
+    for (int t = 0; t < 8; t++) m8[t] = x[0];
+  }
+  float m = m8[0];
+  for (int t = 1; t < 8; t++) m = m8[t] > m ? m8[t] : m;
+  for (; j < n; j++) m = x[j] > m ? x[j] : m;
+  return m;
 }
 
 }  // namespace albert
