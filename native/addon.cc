@@ -3,6 +3,7 @@
 #include <node_api.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
 
@@ -508,7 +509,13 @@ NAPI_MODULE_INIT() {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
     napi_set_named_property(env, exports, f.name, v);
   }
-  set_threads(1);  // the JS side sets the real count; until then no extra threads, OpenBLAS included
-  napi_add_env_cleanup_hook(env, [](void*) { pool_shutdown(); }, nullptr);
+  // The pool is per process; worker_threads that load the addon share it. The first load starts
+  // with no extra threads (the JS side sets the count, OpenBLAS included); the last env to go
+  // stops the workers.
+  static std::atomic<int> envs{0};
+  if (envs.fetch_add(1) == 0) set_threads(1);
+  napi_add_env_cleanup_hook(env, [](void*) {
+    if (envs.fetch_sub(1) == 1) pool_shutdown();
+  }, nullptr);
   return exports;
 }

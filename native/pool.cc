@@ -20,6 +20,7 @@ struct Pool {
   std::atomic<uint64_t> next{0};
   std::atomic<int> remaining{0};
   std::atomic<uint32_t> generation{0};
+  std::atomic<bool> busy{false};  // a job is in flight
   void (*call)(void*, int) = nullptr;
   void* ctx = nullptr;
   int ntasks = 0;
@@ -94,17 +95,21 @@ void pool_set_threads(int n) {
   Pool& p = pool();
   if (n < 1) n = 1;
   if (n == p.threads && int(p.workers.size()) == n - 1) return;
+  while (p.busy.exchange(true)) std::this_thread::yield();  // never resize under a running job
   stop_workers(p);
   p.threads = n;
   for (int i = 0; i < n - 1; i++) p.workers.emplace_back(worker_main, &p);
+  p.busy.store(false);
 }
 
-void pool_shutdown() { stop_workers(pool()); pool().threads = 1; }
+void pool_shutdown() { pool_set_threads(1); }
 
 void pool_run(int ntasks, void (*call)(void*, int), void* ctx) {
   Pool& p = pool();
   if (ntasks <= 0) return;
-  if (p.workers.empty() || in_task) {
+  // serial when there are no workers, inside a task, or while another JS thread (a worker_thread
+  // using the addon too) has the pool
+  if (p.workers.empty() || in_task || p.busy.exchange(true)) {
     for (int t = 0; t < ntasks; t++) call(ctx, t);
     return;
   }
@@ -130,6 +135,7 @@ void pool_run(int ntasks, void (*call)(void*, int), void* ctx) {
 #endif
     std::this_thread::yield();
   }
+  p.busy.store(false, std::memory_order_release);
 }
 
 }  // namespace albert

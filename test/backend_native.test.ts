@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { JsBackend } from '../src/backend/js.js';
 import { NativeBackend, ADDON_PATH, PORTABLE_ADDON_PATH } from '../src/backend/native.js';
+import { loadBackend, nativeUnavailableReason } from '../src/backend/index.js';
 import type { Activation, Backend } from '../src/backend/backend.js';
 import { rng, randArray, assertClose } from './backend_util.js';
 
@@ -254,5 +255,20 @@ if (variants.length > 0 && existsSync(ADDON_PATH)) {
     assert.equal(nb.sumSquares(x, x.length), s1);
     assert.equal(nb.crossEntropy(logits, labels, 64, 1000, null, 1, -100), l1);
     assert.match(nb.gemmImpl(), /^(openblas|accelerate|portable)$/);
+  });
+
+  test('loadBackend: auto and native pick the addon, threads from options and ALBERT_NUM_THREADS', () => {
+    assert.equal(nativeUnavailableReason(), null);
+    assert.equal(loadBackend({ kind: 'auto', threads: 1 }).name, 'native');
+    assert.equal(loadBackend({ kind: 'native', threads: 2 }).getThreads(), 2);
+    const old = process.env.ALBERT_NUM_THREADS;
+    try {
+      process.env.ALBERT_NUM_THREADS = '1';
+      assert.equal(loadBackend({ kind: 'native' }).getThreads(), 1);
+      process.env.ALBERT_NUM_THREADS = 'many';
+      assert.throws(() => loadBackend({ kind: 'native' }), /ALBERT_NUM_THREADS must be an integer/);
+    } finally {
+      if (old === undefined) delete process.env.ALBERT_NUM_THREADS; else process.env.ALBERT_NUM_THREADS = old;
+    }
   });
 }
