@@ -6,6 +6,8 @@ import { JsBackend, erf } from '../src/backend/js.js';
 import { dropoutKeep, type Activation } from '../src/backend/backend.js';
 import { loadBackend } from '../src/backend/index.js';
 import { rng, randArray, assertClose } from './backend_util.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const js = new JsBackend();
 
@@ -242,4 +244,22 @@ test('loadBackend: js on request, env validation', () => {
     if (old === undefined) delete process.env.ALBERT_BACKEND; else process.env.ALBERT_BACKEND = old;
   }
   assert.throws(() => loadBackend({ kind: 'js', threads: 0 }), /threads/);
+});
+
+test('loadBackend without the addon: auto falls back to js saying so once; native is a clear error', () => {
+  const index = fileURLToPath(new URL('../src/backend/index.js', import.meta.url));
+  const script = `
+    const { loadBackend } = await import(${JSON.stringify(index)});
+    console.log(loadBackend().name, loadBackend({ kind: 'auto' }).name);
+    try { loadBackend({ kind: 'native' }); } catch (e) { console.log(e.name + ': ' + e.message); }`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, ALBERT_NATIVE_ADDON: '/nonexistent/albert_native.node', ALBERT_BACKEND: '' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines[0], 'js js');
+  assert.match(lines[1], /^UserError: the native backend is not available \(.*albert_native\.node.*\); build it with/);
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('native backend unavailable'));
+  assert.equal(warnings.length, 1, r.stderr);
 });

@@ -56,8 +56,11 @@ function actCode(act: Activation): number {
 }
 
 const BUILD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../build/Release');
-/** Where node-gyp puts the addon, relative to the package root (this file is dist/src/backend/native.js). */
-export const ADDON_PATH = path.join(BUILD_DIR, 'albert_native.node');
+/**
+ * The addon file: $ALBERT_NATIVE_ADDON when set (a custom build), else where node-gyp puts it,
+ * relative to the package root (this file is dist/src/backend/native.js).
+ */
+export const ADDON_PATH = process.env.ALBERT_NATIVE_ADDON || path.join(BUILD_DIR, 'albert_native.node');
 /** The same kernels built without CBLAS (binding.gyp's second target), for tests and comparisons. */
 export const PORTABLE_ADDON_PATH = path.join(BUILD_DIR, 'albert_native_portable.node');
 
