@@ -33,7 +33,7 @@ for (const objective of ['sop', 'nsp'] as const) {
   test(`${objective}: masking statistics match the specification`, () => {
     const all = build(objective);
     assert.ok(all.length > 500, `only ${all.length} instances`);
-    let tokens = 0, masked = 0, expected = 0, toMask = 0, kept = 0, random = 0, label1 = 0;
+    let tokens = 0, masked = 0, expected = 0, toMask = 0, kept = 0, random = 0, label1 = 0, short = 0;
     const hist = [0, 0, 0], drawn = [0, 0, 0];
     for (const inst of all) {
       const len = inst.inputIds.length;
@@ -57,7 +57,10 @@ for (const objective of ['sop', 'nsp'] as const) {
       for (const n of inst.spanWords) hist[n - 1]++;
       for (const n of inst.spanDrawn) drawn[n - 1]++;
       label1 += inst.label;
+      short += inst.short ? 1 : 0;
     }
+    // short_seq_prob 0.1, drawn per instance
+    assert.ok(Math.abs(short / all.length - 0.1) < 0.03, `short fraction ${short / all.length}`);
     // masked fraction: close to the budget (round(0.15 len), one word = one piece here)
     assert.ok(masked / expected > 0.97, `masked ${masked} of a budget of ${expected}`);
     assert.ok(Math.abs(masked / tokens - 0.15) < 0.01, `masked fraction ${masked / tokens}`);

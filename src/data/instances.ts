@@ -75,9 +75,14 @@ export function createInstancesFromDocument(
 ): Instance[] {
   const doc = documents[docIndex];
   const maxNumTokens = opts.maxSeqLength - 3;
-  let target = maxNumTokens;
-  const short = rng.random() < opts.shortSeqProb;
-  if (short) target = rng.randint(2, maxNumTokens);
+  // The reference draws the target once per document, which for book-length documents makes every
+  // instance of 10% of the books short; here it is drawn again for every instance.
+  let short = false, target = maxNumTokens;
+  const drawTarget = () => {
+    short = rng.random() < opts.shortSeqProb;
+    target = short ? rng.randint(2, maxNumTokens) : maxNumTokens;
+  };
+  drawTarget();
 
   const instances: Instance[] = [];
   let chunk: Sentence[] = [];
@@ -126,6 +131,7 @@ export function createInstancesFromDocument(
       maskedPositions: Int32Array.from(m.positions), maskedIds: Int32Array.from(m.ids),
       label, spanWords: m.spanWords, spanDrawn: m.spanDrawn, short, truncated,
     });
+    drawTarget();
   }
   return instances;
 }
