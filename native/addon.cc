@@ -63,9 +63,10 @@ class Args {
 
   /** Throws unless the array holds at least `needed` elements. */
   template <class T>
-  void need(const Span<T>& s, int64_t needed, const char* name) {
-    if (s.size < needed)
-      fail(true, std::string(name) + " has " + std::to_string(s.size) + " elements, the shapes need " + std::to_string(needed));
+  void need(const Span<T>& s, double needed, const char* name) {
+    if (double(s.size) < needed)
+      fail(true, std::string(name) + " has " + std::to_string(s.size) + " elements, the shapes need " +
+                     std::to_string(int64_t(needed)));
   }
 
   [[noreturn]] void fail(bool range, const std::string& what) { throw ArgError{std::string(fn_) + ": " + what, range}; }
@@ -122,9 +123,10 @@ napi_value guarded(napi_env env, F&& body) {
 }
 
 // Elements spanned by `batch` blocks of `rows` x `cols` (row stride ld, block stride stride).
-int64_t span_of(int64_t batch, int64_t stride, int64_t rows, int64_t ld, int64_t cols) {
+// (In double: the int64 sum could overflow for absurd arguments; array lengths are < 2^53.)
+double span_of(int64_t batch, int64_t stride, int64_t rows, int64_t ld, int64_t cols) {
   if (batch == 0 || rows == 0 || cols == 0) return 0;
-  return (batch - 1) * stride + (rows - 1) * ld + cols;
+  return double(batch - 1) * double(stride) + double(rows - 1) * double(ld) + double(cols);
 }
 
 #define ALBERT_FN(name) napi_value name(napi_env env, napi_callback_info info)

@@ -119,12 +119,12 @@ void portable_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alph
 }
 
 // Below this many multiply-adds a GEMM is not worth splitting across threads.
-constexpr int64_t kParallelMinWork = int64_t(1) << 18;
+constexpr double kParallelMinWork = 262144;
 
 void gemm_parallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                    const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   int threads = pool_in_task() ? 1 : pool_threads();
-  if (threads == 1 || m * n * k < kParallelMinWork) {
+  if (threads == 1 || double(m) * double(n) * double(k) < kParallelMinWork) {
     gemm_serial(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
@@ -191,7 +191,7 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
           int64_t sc) {
   if (m <= 0 || n <= 0 || batch <= 0) return;
   int threads = pool_in_task() ? 1 : pool_threads();
-  if (batch > 1 && threads > 1 && (batch >= 2 * threads || m * n * k < kParallelMinWork)) {
+  if (batch > 1 && threads > 1 && (batch >= 2 * threads || double(m) * double(n) * double(k) < kParallelMinWork)) {
     // many small products (attention heads): one task per product
     parallel_tasks(batch, [&](int64_t p) {
       gemm_serial(ta, tb, m, n, k, alpha, a + p * sa, lda, b + p * sb, ldb, beta, c + p * sc, ldc);
