@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "kernels.h"
@@ -23,6 +24,12 @@ struct Span {
   T* data = nullptr;
   int64_t size = 0;
 };
+
+std::string whole(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.0f", v);
+  return buf;
+}
 
 class Args {
  public:
@@ -65,8 +72,7 @@ class Args {
   template <class T>
   void need(const Span<T>& s, double needed, const char* name) {
     if (double(s.size) < needed)
-      fail(true, std::string(name) + " has " + std::to_string(s.size) + " elements, the shapes need " +
-                     std::to_string(int64_t(needed)));
+      fail(true, std::string(name) + " has " + std::to_string(s.size) + " elements, the shapes need " + whole(needed));
   }
 
   [[noreturn]] void fail(bool range, const std::string& what) { throw ArgError{std::string(fn_) + ": " + what, range}; }
