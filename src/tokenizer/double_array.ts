@@ -2,6 +2,8 @@
 // precompiled_charsmap; `PieceTrie` is our own base/check double array over the vocabulary's UTF-8
 // bytes, built at load time, walked one byte at a time by the encoders.
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Read-only view of a darts-clone double array (32-bit units, XOR transitions). */
 export class DartsTrie {
   readonly units: Uint32Array;
@@ -10,9 +12,13 @@ export class DartsTrie {
 
   constructor(bytes: Uint8Array) {
     const n = bytes.length >>> 2;
-    this.units = new Uint32Array(n);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, n * 4);
-    for (let i = 0; i < n; i++) this.units[i] = dv.getUint32(i * 4, true);
+    if (LITTLE_ENDIAN) {
+      this.units = new Uint32Array(new Uint8Array(bytes.subarray(0, n * 4)).buffer); // aligned copy; native order = file order
+    } else {
+      this.units = new Uint32Array(n);
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, n * 4);
+      for (let i = 0; i < n; i++) this.units[i] = dv.getUint32(i * 4, true);
+    }
     if (n === 0) return;
     const rootOff = DartsTrie.offset(this.units[0]);
     for (let b = 1; b < 256; b++) {
@@ -66,10 +72,14 @@ export class PieceTrie {
   private headFree = 1;
   private size = 1;
 
-  constructor(keys: Uint8Array[], ids: number[]) {
-    let cap = 1024;
-    for (const k of keys) cap += k.length;
-    cap = cap * 2 + 512;
+  /** First duplicate key found while building, as [first id, second id], or null. */
+  duplicate: [number, number] | null = null;
+
+  /** Trie of the keys bytes[start[i]..end[i]) -> ids[i], i < count. */
+  constructor(bytes: Uint8Array, start: Int32Array, end: Int32Array, ids: Int32Array, count = ids.length) {
+    const tree = buildTree(bytes, start, end, ids, count);
+    this.duplicate = tree.duplicate;
+    const cap = tree.nodes + (tree.nodes >> 1) + 1024;
     this.base = new Int32Array(cap);
     this.check = new Int32Array(cap).fill(-1);
     this.value = new Int32Array(cap).fill(-1);
@@ -77,7 +87,7 @@ export class PieceTrie {
     this.prevFree = new Int32Array(cap);
     this.fails = new Uint8Array(cap);
     this.linkFree(1, cap);
-    this.placeAll(keys, ids);
+    this.placeAll(tree);
     this.base = this.base.slice(0, this.size + 256);
     this.check = this.check.slice(0, this.size + 256);
     this.value = this.value.slice(0, this.size + 256);
@@ -121,66 +131,50 @@ export class PieceTrie {
    * Builds a plain first-child/next-sibling trie of the keys (typed arrays, no sorting, no garbage),
    * then copies it into the double array depth-first, children in label order.
    */
-  private placeAll(keys: Uint8Array[], ids: number[]): void {
-    let total = 1;
+  /** A trie of separate keys (ids = their indices). */
+  static of(keys: Uint8Array[]): PieceTrie {
+    let total = 0;
     for (const k of keys) total += k.length;
-    const rootKids = new Int32Array(256).fill(-1);
-    const child = new Int32Array(total).fill(-1), sib = new Int32Array(total).fill(-1), val = new Int32Array(total).fill(-1);
-    const label = new Uint8Array(total);
-    // (parent, label) -> child, open addressing; keys stored as parent * 256 + label + 1 (0 = empty).
-    let hbits = 10;
-    while ((1 << hbits) < total * 2) hbits++;
-    const hmask = (1 << hbits) - 1;
-    const hkey = new Int32Array(1 << hbits), hval = new Int32Array(1 << hbits);
-    let nodes = 1;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      let node = 0;
-      for (let j = 0; j < k.length; j++) {
-        const c = k[j];
-        const key = node * 256 + c + 1;
-        let h = Math.imul(key, 0x9e3779b1) >>> (32 - hbits);
-        while (hkey[h] !== 0 && hkey[h] !== key) h = (h + 1) & hmask;
-        let ch: number;
-        if (hkey[h] === key) ch = hval[h];
-        else {
-          ch = nodes++;
-          label[ch] = c;
-          hkey[h] = key; hval[h] = ch;
-          if (node !== 0) { sib[ch] = child[node]; child[node] = ch; } else rootKids[c] = ch;
-        }
-        node = ch;
-      }
-      if (val[node] < 0) val[node] = ids[i];
-    }
-    for (let c = 255; c >= 0; c--) if (rootKids[c] >= 0) { sib[rootKids[c]] = child[0]; child[0] = rootKids[c]; }
-    const stack: number[] = [0, 0]; // tree node, double-array node
-    const labels: number[] = [], kids: number[] = [];
-    while (stack.length > 0) {
-      const da = stack.pop()!, t = stack.pop()!;
+    const bytes = new Uint8Array(total), start = new Int32Array(keys.length), end = new Int32Array(keys.length);
+    let pos = 0;
+    keys.forEach((k, i) => { bytes.set(k, pos); start[i] = pos; pos += k.length; end[i] = pos; });
+    return new PieceTrie(bytes, start, end, Int32Array.from(keys.keys()));
+  }
+
+  /** Copies the tree into the double array depth first, children in label order. */
+  private placeAll(tree: Tree): void {
+    const { child, sib, val, label } = tree;
+    // Depth-first copy into the double array; an explicit stack of (tree node, double-array node).
+    let stack = new Int32Array(1024);
+    let sp = 0;
+    stack[sp++] = 0; stack[sp++] = 0;
+    const labels = new Int32Array(256), kids = new Int32Array(256);
+    while (sp > 0) {
+      const da = stack[--sp], t = stack[--sp];
       this.value[da] = val[t];
-      labels.length = 0; kids.length = 0;
+      let nk = 0;
       for (let ch = child[t]; ch >= 0; ch = sib[ch]) {
-        // Insertion sort by label (sibling lists are short except the root, which is already sorted).
-        let j = labels.length;
-        labels.push(0); kids.push(0);
-        while (j > 0 && labels[j - 1] > label[ch]) { labels[j] = labels[j - 1]; kids[j] = kids[j - 1]; j--; }
-        labels[j] = label[ch]; kids[j] = ch;
+        // Insertion sort by label (most nodes have one or two children).
+        let j = nk++;
+        const l = label[ch];
+        while (j > 0 && labels[j - 1] > l) { labels[j] = labels[j - 1]; kids[j] = kids[j - 1]; j--; }
+        labels[j] = l; kids[j] = ch;
       }
-      if (labels.length === 0) continue;
-      const b = this.findBase(labels);
+      if (nk === 0) continue;
+      const b = this.findBase(labels, nk);
       this.base[da] = b;
-      for (let i = 0; i < labels.length; i++) {
+      if (sp + 2 * nk > stack.length) { const g = new Int32Array(stack.length * 2 + 2 * nk); g.set(stack); stack = g; }
+      for (let i = 0; i < nk; i++) {
         const slot = b + labels[i];
         this.check[slot] = da;
         this.use(slot);
         if (slot + 1 > this.size) this.size = slot + 1;
       }
-      for (let i = labels.length - 1; i >= 0; i--) stack.push(kids[i], b + labels[i]);
+      for (let i = nk - 1; i >= 0; i--) { stack[sp++] = kids[i]; stack[sp++] = b + labels[i]; }
     }
   }
 
-  private findBase(labels: number[]): number {
+  private findBase(labels: Int32Array, nk: number): number {
     const first = labels[0];
     for (let pos = this.headFree; ; ) {
       if (pos < 0) { this.grow(this.base.length + 1); pos = this.headFree; continue; }
@@ -188,7 +182,7 @@ export class PieceTrie {
       let ok = b >= 1;
       if (ok) {
         if (b + 256 >= this.base.length) this.grow(b + 257);
-        for (let i = 1; i < labels.length; i++) if (this.check[b + labels[i]] !== -1) { ok = false; break; }
+        for (let i = 1; i < nk; i++) if (this.check[b + labels[i]] !== -1) { ok = false; break; }
       }
       if (ok) return b;
       const nx = this.nextFree[pos];
@@ -215,4 +209,52 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;
+}
+
+/** A plain trie: first-child / next-sibling links, labels and values per node (node 0 = root). */
+interface Tree { child: Int32Array; sib: Int32Array; val: Int32Array; label: Uint8Array; nodes: number; duplicate: [number, number] | null }
+
+/**
+ * Inserts the keys into a plain trie. A node with many children (the root, "▁", "▁t", ...) gets a
+ * dense 256-entry row so lookups stay O(1); the others walk their short sibling list.
+ */
+function buildTree(bytes: Uint8Array, start: Int32Array, end: Int32Array, ids: Int32Array, count: number): Tree {
+  let total = 1;
+  for (let i = 0; i < count; i++) total += end[i] - start[i];
+  const child = new Int32Array(total).fill(-1), sib = new Int32Array(total).fill(-1), val = new Int32Array(total).fill(-1);
+  const label = new Uint8Array(total), fanout = new Uint8Array(total);
+  const rowOf = new Int32Array(total).fill(-1);
+  // Dense rows hold child + 1 (0 = none), so new rows need no fill.
+  let rows = new Int32Array(256 * 256);
+  let nRows = 0;
+  const PROMOTE = 12;
+  const addRow = (node: number) => {
+    if ((nRows + 1) * 256 > rows.length) { const g = new Int32Array(rows.length * 2); g.set(rows); rows = g; }
+    const r = nRows++;
+    rowOf[node] = r;
+    for (let ch = child[node]; ch >= 0; ch = sib[ch]) rows[r * 256 + label[ch]] = ch + 1;
+  };
+  addRow(0);
+  let nodes = 1;
+  let duplicate: [number, number] | null = null;
+  for (let i = 0; i < count; i++) {
+    let node = 0;
+    for (let j = start[i], e = end[i]; j < e; j++) {
+      const c = bytes[j];
+      const row = rowOf[node];
+      let ch: number;
+      if (row >= 0) ch = rows[row * 256 + c] - 1;
+      else { ch = child[node]; while (ch >= 0 && label[ch] !== c) ch = sib[ch]; }
+      if (ch < 0) {
+        ch = nodes++;
+        label[ch] = c; sib[ch] = child[node]; child[node] = ch;
+        if (row >= 0) rows[row * 256 + c] = ch + 1;
+        else if (++fanout[node] === PROMOTE) addRow(node);
+      }
+      node = ch;
+    }
+    if (val[node] < 0) val[node] = ids[i];
+    else if (duplicate === null) duplicate = [val[node], ids[i]];
+  }
+  return { child, sib, val, label, nodes, duplicate };
 }

@@ -74,7 +74,7 @@ export function fromTokenizerJson(json: Json, name = 'tokenizer.json'): Tokenize
   void collapse;
   let sp: SentencePieceModel;
   try {
-    sp = new SentencePieceModel({ pieces, trainerSpec, normalizerSpec, denormalizerSpec: null });
+    sp = SentencePieceModel.fromProto({ pieces, trainerSpec, normalizerSpec, denormalizerSpec: null });
   } catch (e) {
     throw bad(`invalid vocabulary: ${(e as Error).message}`);
   }

@@ -40,7 +40,7 @@ export class Normalizer {
       this.trie = new DartsTrie(blob.subarray(4, 4 + trieSize));
       this.table = blob.subarray(4 + trieSize);
     }
-    this.userTrie = userDefined.length > 0 ? new PieceTrie(userDefined, userDefined.map((_, i) => i)) : null;
+    this.userTrie = userDefined.length > 0 ? PieceTrie.of(userDefined) : null;
     for (const u of userDefined) this.userFirst[u[0]] = 1;
     for (let b = 0; b < 0x80; b++) this.passThrough[b] = this.userFirst[b] || (this.trie && this.trie.rootChild[b]) ? 0 : 1;
   }

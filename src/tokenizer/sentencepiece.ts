@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { fileError } from '../cli/errors.js';
 import { PieceTrie } from './double_array.js';
 import { BpeEncoder, encodeChars, encodeWords, KIND_UNUSED, KIND_USER, Segments, UnigramEncoder, type VocabView } from './encoders.js';
-import { ModelType, parseModelProto, PieceType, type ModelProto } from './model_proto.js';
+import { compactFromProto, ModelType, parseCompactVocab, PieceType, type CompactVocab, type ModelProto, type NormalizerSpec, type TrainerSpec } from './model_proto.js';
 import { Normalizer, NormalizerError } from './normalizer.js';
-import { ProtoError } from './protobuf.js';
+import { decodeUtf8, ProtoError } from './protobuf.js';
 import { byteToUtf16Map, Utf8Buffer, utf8Decode, utf8Encode } from './utf8.js';
 
 const SPACE_SYMBOL = '\u2581';
@@ -23,7 +23,9 @@ export interface EncodedPieces {
 }
 
 export class SentencePieceModel implements VocabView {
-  readonly proto: ModelProto;
+  readonly vocab: CompactVocab;
+  readonly trainerSpec: TrainerSpec;
+  readonly normalizerSpec: NormalizerSpec;
   readonly vocabSize: number;
   readonly trie: PieceTrie;
   readonly scores: Float32Array;
@@ -31,8 +33,8 @@ export class SentencePieceModel implements VocabView {
   readonly pieceLength: Int32Array;
   readonly unkId: number;
   readonly types: Uint8Array;
-  private readonly pieceText: string[];
-  private readonly pieceMap = new Map<string, number>();
+  /** Piece strings, decoded on first use (saves 30k strings at load). */
+  private readonly pieceText: Array<string | undefined>;
   /** Control / unknown / byte pieces (SentencePiece's reserved_id_map). */
   private readonly reserved = new Map<string, number>();
   private readonly byteIds: Int32Array | null;
@@ -42,6 +44,7 @@ export class SentencePieceModel implements VocabView {
   private readonly raw = new Segments();
   private readonly buf = new Utf8Buffer();
   private readonly res: EncodedPieces = { ids: new Int32Array(256), begins: new Int32Array(256), ends: new Int32Array(256), normBegins: new Int32Array(256), normEnds: new Int32Array(256), count: 0 };
+  private protoCache: ModelProto | null = null;
 
   /** Reads a .model file; a missing, corrupt or truncated file is a UserError naming it. */
   static load(path: string): SentencePieceModel {
@@ -56,7 +59,7 @@ export class SentencePieceModel implements VocabView {
 
   static fromBytes(bytes: Uint8Array, name = '<model bytes>'): SentencePieceModel {
     try {
-      return new SentencePieceModel(parseModelProto(bytes));
+      return new SentencePieceModel(parseCompactVocab(bytes));
     } catch (e) {
       if (e instanceof ProtoError || e instanceof NormalizerError || e instanceof ModelError) {
         throw fileError(name, `not a valid SentencePiece model: ${e.message}`);
@@ -65,44 +68,59 @@ export class SentencePieceModel implements VocabView {
     }
   }
 
-  constructor(proto: ModelProto) {
-    this.proto = proto;
-    const pieces = proto.pieces;
-    const n = pieces.length;
+  /** A model from parsed or hand-built ModelProto data (throws ModelError / NormalizerError). */
+  static fromProto(proto: ModelProto): SentencePieceModel {
+    return new SentencePieceModel(compactFromProto(proto));
+  }
+
+  constructor(v: CompactVocab) {
+    this.vocab = v;
+    this.trainerSpec = v.trainerSpec;
+    this.normalizerSpec = v.normalizerSpec;
+    const n = v.count;
+    const bytes = v.bytes, start = v.start, end = v.end;
     this.vocabSize = n;
-    this.scores = new Float32Array(n);
+    this.scores = v.score.subarray(0, n);
+    this.types = v.type.subarray(0, n);
     this.kind = new Uint8Array(n);
     this.pieceLength = new Int32Array(n);
-    this.types = new Uint8Array(n);
-    this.pieceText = new Array<string>(n);
-    const trieKeys: Uint8Array[] = [], trieIds: number[] = [], userKeys: Uint8Array[] = [];
-    const byteFallback = proto.trainerSpec.byteFallback;
+    this.pieceText = new Array<string | undefined>(n);
+    const trieIds = new Int32Array(n);
+    let trieCount = 0;
+    const userKeys: Uint8Array[] = [];
+    const byteFallback = v.trainerSpec.byteFallback;
     let unkId = -1;
     let minScore = Infinity, maxScore = -Infinity;
     const byteIds = byteFallback ? new Int32Array(256).fill(-1) : null;
     for (let i = 0; i < n; i++) {
-      const p = pieces[i];
-      if (p.piece === '') throw new ModelError(`piece ${i} is empty`);
-      if (this.pieceMap.has(p.piece)) throw new ModelError(`piece "${p.piece}" is defined twice (ids ${this.pieceMap.get(p.piece)} and ${i})`);
-      this.pieceMap.set(p.piece, i);
-      this.pieceText[i] = p.piece;
-      this.scores[i] = p.score;
-      this.types[i] = p.type;
-      const normal = p.type === PieceType.NORMAL || p.type === PieceType.USER_DEFINED || p.type === PieceType.UNUSED;
-      const key = p.bytes ?? utf8Encode(p.piece);
-      this.pieceLength[i] = key.length;
-      if (normal) { trieKeys.push(key); trieIds.push(i); } else this.reserved.set(p.piece, i);
-      if (p.type === PieceType.USER_DEFINED) { this.kind[i] = KIND_USER; userKeys.push(utf8Encode(p.piece)); }
-      if (p.type === PieceType.UNUSED) this.kind[i] = KIND_UNUSED;
-      if (p.type === PieceType.NORMAL) { minScore = Math.min(minScore, p.score); maxScore = Math.max(maxScore, p.score); }
-      if (p.type === PieceType.UNKNOWN) {
+      const type = this.types[i];
+      const len = end[i] - start[i];
+      if (len === 0) throw new ModelError(`piece ${i} is empty`);
+      this.pieceLength[i] = len;
+      if (type === PieceType.NORMAL) {
+        trieIds[trieCount++] = i;
+        const sc = this.scores[i];
+        if (sc < minScore) minScore = sc;
+        if (sc > maxScore) maxScore = sc;
+        continue;
+      }
+      if (type === PieceType.USER_DEFINED || type === PieceType.UNUSED) {
+        trieIds[trieCount++] = i;
+        if (type === PieceType.USER_DEFINED) { this.kind[i] = KIND_USER; userKeys.push(bytes.subarray(start[i], end[i])); }
+        else this.kind[i] = KIND_UNUSED;
+        continue;
+      }
+      const piece = this.idToPiece(i);
+      if (this.reserved.has(piece)) throw new ModelError(`piece "${piece}" is defined twice (ids ${this.reserved.get(piece)} and ${i})`);
+      this.reserved.set(piece, i);
+      if (type === PieceType.UNKNOWN) {
         if (unkId >= 0) throw new ModelError(`unknown piece defined twice (ids ${unkId} and ${i})`);
         unkId = i;
       }
-      if (p.type === PieceType.BYTE) {
-        if (!byteIds) throw new ModelError(`byte piece "${p.piece}" found although byte_fallback is false`);
-        const m = /^<0x([0-9A-F]{2})>$/.exec(p.piece);
-        if (!m) throw new ModelError(`bad byte piece "${p.piece}"`);
+      if (type === PieceType.BYTE) {
+        if (!byteIds) throw new ModelError(`byte piece "${piece}" found although byte_fallback is false`);
+        const m = /^<0x([0-9A-F]{2})>$/.exec(piece);
+        if (!m) throw new ModelError(`bad byte piece "${piece}"`);
         byteIds[parseInt(m[1], 16)] = i;
       }
     }
@@ -114,10 +132,14 @@ export class SentencePieceModel implements VocabView {
     const FLT_MIN = 1.1754943508222875e-38;
     if (minScore === Infinity) minScore = 0;
     if (!(maxScore > FLT_MIN)) maxScore = 0;
-    this.trie = new PieceTrie(trieKeys, trieIds);
-    this.userTrie = userKeys.length > 0 ? new PieceTrie(userKeys, userKeys.map((_, i) => i)) : null;
-    const t = proto.trainerSpec;
-    this.normalizer = new Normalizer(proto.normalizerSpec, userKeys, t.treatWhitespaceAsSuffix);
+    const trieStart = new Int32Array(trieCount), trieEnd = new Int32Array(trieCount);
+    for (let k = 0; k < trieCount; k++) { trieStart[k] = start[trieIds[k]]; trieEnd[k] = end[trieIds[k]]; }
+    this.trie = new PieceTrie(bytes, trieStart, trieEnd, trieIds.subarray(0, trieCount));
+    const dup = this.trie.duplicate;
+    if (dup) throw new ModelError(`piece "${this.idToPiece(dup[1])}" is defined twice (ids ${dup[0]} and ${dup[1]})`);
+    this.userTrie = userKeys.length > 0 ? PieceTrie.of(userKeys) : null;
+    const t = v.trainerSpec;
+    this.normalizer = new Normalizer(v.normalizerSpec, userKeys, t.treatWhitespaceAsSuffix);
     switch (t.modelType) {
       case ModelType.UNIGRAM: { const u = new UnigramEncoder(this, minScore, maxScore); this.encodeSegments = (s, size, out) => u.encode(s, size, out); break; }
       case ModelType.BPE: { const b = new BpeEncoder(this); this.encodeSegments = (s, size, out) => b.encode(s, size, out); break; }
@@ -127,7 +149,17 @@ export class SentencePieceModel implements VocabView {
     }
   }
 
-  get modelType(): ModelType { return this.proto.trainerSpec.modelType; }
+  /** The model as a ModelProto (pieces as strings), built on first use. */
+  get proto(): ModelProto {
+    if (this.protoCache === null) {
+      const pieces = [];
+      for (let i = 0; i < this.vocabSize; i++) pieces.push({ piece: this.idToPiece(i), score: this.scores[i], type: this.types[i] as PieceType });
+      this.protoCache = { pieces, trainerSpec: this.trainerSpec, normalizerSpec: this.normalizerSpec, denormalizerSpec: this.vocab.denormalizerSpec };
+    }
+    return this.protoCache;
+  }
+
+  get modelType(): ModelType { return this.trainerSpec.modelType; }
 
   pieceToIdBytes(bytes: Uint8Array, start: number, end: number): number {
     const id = this.trie.exact(bytes, start, end);
@@ -212,7 +244,7 @@ export class SentencePieceModel implements VocabView {
     const nb = this.normalizer.out;
     for (let i = 0; i < r.count; i++) {
       const id = r.ids[i];
-      out.push(id === this.unkId ? utf8Decode(nb.subarray(r.normBegins[i], r.normEnds[i])) : this.pieceText[id]);
+      out.push(id === this.unkId ? utf8Decode(nb.subarray(r.normBegins[i], r.normEnds[i])) : this.idToPiece(id));
     }
     return out;
   }
@@ -234,12 +266,17 @@ export class SentencePieceModel implements VocabView {
   }
 
   idToPiece(id: number): string {
-    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new RangeError(`piece id ${id} is out of range [0, ${this.vocabSize})`);
-    return this.pieceText[id];
+    this.checkId(id);
+    return this.pieceText[id] ??= decodeUtf8(this.vocab.bytes.subarray(this.vocab.start[id], this.vocab.end[id]));
   }
 
+  /** SentencePiece's PieceToId: reserved (control/unknown/byte) pieces first, then the vocabulary, else unk. */
   pieceToId(piece: string): number {
-    return this.pieceMap.get(piece) ?? this.unkId;
+    const r = this.reserved.get(piece);
+    if (r !== undefined) return r;
+    const b = utf8Encode(piece);
+    const id = this.trie.exact(b, 0, b.length);
+    return id >= 0 ? id : this.unkId;
   }
 
   score(id: number): number { return this.scores[id]; }
@@ -250,15 +287,15 @@ export class SentencePieceModel implements VocabView {
   isByte(id: number): boolean { return this.types[id] === PieceType.BYTE; }
 
   /** Id of a special piece from the trainer spec, or -1 when the model has none. */
-  get bosId(): number { return this.specialId(this.proto.trainerSpec.bosPiece); }
-  get eosId(): number { return this.specialId(this.proto.trainerSpec.eosPiece); }
-  get padId(): number { return this.specialId(this.proto.trainerSpec.padPiece); }
-  private specialId(piece: string): number { return this.pieceMap.get(piece) ?? -1; }
+  get bosId(): number { return this.specialId(this.trainerSpec.bosPiece); }
+  get eosId(): number { return this.specialId(this.trainerSpec.eosPiece); }
+  get padId(): number { return this.specialId(this.trainerSpec.padPiece); }
+  private specialId(piece: string): number { const id = this.pieceToId(piece); return id === this.unkId && piece !== this.idToPiece(id) ? -1 : id; }
 
   /** Decodes ids back to text as SentencePiece's DecodeIds does. */
   decodeIds(ids: ArrayLike<number>): string {
-    const spec = this.proto.normalizerSpec;
-    const suffix = this.proto.trainerSpec.treatWhitespaceAsSuffix;
+    const spec = this.normalizerSpec;
+    const suffix = this.trainerSpec.treatWhitespaceAsSuffix;
     let out = '';
     let bytes: number[] = [];
     let first = true;
@@ -268,11 +305,11 @@ export class SentencePieceModel implements VocabView {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       const type = this.types[this.checkId(id)];
-      if (type === PieceType.BYTE) { bytes.push(parseInt(this.pieceText[id].slice(3, 5), 16)); continue; }
+      if (type === PieceType.BYTE) { bytes.push(parseInt(this.idToPiece(id).slice(3, 5), 16)); continue; }
       flushBytes();
       if (type === PieceType.CONTROL) continue;
-      if (type === PieceType.UNKNOWN) { out += this.proto.trainerSpec.unkSurface; first = false; continue; }
-      let p = this.pieceText[id];
+      if (type === PieceType.UNKNOWN) { out += this.trainerSpec.unkSurface; first = false; continue; }
+      let p = this.idToPiece(id);
       if (first && spec.addDummyPrefix && !suffix && p.startsWith(SPACE_SYMBOL)) p = p.slice(1);
       out += p.replaceAll(SPACE_SYMBOL, ' ');
       first = false;
