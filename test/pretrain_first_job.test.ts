@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runFirstJob } from '../src/train/first_job.js';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+test('first job (shortened): the tiny ALBERT learns both the masked words and the sentence order', async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-first-job-'));
+  const lines: string[] = [];
+  const r = await runFirstJob({ output: out, steps: 200, trainDocuments: 1000, threads: 1, quiet: true, log: (l) => lines.push(l) });
+  // chance: SOP 50%; MLM: always answering the most frequent masked word
+  assert.ok(r.sopAcc > 0.8, `held-out SOP accuracy ${r.sopAcc}`);
+  assert.ok(r.mlmAcc > r.mlmMajorityBaseline + 0.04, `held-out MLM accuracy ${r.mlmAcc} vs baseline ${r.mlmMajorityBaseline}`);
+  assert.match(lines.join('\n'), /held-out MLM accuracy .*SOP accuracy/);
+  assert.equal(r.example.predictions.length, 2);
+  // the checkpoint works with the fill-mask CLI
+  const fm = spawnSync(process.execPath, [MAIN, 'fill-mask', '--model', r.result.checkpoint, '--top-k', '3', '--threads', '1', 'in the morning the [MASK] had cake for breakfast .'], { encoding: 'utf8' });
+  assert.equal(fm.status, 0, fm.stderr);
+  assert.match(fm.stdout, /^in the morning the \[\w+\] had cake/);
+  assert.match(fm.stdout, /\[MASK\] #1: (\w+ 0\.\d{3}\s*){3}$/m);
+});
