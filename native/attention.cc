@@ -1,6 +1,7 @@
 // Multi-head attention, one pool task per (batch, head): two GEMMs per head around a fused
 // mask + softmax (+ dropout) pass, all on a per-thread S x S scratch, so nothing is allocated per
 // call once the scratch has grown.
+#include <algorithm>
 #include <vector>
 
 #include "kernels.h"
@@ -59,51 +60,65 @@ void softmax_backward_row(const float* P, float* dP, int64_t S, float scale, con
   for (j = 0; j < S; j++) dP[j] = P[j] * (dP[j] - d) * scale;
 }
 
-// The (S, S) probabilities of one head as used by ctx: P itself, or dropout(P) in out.
-const float* dropped(const float* P, float* out, int64_t S, const DropoutMask& mask, uint32_t base) {
+// The probabilities as used by ctx for n entries from flat index base: P itself, or dropout(P) in out.
+const float* dropped(const float* P, float* out, int64_t n, const DropoutMask& mask, uint32_t base) {
   if (!mask.on) return P;
-  for (int64_t t = 0; t < S * S; t++) out[t] = mask.apply(base + uint32_t(t), P[t]);
+  for (int64_t t = 0; t < n; t++) out[t] = mask.apply(base + uint32_t(t), P[t]);
   return out;
 }
+
+// Query rows per block: a block's (rows, S) scores (~128 KB) stay in cache from the scores GEMM
+// through the softmax to the context GEMM, instead of streaming the whole (S, S) head 3 times.
+int64_t row_block(int64_t S) { return std::max<int64_t>(16, std::min<int64_t>(S, 32768 / std::max<int64_t>(S, 1))); }
 
 }  // namespace
 
 void attention_forward(const float* q, const float* k, const float* v, const float* mask, float* probs, float* ctx,
                        int64_t B, int64_t S, int64_t nh, int64_t hd, float scale, double p, uint32_t seed) {
-  const int64_t H = nh * hd;
+  const int64_t H = nh * hd, R = row_block(S);
   const DropoutMask drop(p, seed);
   parallel_tasks(B * nh, [&](int64_t bh) {
     const int64_t b = bh / nh, h = bh % nh;
     const int64_t off = b * S * H + h * hd;  // head h of batch b: (S, hd) with row stride H
-    float* P = probs + bh * S * S;
-    // scores = scale * Q_h K_h^T  (S, S)
-    gemm_serial(false, true, S, S, hd, scale, q + off, H, k + off, H, 0.0f, P, S);
-    for (int64_t i = 0; i < S; i++) softmax_row(P + i * S, mask ? mask + b * S : nullptr, S);
-    const float* Pd = dropped(P, scratch_floats(drop.on ? S * S : 0), S, drop, uint32_t(bh * S * S));
-    // ctx_h = Pd V_h  (S, hd)
-    gemm_serial(false, false, S, hd, S, 1.0f, Pd, S, v + off, H, 0.0f, ctx + off, H);
+    const float* key_mask = mask ? mask + b * S : nullptr;
+    float* scratch = scratch_floats(drop.on ? R * S : 0);
+    for (int64_t i0 = 0; i0 < S; i0 += R) {
+      const int64_t r = std::min(R, S - i0);
+      float* P = probs + (bh * S + i0) * S;  // rows i0 .. i0 + r of this head's (S, S) probs
+      // scores = scale * Q_h[rows] K_h^T  (r, S), then softmax in place
+      gemm_serial(false, true, r, S, hd, scale, q + off + i0 * H, H, k + off, H, 0.0f, P, S);
+      for (int64_t i = 0; i < r; i++) softmax_row(P + i * S, key_mask, S);
+      const float* Pd = dropped(P, scratch, r * S, drop, uint32_t((bh * S + i0) * S));
+      // ctx_h[rows] = Pd V_h  (r, hd)
+      gemm_serial(false, false, r, hd, S, 1.0f, Pd, S, v + off, H, 0.0f, ctx + off + i0 * H, H);
+    }
   });
 }
 
 void attention_backward(const float* dctx, const float* q, const float* k, const float* v, const float* probs,
                         float* dq, float* dk, float* dv, int64_t B, int64_t S, int64_t nh, int64_t hd, float scale,
                         double p, uint32_t seed) {
-  const int64_t H = nh * hd;
+  const int64_t H = nh * hd, R = row_block(S);
   const DropoutMask drop(p, seed);
   parallel_tasks(B * nh, [&](int64_t bh) {
     const int64_t b = bh / nh, h = bh % nh;
     const int64_t off = b * S * H + h * hd;
-    const float* P = probs + bh * S * S;
-    const uint32_t base = uint32_t(bh * S * S);
-    float* dP = scratch_floats(2 * S * S);  // (S, S) dP, then (S, S) dropped probs
-    const float* Pd = dropped(P, dP + S * S, S, drop, base);
-    // dV_h = Pd^T dctx_h ; dP = dctx_h V_h^T
-    gemm_serial(true, false, S, hd, S, 1.0f, Pd, S, dctx + off, H, 0.0f, dv + off, H);
-    gemm_serial(false, true, S, S, hd, 1.0f, dctx + off, H, v + off, H, 0.0f, dP, S);
-    for (int64_t i = 0; i < S; i++) softmax_backward_row(P + i * S, dP + i * S, S, scale, drop, base + uint32_t(i * S));
-    // dQ_h = dS K_h ; dK_h = dS^T Q_h
-    gemm_serial(false, false, S, hd, S, 1.0f, dP, S, k + off, H, 0.0f, dq + off, H);
-    gemm_serial(true, false, S, hd, S, 1.0f, dP, S, q + off, H, 0.0f, dk + off, H);
+    float* dP = scratch_floats(2 * R * S);  // (r, S) dP, then (r, S) dropped probs
+    for (int64_t i0 = 0; i0 < S; i0 += R) {
+      const int64_t r = std::min(R, S - i0);
+      const float* P = probs + (bh * S + i0) * S;
+      const uint32_t base = uint32_t((bh * S + i0) * S);
+      const float* dctx_r = dctx + off + i0 * H;
+      const float beta = i0 == 0 ? 0.0f : 1.0f;  // dK, dV: the first block writes, later ones add
+      const float* Pd = dropped(P, dP + R * S, r * S, drop, base);
+      // dV_h += Pd^T dctx_h[rows] ; dP = dctx_h[rows] V_h^T
+      gemm_serial(true, false, S, hd, r, 1.0f, Pd, S, dctx_r, H, beta, dv + off, H);
+      gemm_serial(false, true, r, S, hd, 1.0f, dctx_r, H, v + off, H, 0.0f, dP, S);
+      for (int64_t i = 0; i < r; i++) softmax_backward_row(P + i * S, dP + i * S, S, scale, drop, base + uint32_t(i * S));
+      // dQ_h[rows] = dS K_h ; dK_h += dS^T Q_h[rows]
+      gemm_serial(false, false, r, hd, S, 1.0f, dP, S, k + off, H, 0.0f, dq + off + i0 * H, H);
+      gemm_serial(true, false, S, hd, r, 1.0f, dP, S, q + off + i0 * H, H, beta, dk + off, H);
+    }
   });
 }
 

@@ -147,6 +147,7 @@ function checkAttention(nb: Backend, r: () => number): void {
     { B: 2, S: 33, nh: 2, hd: 8, p: 0.1, masked: true },
     { B: 3, S: 17, nh: 4, hd: 16, p: 0.5, masked: false },
     { B: 1, S: 65, nh: 1, hd: 7, p: 0.1, masked: true },
+    { B: 1, S: 200, nh: 2, hd: 4, p: 0.1, masked: true }, // long rows: native works in query-row blocks
   ];
   for (const { B, S, nh, hd, p, masked } of cases) {
     const H = nh * hd, N = B * S * H, label = `attention B=${B} S=${S} nh=${nh} hd=${hd} p=${p} mask=${masked}`;
