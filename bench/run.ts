@@ -89,7 +89,7 @@ async function main(): Promise<number> {
     for (const e of ['ours', 'torch'] as const) want(e, base, 'train', 2, 512);
   }
   if (only.has('latency')) for (const e of ['ours', 'ort', 'torch'] as const) want(e, base, 'infer', 1, 128, Math.max(20, 4 * steps), 3);
-  if (only.has('xxlarge')) want('ours', xxl, 'train', 1, 512, xxSteps);
+  if (only.has('xxlarge')) want('ours', xxl, 'train', 1, 512, xxSteps, 0); // no warmup: one xxlarge step is minutes
 
   // Baselines' prerequisites, each with the reason when missing.
   const configJson = (name: string) => JSON.stringify(configToJson(presetConfig(name)));
@@ -201,10 +201,10 @@ async function main(): Promise<number> {
     .filter(Boolean).join(', ');
   const ours = oi ?? ot;
   const backendName = ours?.ok ? String(ours.value.backend) : '?';
-  const ceilingText = ceiling.ok ? `${ceiling.value.gflops.toFixed(1)} GFLOP/s` : 'not measured';
+  const ceilingText = ceiling.ok ? `${ceiling.value.gflops.toFixed(1)} GFLOP/s (${String((ceiling.value as Record<string, unknown>).backend)} gemm, best of 4 shapes)` : 'not measured';
   const intro = [
     `machine: ${machine}; ${versions}`,
-    `${threads} threads, medians of ${steps} steps (latency ${Math.max(20, 4 * steps)}, xxlarge ${xxSteps}) after warmup; albert-ts backend ${backendName}; sgemm ceiling ${ceilingText}`,
+    `${threads} threads, medians of ${steps} steps (latency ${Math.max(20, 4 * steps)} after 3 warmup; others after 1 warmup; xxlarge ${xxSteps}, no warmup); albert-ts backend ${backendName}; sgemm ceiling ${ceilingText}`,
   ];
   process.stdout.write(['', ...intro, '', line(header), line(width.map((w) => '-'.repeat(w))), ...rows.map(line), '', ...notes, ''].join('\n') + '\n');
 
