@@ -162,12 +162,16 @@ export class PieceTrie {
       }
       if (nk === 0) continue;
       const b = this.findBase(labels, nk);
+      // Locals after findBase (it may have grown the arrays); unlink used slots from the free list.
+      const check = this.check, nextFree = this.nextFree, prevFree = this.prevFree;
       this.base[da] = b;
       if (sp + 2 * nk > stack.length) { const g = new Int32Array(stack.length * 2 + 2 * nk); g.set(stack); stack = g; }
       for (let i = 0; i < nk; i++) {
         const slot = b + labels[i];
-        this.check[slot] = da;
-        this.use(slot);
+        check[slot] = da;
+        const n = nextFree[slot], pr = prevFree[slot];
+        if (pr >= 0) nextFree[pr] = n; else this.headFree = n;
+        if (n >= 0) prevFree[n] = pr;
         if (slot + 1 > this.size) this.size = slot + 1;
       }
       for (let i = nk - 1; i >= 0; i--) { stack[sp++] = kids[i]; stack[sp++] = b + labels[i]; }

@@ -57,14 +57,17 @@ export class UnigramEncoder {
 
   constructor(private readonly v: VocabView, minScore: number, maxScore: number) {
     this.unkScore = Math.fround(minScore - UNK_PENALTY);
-    const n = v.scores.length;
-    this.pathScore = new Float64Array(n);
+    const scores = v.scores, kind = v.kind, lengths = v.pieceLength;
+    const n = scores.length;
+    const path = new Float64Array(n);
     for (let id = 0; id < n; id++) {
       // C++ computes the bonus in double: `length * max_score - 0.1` (length in bytes, float product).
-      this.pathScore[id] = v.kind[id] === KIND_USER ? Math.fround(v.pieceLength[id] * maxScore) - 0.1 : v.scores[id];
+      path[id] = kind[id] === KIND_USER ? Math.fround(lengths[id] * maxScore) - 0.1 : scores[id];
     }
-    this.nodeId = v.trie.value.slice();
-    for (let i = 0; i < this.nodeId.length; i++) { const id = this.nodeId[i]; if (id >= 0 && v.kind[id] === KIND_UNUSED) this.nodeId[i] = -1; }
+    this.pathScore = path;
+    const nodeId = v.trie.value.slice();
+    for (let i = 0; i < nodeId.length; i++) { const id = nodeId[i]; if (id >= 0 && kind[id] === KIND_UNUSED) nodeId[i] = -1; }
+    this.nodeId = nodeId;
   }
 
   /**

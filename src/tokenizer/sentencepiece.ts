@@ -92,22 +92,23 @@ export class SentencePieceModel implements VocabView {
     let unkId = -1;
     let minScore = Infinity, maxScore = -Infinity;
     const byteIds = byteFallback ? new Int32Array(256).fill(-1) : null;
+    const types = this.types, scores = this.scores, kind = this.kind, lengths = this.pieceLength;
     for (let i = 0; i < n; i++) {
-      const type = this.types[i];
+      const type = types[i];
       const len = end[i] - start[i];
-      if (len === 0) throw new ModelError(`piece ${i} is empty`);
-      this.pieceLength[i] = len;
-      if (type === PieceType.NORMAL) {
+      lengths[i] = len;
+      if (type === PieceType.NORMAL && len > 0) {
         trieIds[trieCount++] = i;
-        const sc = this.scores[i];
+        const sc = scores[i];
         if (sc < minScore) minScore = sc;
         if (sc > maxScore) maxScore = sc;
         continue;
       }
+      if (len === 0) throw new ModelError(`piece ${i} is empty`);
       if (type === PieceType.USER_DEFINED || type === PieceType.UNUSED) {
         trieIds[trieCount++] = i;
-        if (type === PieceType.USER_DEFINED) { this.kind[i] = KIND_USER; userKeys.push(bytes.subarray(start[i], end[i])); }
-        else this.kind[i] = KIND_UNUSED;
+        if (type === PieceType.USER_DEFINED) { kind[i] = KIND_USER; userKeys.push(bytes.subarray(start[i], end[i])); }
+        else kind[i] = KIND_UNUSED;
         continue;
       }
       const piece = this.idToPiece(i);
