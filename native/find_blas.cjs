@@ -26,7 +26,7 @@ if (!(what in found)) {
   process.stderr.write(`find_blas.cjs: unknown query "${what}" (kind, cflags or libs)\n`);
   process.exit(2);
 }
-if (what === 'kind' && found.kind === 'none') {
+if (what === 'cflags' && found.kind === 'none') {
   process.stderr.write('albert-ts: no CBLAS found (install libopenblas-dev for full speed); building the portable GEMM\n');
 }
 process.stdout.write(found[what] + '\n');
