@@ -106,6 +106,8 @@ add(' '.join(['word'] * 5000))
 add('x' + '\u0301' * 3000)
 add('\u00e9' * 2000 + ' ' + 'e\u0301' * 2000)
 add('-' * 3000 + '.' * 3000)
+# Exact score ties (the written model has ▁x~ = ▁x + ~): SentencePiece keeps the first best path.
+add('x~ x~x~ ~x~ x~. X~ x~~')
 # Malformed UTF-8 (bytes).
 add(b'lone continuation \x80 \xbf and \x80\x80\x80 bytes')
 add(b'truncated \xe2\x82 end and \xf0\x9f\x98 and \xc3')

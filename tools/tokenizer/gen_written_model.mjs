@@ -20,6 +20,8 @@ common.forEach((w, i) => pieces.push({ piece: '\u2581' + w, score: -1 - i * 0.25
 common.forEach((w, i) => { if (i % 3 === 0) pieces.push({ piece: w, score: -8 - i * 0.125, type: 1 }); });
 for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:!?\'"-()') pieces.push({ piece: c, score: -12, type: 1 });
 pieces.push({ piece: '\u2581', score: -3, type: 1 });
+// An exact tie: ▁x~ scores what ▁x + ~ score together (-2 = -1 + -1).
+pieces.push({ piece: '\u2581x~', score: -2, type: 1 }, { piece: '\u2581x', score: -1, type: 1 }, { piece: '~', score: -1, type: 1 });
 const spec = { pieces, trainerSpec: { unkId: 0, bosId: 1, eosId: 2, padId: -1 }, normalizerSpec: { name: 'identity', addDummyPrefix: true, removeExtraWhitespaces: true, escapeWhitespaces: true } };
 writeFileSync(new URL('written_spec.json', fx), JSON.stringify(spec) + '\n');
 writeFileSync(new URL('models/written.model', fx), writeSentencePieceModel(spec));
