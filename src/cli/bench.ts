@@ -54,11 +54,20 @@ export interface BenchResult {
   gflop_per_step: number; gflops: number; loss?: number;
   /** Kernel times summed over the timed steps (only with profile). */
   profile?: ProfileRow[];
+  /** The gemm row split by transposes and shape, "NT 1024x3072x768 x1" = (m x n x k, batch). */
+  profile_gemm?: ProfileRow[];
 }
 
-/** A Backend whose every method call is timed by name; gemm also counts its FLOPs. */
-export function profiledBackend(inner: Backend): { backend: Backend; rows(): ProfileRow[]; reset(): void } {
-  let stats = new Map<string, ProfileRow>();
+/** A Backend whose every method call is timed by name; gemm also counts its FLOPs, per shape too. */
+export function profiledBackend(inner: Backend): { backend: Backend; rows(): ProfileRow[]; gemmRows(): ProfileRow[]; reset(): void } {
+  let stats = new Map<string, ProfileRow>(), gemms = new Map<string, ProfileRow>();
+  const add = (map: Map<string, ProfileRow>, key: string, dt: number, gflop?: number) => {
+    let row = map.get(key);
+    if (!row) map.set(key, row = { kernel: key, calls: 0, seconds: 0 });
+    row.calls++;
+    row.seconds += dt;
+    if (gflop !== undefined) row.gflop = (row.gflop ?? 0) + gflop;
+  };
   const backend = new Proxy(inner, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -68,19 +77,20 @@ export function profiledBackend(inner: Backend): { backend: Backend; rows(): Pro
         const t0 = process.hrtime.bigint();
         const out = fn.apply(target, args);
         const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-        let row = stats.get(prop);
-        if (!row) stats.set(prop, row = { kernel: prop, calls: 0, seconds: 0 });
-        row.calls++;
-        row.seconds += dt;
-        if (prop === 'gemm') { // (transA, transB, m, n, k, ..., batch at index 13)
-          const [m, n, k] = args.slice(2, 5) as number[];
-          row.gflop = (row.gflop ?? 0) + 2 * m * n * k * ((args[13] as number | undefined) ?? 1) / 1e9;
+        if (prop !== 'gemm') {
+          add(stats, prop, dt);
+        } else { // (transA, transB, m, n, k, ..., batch at index 13)
+          const [tA, tB, m, n, k] = args as [boolean, boolean, number, number, number];
+          const batch = (args[13] as number | undefined) ?? 1, gflop = 2 * m * n * k * batch / 1e9;
+          add(stats, prop, dt, gflop);
+          add(gemms, `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}x${n}x${k} x${batch}`, dt, gflop);
         }
         return out;
       };
     },
   });
-  return { backend, rows: () => [...stats.values()].sort((a, b) => b.seconds - a.seconds), reset: () => { stats = new Map(); } };
+  const sorted = (map: Map<string, ProfileRow>) => [...map.values()].sort((a, b) => b.seconds - a.seconds);
+  return { backend, rows: () => sorted(stats), gemmRows: () => sorted(gemms), reset: () => { stats = new Map(); gemms = new Map(); } };
 }
 
 /** Random (B, S) inputs: uniform ids, all attended, token types 0 then 1 (two segments). */
@@ -139,7 +149,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
     config: o.configName, mode: o.mode, batch: o.batch, seq: o.seq, threads: base.getThreads(), backend: base.name,
     steps: o.steps, tokens_per_s: (o.batch * o.seq) / med, step_s_median: med, step_s: times,
     peak_rss_bytes: peakRssBytes(), gflop_per_step: flop / 1e9, gflops: flop / med / 1e9,
-    ...(loss !== undefined ? { loss } : {}), ...(prof ? { profile: prof.rows() } : {}),
+    ...(loss !== undefined ? { loss } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
   };
 }
 
@@ -152,18 +162,24 @@ function mb(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 }
 
-/** The profile as text lines: kernel, calls, seconds per step, share of the median step. */
+/** The profile as text lines: kernel, calls, seconds per step, share of the step time. */
 export function formatProfile(r: BenchResult): string[] {
   if (!r.profile) return [];
   const total = r.step_s.reduce((a, b) => a + b, 0);
-  const lines = [`  profile over ${r.steps} timed steps (seconds per step, share of step time):`];
+  const line = (name: string, calls: string, seconds: number, gflop?: number) =>
+    `    ${name.padEnd(26)} ${calls.padStart(6)}  ${(seconds / r.steps).toFixed(3)} s  ${(100 * seconds / total).toFixed(1).padStart(5)}%` +
+    (gflop ? `  ${(gflop / seconds).toFixed(1)} GFLOP/s` : '');
+  const lines = [`  profile over ${r.steps} timed steps (calls and seconds per step, share of step time):`];
   let kernels = 0;
   for (const row of r.profile) {
     kernels += row.seconds;
-    const rate = row.gflop ? `  ${(row.gflop / row.seconds).toFixed(1)} GFLOP/s` : '';
-    lines.push(`    ${row.kernel.padEnd(20)} ${String(row.calls / r.steps).padStart(6)} calls  ${(row.seconds / r.steps).toFixed(3)} s  ${(100 * row.seconds / total).toFixed(1).padStart(5)}%${rate}`);
+    lines.push(line(row.kernel, String(row.calls / r.steps), row.seconds, row.gflop));
   }
-  lines.push(`    ${'(outside kernels)'.padEnd(20)} ${''.padStart(6)}        ${((total - kernels) / r.steps).toFixed(3)} s  ${(100 * (total - kernels) / total).toFixed(1).padStart(5)}%`);
+  lines.push(line('(outside kernels)', '', total - kernels));
+  if (r.profile_gemm?.length) {
+    lines.push('  gemm by op(A) op(B) m x n x k x batch:');
+    for (const row of r.profile_gemm.slice(0, 16)) lines.push(line(row.kernel, String(row.calls / r.steps), row.seconds, row.gflop));
+  }
   return lines;
 }
 
