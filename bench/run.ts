@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { nativeUnavailableReason } from '../src/backend/index.js';
 import { configToJson } from '../src/model/config.js';
 import { presetConfig } from '../src/model/presets.js';
 import { modelFlops } from '../src/cli/bench_stats.js';
@@ -70,6 +71,12 @@ async function main(): Promise<number> {
   const steps = Number(v.steps ?? 5), threads = Number(v.threads ?? 2), xxSteps = Number(v['xxlarge-steps'] ?? 1);
   if (!(steps >= 1) || !(threads >= 1) || !(xxSteps >= 1)) { log('bench: --steps, --threads and --xxlarge-steps must be >= 1'); return 2; }
   const baselines = !v['no-baselines'];
+  const noNative = nativeUnavailableReason();
+  if (noNative && process.env.ALBERT_BACKEND !== 'js') {
+    // the js backend is the readable specification, ~100x slower: a full suite on it takes hours
+    log(`bench: the native backend is not available (${noNative}); build it with \`npm run build:native\`, or set ALBERT_BACKEND=js to measure the js backend anyway`);
+    return 1;
+  }
 
   // --model / --xxlarge-model swap the shapes (e.g. `--model tiny` for a quick check of the harness)
   const base = v.model ?? 'albert-base-v2', xxl = v['xxlarge-model'] ?? 'albert-xxlarge-v2';
@@ -199,7 +206,7 @@ async function main(): Promise<number> {
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${fmtBytes(os.totalmem())} RAM`;
   const versions = [`node ${process.versions.node}`, torch.ok ? `torch ${torch.value.version}` : null, ortDir.ok ? `onnxruntime-node ${ORT_VERSION}` : null]
     .filter(Boolean).join(', ');
-  const ours = oi ?? ot;
+  const ours = [...results].find(([r, o]) => r.engine === 'ours' && o.ok)?.[1];
   const backendName = ours?.ok ? String(ours.value.backend) : '?';
   const ceilingText = ceiling.ok ? `${ceiling.value.gflops.toFixed(1)} GFLOP/s (${String((ceiling.value as Record<string, unknown>).backend)} gemm, best of 4 shapes)` : 'not measured';
   const intro = [
