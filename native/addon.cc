@@ -66,6 +66,12 @@ class Args {
   }
 
   Span<float> f32(size_t i, const char* name, bool nullable = false) { return typed<float>(i, name, napi_float32_array, "Float32Array", nullable); }
+  /** A Float32Array holding at least n elements. */
+  float* f32n(size_t i, const char* name, int64_t n) {
+    Span<float> s = f32(i, name);
+    need(s, double(n), name);
+    return s.data;
+  }
   Span<int32_t> i32(size_t i, const char* name) { return typed<int32_t>(i, name, napi_int32_array, "Int32Array", false); }
 
   /** Throws unless the array holds at least `needed` elements. */
@@ -233,12 +239,10 @@ int act_code(Args& a, size_t i) {
 ALBERT_FN(ActivationForward) {
   return guarded(env, [&] {
     Args a(env, info, "activationForward", 4);
-    int act = act_code(a, 0);
-    auto x = a.f32(1, "x"), y = a.f32(2, "y");
-    int64_t n = a.dim(3, "n");
-    a.need(x, n, "x");
-    a.need(y, n, "y");
-    act_forward(act, x.data, y.data, n);
+    const int act = act_code(a, 0);
+    const int64_t n = a.dim(3, "n");
+    float *x = a.f32n(1, "x", n), *y = a.f32n(2, "y", n);
+    act_forward(act, x, y, n);
     return undefined(env);
   });
 }
@@ -246,13 +250,10 @@ ALBERT_FN(ActivationForward) {
 ALBERT_FN(ActivationBackward) {
   return guarded(env, [&] {
     Args a(env, info, "activationBackward", 5);
-    int act = act_code(a, 0);
-    auto x = a.f32(1, "x"), dy = a.f32(2, "dy"), dx = a.f32(3, "dx");
-    int64_t n = a.dim(4, "n");
-    a.need(x, n, "x");
-    a.need(dy, n, "dy");
-    a.need(dx, n, "dx");
-    act_backward(act, x.data, dy.data, dx.data, n);
+    const int act = act_code(a, 0);
+    const int64_t n = a.dim(4, "n");
+    float *x = a.f32n(1, "x", n), *dy = a.f32n(2, "dy", n), *dx = a.f32n(3, "dx", n);
+    act_backward(act, x, dy, dx, n);
     return undefined(env);
   });
 }
@@ -319,17 +320,13 @@ AttnDims attn_dims(Args& a, size_t i) {
 ALBERT_FN(AttentionForward) {
   return guarded(env, [&] {
     Args a(env, info, "attentionForward", 13);
-    auto q = a.f32(0, "q"), k = a.f32(1, "k"), v = a.f32(2, "v"), mask = a.f32(3, "mask", true);
-    auto probs = a.f32(4, "probs"), ctx = a.f32(5, "ctx");
-    AttnDims d = attn_dims(a, 6);
+    const AttnDims d = attn_dims(a, 6);
     const int64_t nqkv = d.B * d.S * d.nh * d.hd;
-    a.need(q, nqkv, "q");
-    a.need(k, nqkv, "k");
-    a.need(v, nqkv, "v");
-    a.need(ctx, nqkv, "ctx");
-    if (mask.data) a.need(mask, d.B * d.S, "mask");
-    a.need(probs, d.B * d.nh * d.S * d.S, "probs");
-    attention_forward(q.data, k.data, v.data, mask.data, probs.data, ctx.data, d.B, d.S, d.nh, d.hd, d.scale, d.p, d.seed);
+    auto mask = a.f32(3, "mask", true);
+    if (mask.data) a.need(mask, double(d.B * d.S), "mask");
+    float *q = a.f32n(0, "q", nqkv), *k = a.f32n(1, "k", nqkv), *v = a.f32n(2, "v", nqkv);
+    float *probs = a.f32n(4, "probs", d.B * d.nh * d.S * d.S), *ctx = a.f32n(5, "ctx", nqkv);
+    attention_forward(q, k, v, mask.data, probs, ctx, d.B, d.S, d.nh, d.hd, d.scale, d.p, d.seed);
     return undefined(env);
   });
 }
@@ -337,20 +334,12 @@ ALBERT_FN(AttentionForward) {
 ALBERT_FN(AttentionBackward) {
   return guarded(env, [&] {
     Args a(env, info, "attentionBackward", 15);
-    auto dctx = a.f32(0, "dctx"), q = a.f32(1, "q"), k = a.f32(2, "k"), v = a.f32(3, "v"), probs = a.f32(4, "probs");
-    auto dq = a.f32(5, "dq"), dk = a.f32(6, "dk"), dv = a.f32(7, "dv");
-    AttnDims d = attn_dims(a, 8);
+    const AttnDims d = attn_dims(a, 8);
     const int64_t nqkv = d.B * d.S * d.nh * d.hd;
-    a.need(dctx, nqkv, "dctx");
-    a.need(q, nqkv, "q");
-    a.need(k, nqkv, "k");
-    a.need(v, nqkv, "v");
-    a.need(dq, nqkv, "dq");
-    a.need(dk, nqkv, "dk");
-    a.need(dv, nqkv, "dv");
-    a.need(probs, d.B * d.nh * d.S * d.S, "probs");
-    attention_backward(dctx.data, q.data, k.data, v.data, probs.data, dq.data, dk.data, dv.data, d.B, d.S, d.nh, d.hd,
-                       d.scale, d.p, d.seed);
+    float *dctx = a.f32n(0, "dctx", nqkv), *q = a.f32n(1, "q", nqkv), *k = a.f32n(2, "k", nqkv), *v = a.f32n(3, "v", nqkv);
+    float* probs = a.f32n(4, "probs", d.B * d.nh * d.S * d.S);
+    float *dq = a.f32n(5, "dq", nqkv), *dk = a.f32n(6, "dk", nqkv), *dv = a.f32n(7, "dv", nqkv);
+    attention_backward(dctx, q, k, v, probs, dq, dk, dv, d.B, d.S, d.nh, d.hd, d.scale, d.p, d.seed);
     return undefined(env);
   });
 }
@@ -396,14 +385,12 @@ ALBERT_FN(EmbeddingBackward) {
 ALBERT_FN(Dropout) {
   return guarded(env, [&] {
     Args a(env, info, "dropout", 5);
-    auto x = a.f32(0, "x"), y = a.f32(1, "y");
-    int64_t n = a.dim(2, "n");
-    double p = a.num(3, "p");
-    uint32_t seed = uint32_t(a.i64(4, "seed"));
+    const int64_t n = a.dim(2, "n");
+    const double p = a.num(3, "p");
+    const uint32_t seed = uint32_t(a.i64(4, "seed"));
     if (!(p >= 0 && p <= 1)) a.fail(true, "p must be in [0, 1]");
-    a.need(x, n, "x");
-    a.need(y, n, "y");
-    dropout(x.data, y.data, n, p, seed);
+    float *x = a.f32n(0, "x", n), *y = a.f32n(1, "y", n);
+    dropout(x, y, n, p, seed);
     return undefined(env);
   });
 }
@@ -433,12 +420,9 @@ ALBERT_FN(CrossEntropy) {
 ALBERT_FN(Add) {
   return guarded(env, [&] {
     Args a(env, info, "add", 4);
-    auto x = a.f32(0, "a"), y = a.f32(1, "b"), out = a.f32(2, "out");
-    int64_t n = a.dim(3, "n");
-    a.need(x, n, "a");
-    a.need(y, n, "b");
-    a.need(out, n, "out");
-    add(x.data, y.data, out.data, n);
+    const int64_t n = a.dim(3, "n");
+    float *x = a.f32n(0, "a", n), *y = a.f32n(1, "b", n), *out = a.f32n(2, "out", n);
+    add(x, y, out, n);
     return undefined(env);
   });
 }
@@ -446,12 +430,10 @@ ALBERT_FN(Add) {
 ALBERT_FN(Axpy) {
   return guarded(env, [&] {
     Args a(env, info, "axpy", 4);
-    float alpha = float(a.num(0, "alpha"));
-    auto x = a.f32(1, "x"), y = a.f32(2, "y");
-    int64_t n = a.dim(3, "n");
-    a.need(x, n, "x");
-    a.need(y, n, "y");
-    axpy(alpha, x.data, y.data, n);
+    const int64_t n = a.dim(3, "n");
+    const float alpha = float(a.num(0, "alpha"));
+    float *x = a.f32n(1, "x", n), *y = a.f32n(2, "y", n);
+    axpy(alpha, x, y, n);
     return undefined(env);
   });
 }
@@ -459,11 +441,9 @@ ALBERT_FN(Axpy) {
 ALBERT_FN(Scale) {
   return guarded(env, [&] {
     Args a(env, info, "scale", 3);
-    auto x = a.f32(0, "x");
-    float alpha = float(a.num(1, "alpha"));
-    int64_t n = a.dim(2, "n");
-    a.need(x, n, "x");
-    scale(x.data, alpha, n);
+    const int64_t n = a.dim(2, "n");
+    float* x = a.f32n(0, "x", n);
+    scale(x, float(a.num(1, "alpha")), n);
     return undefined(env);
   });
 }
@@ -471,25 +451,20 @@ ALBERT_FN(Scale) {
 ALBERT_FN(SumSquares) {
   return guarded(env, [&] {
     Args a(env, info, "sumSquares", 2);
-    auto x = a.f32(0, "x");
-    int64_t n = a.dim(1, "n");
-    a.need(x, n, "x");
-    return number(env, sum_squares(x.data, n));
+    const int64_t n = a.dim(1, "n");
+    return number(env, sum_squares(a.f32n(0, "x", n), n));
   });
 }
 
 ALBERT_FN(AdamUpdate) {
   return guarded(env, [&] {
     Args a(env, info, "adamUpdate", 12);
-    auto param = a.f32(0, "param"), grad = a.f32(1, "grad"), m = a.f32(2, "m"), v = a.f32(3, "v"), upd = a.f32(4, "update");
-    int64_t n = a.dim(5, "n");
-    a.need(param, n, "param");
-    a.need(grad, n, "grad");
-    a.need(m, n, "m");
-    a.need(v, n, "v");
-    a.need(upd, n, "update");
-    adam_update(param.data, grad.data, m.data, v.data, upd.data, n, a.num(6, "beta1"), a.num(7, "beta2"), a.num(8, "eps"),
-                a.num(9, "bc1"), a.num(10, "bc2"), a.num(11, "weightDecay"));
+    const int64_t n = a.dim(5, "n");
+    float *param = a.f32n(0, "param", n), *grad = a.f32n(1, "grad", n), *m = a.f32n(2, "m", n), *v = a.f32n(3, "v", n);
+    float* update = a.f32n(4, "update", n);
+    const double beta1 = a.num(6, "beta1"), beta2 = a.num(7, "beta2"), eps = a.num(8, "eps");
+    const double bc1 = a.num(9, "bc1"), bc2 = a.num(10, "bc2"), wd = a.num(11, "weightDecay");
+    adam_update(param, grad, m, v, update, n, beta1, beta2, eps, bc1, bc2, wd);
     return undefined(env);
   });
 }
