@@ -85,6 +85,7 @@ test('SentencePieceModel API on the ALBERT model', { skip: !hasSharedData() && S
   for (const [a, b] of r.offsets) { assert.ok(a >= prev && b >= a, 'ordered spans'); prev = b; }
   assert.equal(r.offsets.map(([a, b]) => text.slice(a, b)).join(''), 'Héllo wörld');
   assert.equal(r.pieces.join(''), '▁Héllo▁wörld');
+  assert.deepEqual(sp.encodeIdsBatch(['a b', '', 'c d e']).map((x) => Array.from(x)), [sp.encodeIds('a b'), [], sp.encodeIds('c d e')]);
   assert.equal(sp.encodeIds('').length, 0);
   assert.equal(sp.encodeIds('    ').length, 0);
 });

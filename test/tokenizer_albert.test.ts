@@ -35,6 +35,9 @@ test('ids, tokens, token types and decode equal the HF AlbertTokenizer reference
     const e = t.encode(c.text, c.pair ?? null);
     const where = JSON.stringify(c.text).slice(0, 60);
     if (e.ids.join() !== c.ids.join() || e.tokens.join('\u0001') !== c.tokens.join('\u0001') || e.typeIds.join() !== c.type_ids.join()) bad.push(`encode ${where}`);
+    // The offsets path (aligned preprocessing) must give the same tokens as the fast path.
+    const o = t.encode(c.text, c.pair ?? null, { returnOffsets: true });
+    if (o.ids.join() !== e.ids.join() || o.tokens.join('\u0001') !== e.tokens.join('\u0001')) bad.push(`offsets path ${where}`);
     if (t.decode(c.ids) !== c.decode) bad.push(`decode ${where}`);
     if (t.decode(c.ids, { skipSpecialTokens: true }) !== c.decode_skip) bad.push(`decode(skip) ${where}`);
   }

@@ -41,6 +41,7 @@ test('bad input and bad flags: one clear line, exit 1', { skip }, () => {
     [['--model', ALBERT_MODEL, '--raw', '--pair'], 'x\n', /--pair cannot be combined with --raw/],
     [['--model', '/no/such/spiece.model'], 'x\n', /^albert: \/no\/such\/spiece\.model: cannot read SentencePiece model \(ENOENT\)/],
     [['--model', join(FIXTURES, 'stress.txt')], 'x\n', /stress\.txt: not a valid SentencePiece model/],
+    [['--model', join(FIXTURES, 'models', 'bpe.model')], 'x\n', /bpe\.model: the vocabulary has no CLS token "\[CLS\]"/],
     [[], 'x\n', /missing required flag --model/],
     [['--model', ALBERT_MODEL, '--max-length', 'x'], 'x\n', /--max-length must be an integer/],
   ];

@@ -2,7 +2,7 @@
 // SentencePiece, the digit-comma rule, [CLS] A [SEP] B [SEP] with token types, truncation with
 // stride/overflowing windows, padding, offsets into the original text, and decode.
 import { fileError } from '../cli/errors.js';
-import { identity, isPythonDigit, isPythonSpace, lowerCase, preprocess, sliceAligned, type Aligned, type PreprocessOptions } from './preprocess.js';
+import { identity, isPythonDigit, isPythonSpace, lowerCase, lowerText, preprocess, preprocessText, sliceAligned, type Aligned, type PreprocessOptions } from './preprocess.js';
 import { SentencePieceModel } from './sentencepiece.js';
 import { readTokenizerJson } from './hf_json.js';
 
@@ -42,10 +42,12 @@ export interface Encoding {
   overflowing?: Encoding[];
 }
 
-/** One tokenized sequence before special tokens: parallel arrays. */
-interface Seq { ids: number[]; tokens: string[]; offsets: Array<[number, number]> }
+/** One tokenized sequence before special tokens: parallel arrays (offsets only when asked for). */
+interface Seq { ids: number[]; tokens: string[]; offsets: Array<[number, number]> | null }
 
 export interface AlbertOptions extends Partial<PreprocessOptions> {
+  /** Names the model in error messages (load() passes the path). */
+  name?: string;
   clsToken?: string; sepToken?: string; maskToken?: string; padToken?: string; unkToken?: string;
 }
 
@@ -65,9 +67,9 @@ export class AlbertTokenizer {
   static load(path: string, opts: AlbertOptions = {}): AlbertTokenizer {
     if (path.endsWith('.json')) {
       const { model, options } = readTokenizerJson(path);
-      return new AlbertTokenizer(model, { ...options, ...opts });
+      return new AlbertTokenizer(model, { name: path, ...options, ...opts });
     }
-    return new AlbertTokenizer(SentencePieceModel.load(path), opts);
+    return new AlbertTokenizer(SentencePieceModel.load(path), { name: path, ...opts });
   }
 
   constructor(readonly sp: SentencePieceModel, opts: AlbertOptions = {}) {
@@ -79,7 +81,7 @@ export class AlbertTokenizer {
     this.unkToken = opts.unkToken ?? '<unk>';
     const id = (t: string, what: string) => {
       const i = sp.pieceToId(t);
-      if (i === sp.unkId && t !== sp.idToPiece(sp.unkId)) throw fileError('tokenizer', `the vocabulary has no ${what} token "${t}"`);
+      if (i === sp.unkId && t !== sp.idToPiece(sp.unkId)) throw fileError(opts.name ?? 'tokenizer', `the vocabulary has no ${what} token "${t}" (not an ALBERT model? use --raw for plain SentencePiece)`);
       return i;
     };
     this.clsId = id(this.clsToken, 'CLS');
@@ -95,16 +97,31 @@ export class AlbertTokenizer {
 
   /** ALBERT pieces of `text`, without [CLS]/[SEP] (HF's tokenize()). */
   tokenize(text: string): string[] {
-    return this.tokenizeSeq(text).tokens;
+    return this.tokenizeSeq(text, false).tokens;
   }
 
   /** Ids of `text` without [CLS]/[SEP]. */
   encodeIds(text: string): number[] {
-    return this.tokenizeSeq(text).ids;
+    return this.tokenizeSeq(text, false).ids;
   }
 
-  private tokenizeSeq(text: string): Seq {
-    const seq: Seq = { ids: [], tokens: [], offsets: [] };
+  private tokenizeSeq(text: string, withOffsets: boolean): Seq {
+    const seq: Seq = { ids: [], tokens: [], offsets: withOffsets ? [] : null };
+    if (!withOffsets) {
+      // Same steps on plain strings (no alignment bookkeeping): the fast path for training data.
+      const lowered = this.pre.doLowerCase ? this.lowerOutsideSpecials(text) : text;
+      let chunkStart = 0;
+      for (let i = 0; i < lowered.length;) {
+        const special = this.specialAt(lowered, i);
+        if (special === null) { i++; continue; }
+        this.tokenizeText(lowered.slice(chunkStart, i), seq);
+        seq.ids.push(this.sp.pieceToId(special)); seq.tokens.push(special);
+        i += special.length;
+        chunkStart = i;
+      }
+      this.tokenizeText(lowered.slice(chunkStart), seq);
+      return seq;
+    }
     let a = identity(text);
     // HF lower-cases everything but the special tokens first (so "<PAD>" becomes the pad token).
     if (this.pre.doLowerCase) a = lowerCase(a, (t, i) => this.specialAt(t, i)?.length ?? 0);
@@ -114,12 +131,56 @@ export class AlbertTokenizer {
       const special = this.specialAt(t, i);
       if (special === null) { i++; continue; }
       this.tokenizeChunk(sliceAligned(a, chunkStart, i), seq);
-      seq.ids.push(this.sp.pieceToId(special)); seq.tokens.push(special); seq.offsets.push([a.start[i], a.end[i + special.length - 1]]);
+      seq.ids.push(this.sp.pieceToId(special)); seq.tokens.push(special); seq.offsets!.push([a.start[i], a.end[i + special.length - 1]]);
       i += special.length;
       chunkStart = i;
     }
     this.tokenizeChunk(sliceAligned(a, chunkStart, t.length), seq);
     return seq;
+  }
+
+  /** Lower-cases code point by code point, leaving special tokens as they are. */
+  private lowerOutsideSpecials(text: string): string {
+    let out = '';
+    let from = 0;
+    for (let i = 0; i < text.length;) {
+      const special = this.specialAt(text, i);
+      if (special === null) { i++; continue; }
+      out += lowerText(text.slice(from, i)) + special;
+      i += special.length;
+      from = i;
+    }
+    return out + lowerText(text.slice(from));
+  }
+
+  /** HF's _tokenize on one chunk, without offsets. */
+  private tokenizeText(chunk: string, seq: Seq): void {
+    if (chunk.length === 0) return;
+    const pre = preprocessText(chunk, this.pre);
+    if (pre.length === 0) return;
+    const r = this.sp.encodeString(pre);
+    // Copy out first: the digit-comma rule encodes again, reusing the model's result buffers.
+    const n = r.count;
+    const ids = r.ids.slice(0, n);
+    const pieces: string[] = new Array(n);
+    for (let k = 0; k < n; k++) pieces[k] = this.sp.pieceAt(r, k);
+    for (let k = 0; k < n; k++) {
+      const split = pieces[k].endsWith(',') ? this.splitDigitComma(pieces[k]) : null;
+      if (split !== null) { for (const p of split) { seq.ids.push(this.sp.pieceToId(p)); seq.tokens.push(p); } continue; }
+      seq.ids.push(ids[k]); seq.tokens.push(pieces[k]);
+    }
+  }
+
+  /** HF's digit-comma rule: "<...digit>," is re-encoded without the comma (and ▁), the comma kept apart. */
+  private splitDigitComma(piece: string): string[] | null {
+    const last = piece.length - 1;
+    if (!(piece.length > 1 && piece[last] === ',' && isPythonDigit(codePointBefore(piece, last)))) return null;
+    let cur = this.sp.encodePieces(piece.slice(0, -1).replaceAll(SPIECE_UNDERLINE, ''));
+    if (piece[0] !== SPIECE_UNDERLINE && cur.length > 0 && cur[0][0] === SPIECE_UNDERLINE) {
+      if (cur[0].length === 1) cur = cur.slice(1); else cur[0] = cur[0].slice(1);
+    }
+    cur.push(',');
+    return cur;
   }
 
   private specialAt(text: string, i: number): string | null {
@@ -148,33 +209,29 @@ export class AlbertTokenizer {
     for (let k = 0; k < enc.ids.length; k++) {
       const piece = enc.pieces[k];
       const [s, e] = enc.offsets[k];
-      const last = piece.length - 1;
-      if (piece.length > 1 && piece[last] === ',' && isPythonDigit(codePointBefore(piece, last))) {
-        // HF: re-encode "<digits>," without the comma (and without ▁), keep the comma apart.
-        let cur = this.sp.encodePieces(piece.slice(0, -1).replaceAll(SPIECE_UNDERLINE, ''));
-        if (piece[0] !== SPIECE_UNDERLINE && cur.length > 0 && cur[0][0] === SPIECE_UNDERLINE) {
-          if (cur[0].length === 1) cur = cur.slice(1); else cur[0] = cur[0].slice(1);
-        }
+      const split = this.splitDigitComma(piece);
+      if (split !== null) {
         // Offsets: walk the piece's surface, skipping spaces, a sub-piece's characters at a time.
         let pos = s;
         while (pos < e - 1 && a.text[pos] === ' ') pos++;
-        for (const p of cur) {
+        for (const p of split.slice(0, -1)) {
           const len = p.replaceAll(SPIECE_UNDERLINE, '').length;
           const from = Math.min(pos, e - 1), to = Math.min(pos + len, e - 1);
-          seq.ids.push(this.sp.pieceToId(p)); seq.tokens.push(p); seq.offsets.push(toOrig(from, to));
+          seq.ids.push(this.sp.pieceToId(p)); seq.tokens.push(p); seq.offsets!.push(toOrig(from, to));
           pos = to;
         }
-        seq.ids.push(this.sp.pieceToId(',')); seq.tokens.push(','); seq.offsets.push(toOrig(e - 1, e));
+        seq.ids.push(this.sp.pieceToId(',')); seq.tokens.push(','); seq.offsets!.push(toOrig(e - 1, e));
         continue;
       }
-      seq.ids.push(enc.ids[k]); seq.tokens.push(piece); seq.offsets.push(toOrig(s, e));
+      seq.ids.push(enc.ids[k]); seq.tokens.push(piece); seq.offsets!.push(toOrig(s, e));
     }
   }
 
   /** One sequence or a pair, as model inputs. */
   encode(text: string, pair?: string | null, opts: EncodeOptions = {}): Encoding {
-    const a = this.tokenizeSeq(text);
-    const b = pair === undefined || pair === null ? null : this.tokenizeSeq(pair);
+    const offsets = !!opts.returnOffsets;
+    const a = this.tokenizeSeq(text, offsets);
+    const b = pair === undefined || pair === null ? null : this.tokenizeSeq(pair, offsets);
     return this.prepare(a, b, opts);
   }
 
@@ -278,7 +335,7 @@ export class AlbertTokenizer {
     const seq = (s: Seq, type: number) => {
       for (let i = 0; i < s.ids.length; i++) {
         e.ids.push(s.ids[i]); e.tokens.push(s.tokens[i]); e.typeIds.push(type); e.attentionMask.push(1); e.specialTokensMask.push(0); e.sequenceIds.push(type);
-        e.offsets?.push(s.offsets[i]);
+        e.offsets?.push(s.offsets![i]);
       }
     };
     if (add) special(this.clsId, this.clsToken, 0);
@@ -308,7 +365,7 @@ function codePointBefore(s: string, i: number): number {
 }
 
 function slice(s: Seq, a: number, b: number): Seq {
-  return { ids: s.ids.slice(a, b), tokens: s.tokens.slice(a, b), offsets: s.offsets.slice(a, b) };
+  return { ids: s.ids.slice(a, b), tokens: s.tokens.slice(a, b), offsets: s.offsets && s.offsets.slice(a, b) };
 }
 
 function normalizeTruncation(t: EncodeOptions['truncation'], maxLength: number | undefined): TruncationStrategy {

@@ -3,9 +3,8 @@
 // model + ALBERT options, so it tokenizes exactly like the spiece.model it was converted from.
 import { readFileSync } from 'node:fs';
 import { fileError } from '../cli/errors.js';
-import { ModelType, PieceType, type Piece } from './model_proto.js';
+import { defaultNormalizerSpec, defaultTrainerSpec, ModelType, PieceType, type Piece } from './model_proto.js';
 import { SentencePieceModel } from './sentencepiece.js';
-import { defaultNormalizerSpec, defaultTrainerSpec } from './model_proto.js';
 
 export interface TokenizerJsonResult {
   model: SentencePieceModel;
@@ -54,14 +53,14 @@ export function fromTokenizerJson(json: Json, name = 'tokenizer.json'): Tokenize
   };
   collect(json.normalizer as Json | null);
   let charsmap = new Uint8Array(0);
-  let lower = false, strip = false, collapse = false;
+  let lower = false, strip = false;
   for (const n of norms) {
     if (n.type === 'Precompiled') {
       if (typeof n.precompiled_charsmap !== 'string') throw bad('Precompiled normalizer has no precompiled_charsmap');
       charsmap = Buffer.from(n.precompiled_charsmap, 'base64');
     } else if (n.type === 'Lowercase') lower = true;
     else if (n.type === 'StripAccents') strip = true;
-    else if (n.type === 'Replace') collapse ||= JSON.stringify(n.pattern).includes(' {2,}');
+    // Replace ``/'' and " {2,}" are what the ALBERT layer's preprocessing already does.
   }
   const pre = json.pre_tokenizer as Json | null;
   const metas: Json[] = [];
@@ -71,7 +70,6 @@ export function fromTokenizerJson(json: Json, name = 'tokenizer.json'): Tokenize
   const addPrefix = meta ? meta.add_prefix_space !== false && meta.prepend_scheme !== 'never' : true;
   const trainerSpec = { ...defaultTrainerSpec(), modelType: ModelType.UNIGRAM, vocabSize: pieces.length, unkId, byteFallback: model.byte_fallback === true };
   const normalizerSpec = { ...defaultNormalizerSpec(), name: 'hf_precompiled', precompiledCharsmap: charsmap, addDummyPrefix: addPrefix, removeExtraWhitespaces: true, escapeWhitespaces: true };
-  void collapse;
   let sp: SentencePieceModel;
   try {
     sp = SentencePieceModel.fromProto({ pieces, trainerSpec, normalizerSpec, denormalizerSpec: null });

@@ -148,3 +148,37 @@ export function preprocess(input: Aligned, opts: PreprocessOptions): Aligned {
   if (opts.doLowerCase) a = lowerCase(a);
   return a;
 }
+
+// The same steps without alignment, for callers that need no offsets (encodeIds, tokenize): whole-
+// string operations instead of per-unit bookkeeping.
+const PY_SPACE_RUN = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Per-code-point lower-casing (no final-sigma context), like lowerCase() on an Aligned. */
+export function lowerText(t: string): string {
+  if (!t.includes('\u03a3')) return t.toLowerCase(); // final sigma is JS's only context-dependent mapping
+  let out = '';
+  for (const ch of t) out += ch.toLowerCase();
+  return out;
+}
+
+/** HF's preprocess_text as a plain string function (equal to preprocess(...).text). */
+export function preprocessText(text: string, opts: PreprocessOptions): string {
+  let t = text;
+  if (opts.removeSpace) {
+    t = t.replace(PY_SPACE_RUN, ' ');
+    const a = t.charCodeAt(0) === 0x20 ? 1 : 0;
+    const b = t.length > a && t.charCodeAt(t.length - 1) === 0x20 ? t.length - 1 : t.length;
+    if (a > 0 || b < t.length) t = t.slice(a, b);
+  }
+  if (t.includes('``')) t = t.replaceAll('``', '"');
+  if (t.includes("''")) t = t.replaceAll("''", '"');
+  if (!opts.keepAccents && NON_ASCII.test(t)) {
+    // Whole-string NFKD only reorders combining marks, which are all dropped.
+    let out = '';
+    for (const ch of t.normalize('NFKD')) if (!isCombining(ch.codePointAt(0)!)) out += ch;
+    t = out;
+  }
+  if (opts.doLowerCase) t = lowerText(t);
+  return t;
+}

@@ -234,6 +234,11 @@ export class SentencePieceModel implements VocabView {
     return Array.from(r.ids.subarray(0, r.count));
   }
 
+  /** Ids of many texts (a batch for training pipelines), each as its own Int32Array. */
+  encodeIdsBatch(texts: readonly string[]): Int32Array[] {
+    return texts.map((t) => { const r = this.encodeString(t); return r.ids.slice(0, r.count); });
+  }
+
   encodePieces(text: string): string[] {
     const r = this.encodeString(text);
     return this.piecesOf(r);
@@ -242,12 +247,14 @@ export class SentencePieceModel implements VocabView {
   /** Piece strings of an encode result (unknowns as their normalized text, like spm). */
   piecesOf(r: EncodedPieces): string[] {
     const out: string[] = [];
-    const nb = this.normalizer.out;
-    for (let i = 0; i < r.count; i++) {
-      const id = r.ids[i];
-      out.push(id === this.unkId ? utf8Decode(nb.subarray(r.normBegins[i], r.normEnds[i])) : this.idToPiece(id));
-    }
+    for (let i = 0; i < r.count; i++) out.push(this.pieceAt(r, i));
     return out;
+  }
+
+  /** The i-th piece string of the latest encode result. */
+  pieceAt(r: EncodedPieces, i: number): string {
+    const id = r.ids[i];
+    return id === this.unkId ? utf8Decode(this.normalizer.out.subarray(r.normBegins[i], r.normEnds[i])) : this.idToPiece(id);
   }
 
   /**
