@@ -106,12 +106,12 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   try {
     if (v['first-job']) {
-      await runFirstJob({
+      const fj = await runFirstJob({
         output: v.output ?? 'first-job', steps: v.steps !== undefined ? intFlag(v.steps, 'steps', 0, 1) : undefined, threads, quiet,
         pretrain: { onRecord, onStep, signal: abort.signal },
       });
       progress.finish();
-      return 0;
+      return fj.result.interrupted ? 130 : 0;
     }
     const objective = v.objective;
     if (objective !== undefined && objective !== 'sop' && objective !== 'nsp' && objective !== 'mlm') throw new UserError(`--objective must be sop, nsp or mlm, got "${objective}"`);

@@ -64,6 +64,10 @@ export async function runFirstJob(o: FirstJobOptions): Promise<FirstJobResult> {
     evalInstances: 0, evalData: [path.join(out, 'data/heldout')], evalEvery: 200, logEvery: 50, saveEvery: 0, keep: 1,
     backend, quiet: o.quiet, ...o.pretrain,
   });
+  if (result.interrupted) {
+    log(`first job interrupted at step ${result.steps} (checkpoint ${result.checkpoint})`);
+    return { result, mlmAcc: NaN, sopAcc: NaN, mlmMajorityBaseline: NaN, example: { text: '', filled: '', predictions: [] } };
+  }
   const ev = result.eval.find((e) => e.set === 'heldout')!;
 
   // The trivial baseline for MLM: always answer the most frequent masked token of the held-out data.
