@@ -143,7 +143,7 @@ export class PieceTrie {
 
   /** Copies the tree into the double array depth first, children in label order. */
   private placeAll(tree: Tree): void {
-    const { child, sib, val, label } = tree;
+    const { child1, sib1, val1, label } = tree;
     // Depth-first copy into the double array; an explicit stack of (tree node, double-array node).
     let stack = new Int32Array(1024);
     let sp = 0;
@@ -151,9 +151,9 @@ export class PieceTrie {
     const labels = new Int32Array(256), kids = new Int32Array(256);
     while (sp > 0) {
       const da = stack[--sp], t = stack[--sp];
-      this.value[da] = val[t];
+      this.value[da] = val1[t] - 1;
       let nk = 0;
-      for (let ch = child[t]; ch >= 0; ch = sib[ch]) {
+      for (let ch = child1[t] - 1; ch >= 0; ch = sib1[ch] - 1) {
         // Insertion sort by label (most nodes have one or two children).
         let j = nk++;
         const l = label[ch];
@@ -215,8 +215,11 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** A plain trie: first-child / next-sibling links, labels and values per node (node 0 = root). */
-interface Tree { child: Int32Array; sib: Int32Array; val: Int32Array; label: Uint8Array; nodes: number; duplicate: [number, number] | null }
+/**
+ * A plain trie: first-child / next-sibling links, labels and values per node (node 0 = root).
+ * Links and values are stored plus one (0 = none) so the arrays need no initial fill.
+ */
+interface Tree { child1: Int32Array; sib1: Int32Array; val1: Int32Array; label: Uint8Array; nodes: number; duplicate: [number, number] | null }
 
 /**
  * Inserts the keys into a plain trie. A node with many children (the root, "▁", "▁t", ...) gets a
@@ -225,18 +228,16 @@ interface Tree { child: Int32Array; sib: Int32Array; val: Int32Array; label: Uin
 function buildTree(bytes: Uint8Array, start: Int32Array, end: Int32Array, ids: Int32Array, count: number): Tree {
   let total = 1;
   for (let i = 0; i < count; i++) total += end[i] - start[i];
-  const child = new Int32Array(total).fill(-1), sib = new Int32Array(total).fill(-1), val = new Int32Array(total).fill(-1);
+  const child1 = new Int32Array(total), sib1 = new Int32Array(total), val1 = new Int32Array(total), row1 = new Int32Array(total);
   const label = new Uint8Array(total), fanout = new Uint8Array(total);
-  const rowOf = new Int32Array(total).fill(-1);
-  // Dense rows hold child + 1 (0 = none), so new rows need no fill.
-  let rows = new Int32Array(256 * 256);
+  let rows = new Int32Array(256 * 256); // dense rows: child + 1
   let nRows = 0;
   const PROMOTE = 12;
   const addRow = (node: number) => {
     if ((nRows + 1) * 256 > rows.length) { const g = new Int32Array(rows.length * 2); g.set(rows); rows = g; }
     const r = nRows++;
-    rowOf[node] = r;
-    for (let ch = child[node]; ch >= 0; ch = sib[ch]) rows[r * 256 + label[ch]] = ch + 1;
+    row1[node] = r + 1;
+    for (let ch = child1[node] - 1; ch >= 0; ch = sib1[ch] - 1) rows[r * 256 + label[ch]] = ch + 1;
   };
   addRow(0);
   let nodes = 1;
@@ -245,20 +246,20 @@ function buildTree(bytes: Uint8Array, start: Int32Array, end: Int32Array, ids: I
     let node = 0;
     for (let j = start[i], e = end[i]; j < e; j++) {
       const c = bytes[j];
-      const row = rowOf[node];
+      const row = row1[node] - 1;
       let ch: number;
       if (row >= 0) ch = rows[row * 256 + c] - 1;
-      else { ch = child[node]; while (ch >= 0 && label[ch] !== c) ch = sib[ch]; }
+      else { ch = child1[node] - 1; while (ch >= 0 && label[ch] !== c) ch = sib1[ch] - 1; }
       if (ch < 0) {
         ch = nodes++;
-        label[ch] = c; sib[ch] = child[node]; child[node] = ch;
+        label[ch] = c; sib1[ch] = child1[node]; child1[node] = ch + 1;
         if (row >= 0) rows[row * 256 + c] = ch + 1;
         else if (++fanout[node] === PROMOTE) addRow(node);
       }
       node = ch;
     }
-    if (val[node] < 0) val[node] = ids[i];
-    else if (duplicate === null) duplicate = [val[node], ids[i]];
+    if (val1[node] === 0) val1[node] = ids[i] + 1;
+    else if (duplicate === null) duplicate = [val1[node] - 1, ids[i]];
   }
-  return { child, sib, val, label, nodes, duplicate };
+  return { child1, sib1, val1, label, nodes, duplicate };
 }
