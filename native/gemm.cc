@@ -136,7 +136,9 @@ void gemm_parallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alph
     return;
   }
 #endif
-  if (m >= n || m >= 64 * threads) {
+  // Each task packs its share of one operand and all of the other: split the larger of m and n,
+  // so that the operand every task packs in full is the smaller one.
+  if (m >= n) {
     // split the rows of C (rows of op(A))
     parallel_for(m, 16, [&](int64_t lo, int64_t hi) {
       const float* as = ta ? a + lo : a + lo * lda;
