@@ -184,14 +184,14 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   if (!tokenizer || !fs.existsSync(tokenizer)) {
     throw new UserError(`a tokenizer model is needed to ship with the checkpoints: pass --tokenizer (the .model the data was made with)${tokenizer ? `; ${tokenizer} does not exist` : ''}`);
   }
-  // A run-level copy: the checkpoint it came from may be pruned (--keep) while the run goes on.
-  const runTokenizer = path.join(o.output, 'spiece.model');
-  if (path.resolve(tokenizer) !== path.resolve(runTokenizer)) fs.copyFileSync(tokenizer, runTokenizer);
-  tokenizer = runTokenizer;
   const tokSha = fileSha256(tokenizer);
   if (ds.index.tokenizer_sha256 && ds.index.tokenizer_sha256 !== tokSha) {
     throw fileError(tokenizer, `is not the tokenizer ${o.data} was made with (sha256 differs)`);
   }
+  // A run-level copy: the checkpoint it came from may be pruned (--keep) while the run goes on.
+  const runTokenizer = path.join(o.output, 'spiece.model');
+  if (path.resolve(tokenizer) !== path.resolve(runTokenizer)) fs.copyFileSync(tokenizer, runTokenizer);
+  tokenizer = runTokenizer;
   if (model.config.max_position_embeddings < ds.index.max_seq_length) {
     throw new UserError(`the model's max_position_embeddings (${model.config.max_position_embeddings}) is below the data's max_seq_length (${ds.index.max_seq_length})`);
   }
