@@ -13,7 +13,7 @@ const SPACE_SYMBOL = '\u2581';
 /** One encoded piece with its span in the input (byte offsets into the UTF-8 input). */
 export interface EncodedPieces {
   ids: Int32Array;
-  /** Byte spans in the input (UTF-8) that each piece covers; control/byte pieces may be empty. */
+  /** Byte spans of the input (UTF-8, relative to the encoded range's start) each piece covers; may be empty. */
   begins: Int32Array;
   ends: Int32Array;
   /** Normalized byte spans (for piece text). */
