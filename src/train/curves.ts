@@ -28,8 +28,8 @@ function panelSvg(p: Panel, x0: number): string {
     out.push(`<rect x="${PAD.l}" y="${PAD.t}" width="${W - PAD.l - PAD.r}" height="${H - PAD.t - PAD.b}" fill="none" stroke="#999"/>`);
     for (let i = 0; i <= 4; i++) {
       const y = yMin + ((yMax - yMin) * i) / 4, x = xMin + ((xMax - xMin) * i) / 4;
-      out.push(`<text x="${PAD.l - 4}" y="${sy(y) + 4}" text-anchor="end" font-size="10">${tickFormat(y)}</text>`);
-      out.push(`<text x="${sx(x)}" y="${H - PAD.b + 14}" text-anchor="middle" font-size="10">${Math.round(x)}</text>`);
+      out.push(`<text x="${PAD.l - 4}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end" font-size="10">${tickFormat(y)}</text>`);
+      out.push(`<text x="${sx(x).toFixed(1)}" y="${H - PAD.b + 14}" text-anchor="middle" font-size="10">${Math.round(x)}</text>`);
     }
     out.push(`<text x="${(PAD.l + W - PAD.r) / 2}" y="${H - 3}" text-anchor="middle" font-size="10">step</text>`);
     p.series.forEach((s, k) => {

@@ -328,6 +328,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
         lr, grad_norm: win.gradNorm / n, skipped, tokens_per_s: Math.round(tps), elapsed_s: Math.round(elapsedBefore + elapsed),
       });
       win = emptyWindow();
+      writeCurves();
     }
     if (evalEvery > 0 && step % evalEvery === 0 && step < steps) runEval();
     if (saveEvery > 0 && step % saveEvery === 0 && step < steps) save();
