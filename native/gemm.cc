@@ -136,21 +136,25 @@ void gemm_parallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alph
     return;
   }
 #endif
-  // Each task packs its share of one operand and all of the other: split the larger of m and n,
-  // so that the operand every task packs in full is the smaller one.
-  if (m >= n) {
-    // split the rows of C (rows of op(A))
-    parallel_for(m, 16, [&](int64_t lo, int64_t hi) {
-      const float* as = ta ? a + lo : a + lo * lda;
-      gemm_serial(ta, tb, hi - lo, n, k, alpha, as, lda, b, ldb, beta, c + lo * ldc, ldc);
-    }, 16);
-  } else {
-    // split the columns of C (columns of op(B))
-    parallel_for(n, 16, [&](int64_t lo, int64_t hi) {
-      const float* bs = tb ? b + lo * ldb : b + lo;
-      gemm_serial(ta, tb, m, hi - lo, k, alpha, a, lda, bs, ldb, beta, c + lo, ldc);
-    }, 16);
-  }
+  // A grid of tm x tn blocks of C, one per thread. A task packs its (m/tm, k) rows of op(A) and
+  // (k, n/tn) columns of op(B), so pick the grid that packs the least: minimize m/tm + n/tn.
+  int tm = 1;
+  for (int d = 1; d <= threads; d++)
+    if (threads % d == 0 && double(m) / d + double(n) / (threads / d) < double(m) / tm + double(n) / (threads / tm)) tm = d;
+  const int tn = threads / tm;
+  auto bound = [](int64_t len, int parts, int i) {  // block i of `parts` over len, on multiples of 16
+    if (i >= parts) return len;
+    int64_t x = len * i / parts;
+    return std::min(len, x - x % 16);
+  };
+  parallel_tasks(threads, [&](int64_t t) {
+    const int64_t i0 = bound(m, tm, int(t / tn)), i1 = bound(m, tm, int(t / tn) + 1);
+    const int64_t j0 = bound(n, tn, int(t % tn)), j1 = bound(n, tn, int(t % tn) + 1);
+    if (i0 >= i1 || j0 >= j1) return;
+    const float* as = ta ? a + i0 : a + i0 * lda;
+    const float* bs = tb ? b + j0 * ldb : b + j0;
+    gemm_serial(ta, tb, i1 - i0, j1 - j0, k, alpha, as, lda, bs, ldb, beta, c + i0 * ldc + j0, ldc);
+  });
 }
 
 }  // namespace

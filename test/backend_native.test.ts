@@ -1,6 +1,6 @@
 // Every native kernel against the js specification (rel. 1e-5 with an abs floor suited to each
 // kernel), on odd shapes, transposes, batch strides, masks, dropout (bit-exact masks), ignore
-// index; with 1 and 2 threads, with CBLAS and with the portable GEMM (forced and as its own build).
+// index; with 1, 2 and 4 threads, with CBLAS and with the portable GEMM (forced and as its own build).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -20,7 +20,7 @@ interface Variant {
 
 const variants: Variant[] = [];
 if (existsSync(ADDON_PATH)) {
-  for (const threads of [1, 2]) {
+  for (const threads of [1, 2, 4]) { // 4: GEMMs split into 2 x 2 grids
     variants.push({ label: `native threads=${threads}`, make: () => { const b = new NativeBackend(threads); b.setPortableGemm(false); return b; } });
   }
   variants.push({ label: 'native portable-gemm threads=2', make: () => { const b = new NativeBackend(2); b.setPortableGemm(true); return b; } });
