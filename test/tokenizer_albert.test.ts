@@ -16,7 +16,8 @@ let cached: AlbertTokenizer | null = null;
 const tok = () => (cached ??= AlbertTokenizer.load(ALBERT_MODEL));
 
 interface Case { text: string; pair?: string; ids: number[]; tokens: string[]; type_ids: number[]; decode: string; decode_skip: string }
-const cases = (JSON.parse(readGz(join(FIXTURES, 'albert_cases.json.gz')).toString('utf8')) as { cases: Case[] }).cases;
+const fixture = JSON.parse(readGz(join(FIXTURES, 'albert_cases.json.gz')).toString('utf8')) as { cases: Case[]; cased_keep_accents: Case[] };
+const cases = fixture.cases;
 
 test('issue anchors', { skip }, () => {
   const t = tok();
@@ -43,6 +44,20 @@ test('ids, tokens, token types and decode equal the HF AlbertTokenizer reference
   }
   assert.equal(cases.length, 562);
   assert.deepEqual(bad.slice(0, 5), []);
+});
+
+test('do_lower_case=false, keep_accents=true equal the HF reference too', { skip }, () => {
+  const t = new AlbertTokenizer(tok().sp, { doLowerCase: false, keepAccents: true });
+  const bad: string[] = [];
+  for (const c of fixture.cased_keep_accents) {
+    for (const offsets of [false, true]) {
+      const e = t.encode(c.text, c.pair ?? null, { returnOffsets: offsets });
+      if (e.ids.join() !== c.ids.join() || e.tokens.join('\u0001') !== c.tokens.join('\u0001')) bad.push(JSON.stringify(c.text).slice(0, 60));
+    }
+  }
+  assert.ok(fixture.cased_keep_accents.length > 100);
+  assert.deepEqual(bad.slice(0, 5), []);
+  assert.deepEqual(t.tokenize('Café'), tok().sp.encodePieces('Café'));
 });
 
 test('tokenize() gives the pieces without specials; specials are found whole', { skip }, () => {

@@ -9,6 +9,7 @@ Debian's python3-sentencepiece (HF transformers is not installable here):
   4. ids via PieceToId; [CLS] A [SEP] (B [SEP]) with token types 0 (1);
   5. decode: convert_tokens_to_string (specials kept verbatim, runs of pieces decoded by
      SentencePiece), strip, clean_up_tokenization.
+Also records cases with do_lower_case=False, keep_accents=True.
 Writes test/fixtures/tokenizer/albert_cases.json.gz."""
 import gzip
 import json
@@ -53,12 +54,16 @@ def lower_outside_specials(text):
     return ''.join(out)
 
 
+OPTS = {'do_lower_case': True, 'keep_accents': False}
+
+
 def preprocess(t):
     t = ' '.join(t.strip().split())
     t = t.replace('``', '"').replace("''", '"')
-    t = unicodedata.normalize('NFKD', t)
-    t = ''.join(c for c in t if not unicodedata.combining(c))
-    return t.lower()
+    if not OPTS['keep_accents']:
+        t = unicodedata.normalize('NFKD', t)
+        t = ''.join(c for c in t if not unicodedata.combining(c))
+    return t.lower() if OPTS['do_lower_case'] else t
 
 
 def tokenize_chunk(text):
@@ -78,7 +83,7 @@ def tokenize_chunk(text):
 
 def tokenize(text):
     tokens = []
-    for chunk, special in split_specials(lower_outside_specials(text)):
+    for chunk, special in split_specials(lower_outside_specials(text) if OPTS['do_lower_case'] else text):
         tokens.extend([chunk] if special else tokenize_chunk(chunk))
     return tokens
 
@@ -148,7 +153,11 @@ for line in stress:
         pass
 cases += [case(t) for t in valid]
 cases += [case(valid[i], valid[i + 1]) for i in range(0, len(valid) - 1, 7)]
-data = json.dumps({'model': 'albert-30k-clean.model', 'cases': cases}, ensure_ascii=False).encode('utf-8')
+# The other options: do_lower_case=False, keep_accents=True, on the hand cases and every 5th stress line.
+OPTS.update(do_lower_case=False, keep_accents=True)
+cased = [case(t) for t in HAND + valid[::5]]
+data = json.dumps({'model': 'albert-30k-clean.model', 'cases': cases,
+                   'cased_keep_accents': cased}, ensure_ascii=False).encode('utf-8')
 with open(os.path.join(ROOT, 'test', 'fixtures', 'tokenizer', 'albert_cases.json.gz'), 'wb') as f:
     f.write(gzip.compress(data, compresslevel=9, mtime=0))
-print(len(cases), 'cases')
+print(len(cases), 'cases,', len(cased), 'cased/keep_accents cases')
