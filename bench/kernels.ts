@@ -94,11 +94,11 @@ const ids = Int32Array.from({ length: N }, (_, i) => (i * 7919) % V), table = fi
 const logits = filled(masked * V, 13), labels = Int32Array.from({ length: masked }, (_, i) => (i * 104729) % V);
 const dlogits = new Float32Array(masked * V);
 const P = 11_683_584, param = filled(P, 14), grad = filled(P, 15), m1 = new Float32Array(P), v1 = new Float32Array(P), upd = new Float32Array(P);
-const w = filled(H * H, 16);
+const w = filled(H * H, 16), biasI = filled(I, 17);
 
 const kernels: [string, string, (be: Backend) => void][] = [
   ['gemm x W^T', `(${N},${H})x(${H},${H})`, (be) => be.gemm(false, true, N, H, H, 1, x, H, w, H, 0, y, H)],
-  ['addBias', `(${N},${I})`, (be) => be.addBias(yi, gamma, N * 4, H)],
+  ['addBias', `(${N},${I})`, (be) => be.addBias(yi, biasI, N, I)],
   ['gelu fwd', `(${N},${I})`, (be) => be.activationForward('gelu', xi, yi, N * I)],
   ['gelu bwd', `(${N},${I})`, (be) => be.activationBackward('gelu', xi, dyi, yi, N * I)],
   ['gelu_new fwd', `(${N},${I})`, (be) => be.activationForward('gelu_new', xi, yi, N * I)],
