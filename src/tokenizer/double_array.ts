@@ -88,9 +88,7 @@ export class PieceTrie {
     this.fails = new Uint8Array(cap);
     this.linkFree(1, cap);
     this.placeAll(tree);
-    this.base = this.base.slice(0, this.size + 256);
-    this.check = this.check.slice(0, this.size + 256);
-    this.value = this.value.slice(0, this.size + 256);
+    // Lookups read base[s] + byte < size + 256, which the arrays always cover (findBase keeps 256 spare).
     this.nextFree = this.prevFree = new Int32Array(0);
     this.fails = new Uint8Array(0);
   }

@@ -65,8 +65,11 @@ export class UnigramEncoder {
       path[id] = kind[id] === KIND_USER ? Math.fround(lengths[id] * maxScore) - 0.1 : scores[id];
     }
     this.pathScore = path;
-    const nodeId = v.trie.value.slice();
-    for (let i = 0; i < nodeId.length; i++) { const id = nodeId[i]; if (id >= 0 && kind[id] === KIND_UNUSED) nodeId[i] = -1; }
+    let nodeId = v.trie.value;
+    if (kind.includes(KIND_UNUSED)) {
+      nodeId = nodeId.slice();
+      for (let i = 0; i < nodeId.length; i++) { const id = nodeId[i]; if (id >= 0 && kind[id] === KIND_UNUSED) nodeId[i] = -1; }
+    }
     this.nodeId = nodeId;
   }
 
