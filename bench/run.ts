@@ -16,6 +16,7 @@ import { nativeUnavailableReason } from '../src/backend/index.js';
 import { configToJson } from '../src/model/config.js';
 import { presetConfig } from '../src/model/presets.js';
 import { modelFlops } from '../src/cli/bench_stats.js';
+import { checkBaselineParity } from './baselines/parity.js';
 import { ORT_RUNNER, ORT_VERSION, REPO_ROOT, TORCH_SCRIPT, ensureOnnx, ensureOrt, findTorchPython, type Found } from './baselines/deps.js';
 
 const TARGETS = ['infer', 'train', 'memory', 'seq512', 'xxlarge', 'latency'] as const;
@@ -101,6 +102,9 @@ async function main(): Promise<number> {
   // Baselines' prerequisites, each with the reason when missing.
   const configJson = (name: string) => JSON.stringify(configToJson(presetConfig(name)));
   const torch: Found<{ python: string; version: string }> = baselines ? findTorchPython() : { ok: false, reason: 'skipped (--no-baselines)' };
+  // the baselines must compute what albert-ts computes: checked on shared weights first
+  const parity = torch.ok ? checkBaselineParity(torch.value.python) : null;
+  if (parity) log(parity.ok ? `PyTorch baseline = albert-ts on shared weights (${parity.value})` : `WARNING: the PyTorch baseline differs from albert-ts: ${parity.reason}`);
   let ortDir: Found<string> = { ok: false, reason: 'skipped (--no-baselines)' };
   const onnx = new Map<string, Found<string>>();
   if (runs.some((r) => r.engine === 'ort')) {
@@ -209,8 +213,10 @@ async function main(): Promise<number> {
   const ours = [...results].find(([r, o]) => r.engine === 'ours' && o.ok)?.[1];
   const backendName = ours?.ok ? String(ours.value.backend) : '?';
   const ceilingText = ceiling.ok ? `${ceiling.value.gflops.toFixed(1)} GFLOP/s (${String((ceiling.value as Record<string, unknown>).backend)} gemm, best of 4 shapes)` : 'not measured';
+  if (parity && !parity.ok) notes.push(`WARNING: the PyTorch baseline (and its ONNX export) differs from albert-ts on shared weights: ${parity.reason}`);
   const intro = [
     `machine: ${machine}; ${versions}`,
+    ...(parity?.ok ? [`baselines: bench/baselines/torch_albert.py (HF's computation, checked equal to albert-ts on shared weights: ${parity.value}) and its torch.onnx.export (opset 17) run by onnxruntime-node`] : []),
     `${threads} threads, medians of ${steps} steps (latency ${Math.max(20, 4 * steps)} after 3 warmup; others after 1 warmup; xxlarge ${xxSteps}, no warmup); albert-ts backend ${backendName}; sgemm ceiling ${ceilingText}`,
   ];
   process.stdout.write(['', ...intro, '', line(header), line(width.map((w) => '-'.repeat(w))), ...rows.map(line), '', ...notes, ''].join('\n') + '\n');

@@ -3,11 +3,11 @@
 // - onnxruntime-node: installed on demand from the npm registry into bench/.cache/ort (git-ignored), with
 //   its post-install download of GPU binaries skipped (ONNXRUNTIME_NODE_INSTALL=skip: the CPU binaries
 //   ship inside the npm package, and the download host is unreachable offline);
-// - the ONNX file: exported by torch_albert.py with torch.onnx.export, cached per config.
+// - the ONNX file: exported by torch_albert.py with torch.onnx.export, cached per config and script version.
 // Each returns either what it found or the reason the baseline is unavailable.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +56,8 @@ export function ensureOrt(log: (msg: string) => void): Found<string> {
 
 /** The ONNX file of the eval model for this config (HF config.json keys), exported once and cached. */
 export function ensureOnnx(python: string, configJson: string, log: (msg: string) => void): Found<string> {
-  const hash = createHash('sha256').update(configJson).digest('hex').slice(0, 16);
+  // keyed by the config and the exporting script, so an edited model is exported again
+  const hash = createHash('sha256').update(configJson).update(readFileSync(TORCH_SCRIPT)).digest('hex').slice(0, 16);
   const file = join(CACHE_DIR, 'onnx', `albert-${hash}.onnx`);
   if (existsSync(file)) return { ok: true, value: file };
   mkdirSync(dirname(file), { recursive: true });

@@ -3,11 +3,14 @@
 
 Written for the benchmark only: the same computation as HF's AlbertModel / AlbertForPreTraining
 (factorized embedding, E -> H mapping, post-LN layers shared in groups, pooler, MLM + SOP heads),
-with random weights. Modes:
+in HF's eager PyTorch style (separate query/key/value projections, matmul-softmax-matmul attention),
+with random weights, in float32. Modes:
 
   --mode infer   eval forward with pooler (no_grad), like AlbertModel
   --mode train   forward + backward + AdamW, MLM on 15% of positions + SOP, like AlbertForPreTraining
-                 (the MLM decoder runs at every position, as HF's class does)
+                 (the MLM decoder runs at every position, as HF's class does); torch.set_num_threads(T)
+  --check DIR    load an HF directory albert-ts saved (config.json, model.safetensors) and DIR/io.json
+                 (inputs and albert-ts's outputs), and check that this model computes the same
   --export-onnx FILE   write the eval model (inputs input_ids, attention_mask, token_type_ids;
                  outputs last_hidden_state, pooler_output; batch and seq dynamic) with torch.onnx.export
 
@@ -27,10 +30,14 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def activation(name):
+def activation(name, for_export=False):
     if name == 'gelu':
         return lambda x: F.gelu(x)
-    if name == 'gelu_new':
+    if name == 'gelu_new' and for_export:
+        # the tanh approximation spelled out as HF's gelu_new computes it: the pattern onnxruntime fuses
+        # into FastGelu (opset 17 has no Gelu op)
+        return lambda x: 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
+    if name == 'gelu_new':  # the same function in one fused PyTorch kernel (saves less for backward)
         return lambda x: F.gelu(x, approximate='tanh')
     if name == 'relu':
         return F.relu
@@ -46,35 +53,37 @@ def activation(name):
 class Layer(nn.Module):
     """One post-LN transformer layer: self-attention + FFN, each with residual and LayerNorm."""
 
-    def __init__(self, c):
+    def __init__(self, c, for_export):
         super().__init__()
         H = c['hidden_size']
         self.heads = c['num_attention_heads']
         self.head_dim = H // self.heads
-        self.qkv = nn.Linear(H, 3 * H)  # query, key, value as one GEMM: (B*S, H) -> (B*S, 3H)
+        # separate query/key/value projections and HF's eager attention, so that the ONNX export has the
+        # graph shape onnxruntime's fusions expect from a HF model
+        self.query, self.key, self.value = nn.Linear(H, H), nn.Linear(H, H), nn.Linear(H, H)
         self.out = nn.Linear(H, H)
         self.ln_attn = nn.LayerNorm(H, eps=c['layer_norm_eps'])
         self.ffn = nn.Linear(H, c['intermediate_size'])
         self.ffn_out = nn.Linear(c['intermediate_size'], H)
         self.ln_ffn = nn.LayerNorm(H, eps=c['layer_norm_eps'])
-        self.act = activation(c['hidden_act'])
+        self.act = activation(c['hidden_act'], for_export)
         self.p_attn = c['attention_probs_dropout_prob']
         self.p_hidden = c['hidden_dropout_prob']
 
     def forward(self, x, mask):
         B, S, H = x.shape
         nh, hd = self.heads, self.head_dim
-        q, k, v = self.qkv(x).view(B, S, 3, nh, hd).permute(2, 0, 3, 1, 4).unbind(0)  # 3 x (B, nh, S, hd)
+        q, k, v = (f(x).view(B, S, nh, hd).permute(0, 2, 1, 3) for f in (self.query, self.key, self.value))  # (B, nh, S, hd)
         scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(hd) + mask  # (B, nh, S, S)
         probs = F.dropout(torch.softmax(scores, dim=-1), self.p_attn, self.training)
-        ctx = torch.matmul(probs, v).transpose(1, 2).reshape(B, S, H)
+        ctx = torch.matmul(probs, v).transpose(2, 1).flatten(2)  # (B, S, H)
         x = self.ln_attn(x + F.dropout(self.out(ctx), self.p_hidden, self.training))
         h = self.ffn_out(self.act(self.ffn(x)))
         return self.ln_ffn(x + F.dropout(h, self.p_hidden, self.training))
 
 
 class Albert(nn.Module):
-    def __init__(self, c, pretraining):
+    def __init__(self, c, pretraining, for_export=False):
         super().__init__()
         E, H = c['embedding_size'], c['hidden_size']
         self.c = c
@@ -85,7 +94,7 @@ class Albert(nn.Module):
         self.mapping = nn.Linear(E, H)
         groups = c['num_hidden_groups']
         self.groups = nn.ModuleList(
-            nn.ModuleList(Layer(c) for _ in range(c['inner_group_num'])) for _ in range(groups))
+            nn.ModuleList(Layer(c, for_export) for _ in range(c['inner_group_num'])) for _ in range(groups))
         self.pooler = nn.Linear(H, H)
         self.pretraining = pretraining
         if pretraining:
@@ -121,6 +130,72 @@ class Albert(nn.Module):
         return logits, self.sop(pooled)
 
 
+def read_safetensors(path):
+    """name -> float32 tensor (the F32 files albert-ts writes)."""
+    import numpy as np
+    raw = open(path, 'rb').read()
+    n = int.from_bytes(raw[:8], 'little')
+    header = json.loads(raw[8:8 + n])
+    out = {}
+    for name, t in header.items():
+        if name == '__metadata__':
+            continue
+        if t['dtype'] != 'F32':
+            raise SystemExit(f'{path}: {name} is {t["dtype"]}, expected F32')
+        a, b = t['data_offsets']
+        out[name] = torch.from_numpy(np.frombuffer(raw[8 + n + a:8 + n + b], dtype=np.float32).reshape(t['shape']).copy())
+    return out
+
+
+# HF state_dict names (AlbertForPreTraining) -> this module's names
+HF_NAMES = [
+    (r'^albert\.embeddings\.word_embeddings\.', 'word.'), (r'^albert\.embeddings\.position_embeddings\.', 'pos.'),
+    (r'^albert\.embeddings\.token_type_embeddings\.', 'token_type.'), (r'^albert\.embeddings\.LayerNorm\.', 'ln_emb.'),
+    (r'^albert\.encoder\.embedding_hidden_mapping_in\.', 'mapping.'), (r'^albert\.pooler\.', 'pooler.'),
+    (r'^albert\.encoder\.albert_layer_groups\.(\d+)\.albert_layers\.(\d+)\.', r'groups.\1.\2.'),
+    (r'^predictions\.dense\.', 'mlm_dense.'), (r'^predictions\.LayerNorm\.', 'mlm_ln.'), (r'^predictions\.bias$', 'mlm_bias'),
+    (r'^sop_classifier\.classifier\.', 'sop.'),
+    (r'\.attention\.(query|key|value)\.', r'.\1.'), (r'\.attention\.dense\.', '.out.'), (r'\.attention\.LayerNorm\.', '.ln_attn.'),
+    (r'\.ffn_output\.', '.ffn_out.'), (r'\.full_layer_layer_norm\.', '.ln_ffn.'),
+]
+
+
+def check(dir):
+    """Same weights, same inputs: this model against albert-ts's outputs in DIR/io.json."""
+    import re
+    c = json.load(open(f'{dir}/config.json'))
+    io = json.load(open(f'{dir}/io.json'))
+    state = {}
+    for name, t in read_safetensors(f'{dir}/model.safetensors').items():
+        if name.startswith('predictions.decoder.'):
+            continue  # tied to the word embeddings
+        for pat, rep in HF_NAMES:
+            name = re.sub(pat, rep, name)
+        state[name] = t
+    B, S = io['batch'], io['seq']
+    t = lambda a: torch.tensor(a).view(B, S)
+    ids, mask, types = t(io['input_ids']), t(io['attention_mask']), t(io['token_type_ids'])
+    report = {}
+    for export in (False, True):
+        model = Albert(c, pretraining=True, for_export=export)
+        model.load_state_dict(state, strict=True)
+        model.eval()
+        with torch.no_grad():
+            hidden, pooled = model.encode(ids, mask, types)
+            logits, sop = model(ids, mask, types)
+            loss = (F.cross_entropy(logits.view(-1, c['vocab_size']), t(io['labels']).view(-1), ignore_index=-100)
+                    + F.cross_entropy(sop, torch.tensor(io['sentence_order_label'])))
+        for key, ours, theirs in (('last_hidden_state', io['last_hidden_state'], hidden), ('pooler_output', io['pooler_output'], pooled),
+                                  ('prediction_logits', io['prediction_logits'], logits), ('sop_logits', io['sop_logits'], sop)):
+            theirs = theirs.flatten()
+            rel = ((theirs - torch.tensor(ours)).abs().max() / max(1.0, theirs.abs().max().item())).item()
+            report[key] = max(report.get(key, 0.0), rel)
+        report['loss'] = max(report.get('loss', 0.0), abs(loss.item() - io['loss']))
+    ok = all(v <= 1e-4 for v in report.values())
+    print(json.dumps({'same': ok, 'max_rel_diff': report}))
+    return 0 if ok else 1
+
+
 def peak_rss_bytes():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
 
@@ -135,7 +210,7 @@ def random_batch(c, batch, seq, gen):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--config-json', required=True, help='HF config.json keys as a JSON string')
+    ap.add_argument('--config-json', help='HF config.json keys as a JSON string')
     ap.add_argument('--mode', choices=['infer', 'train'], default='infer')
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--seq', type=int, default=128)
@@ -143,14 +218,19 @@ def main():
     ap.add_argument('--warmup', type=int, default=1)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--export-onnx', metavar='FILE')
+    ap.add_argument('--check', metavar='DIR')
     a = ap.parse_args()
+    if a.check:
+        return check(a.check)
+    if not a.config_json:
+        ap.error('--config-json is required')
     c = json.loads(a.config_json)
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(1)
 
     if a.export_onnx:
-        model = Albert(c, pretraining=False).eval()
+        model = Albert(c, pretraining=False, for_export=True).eval()
         ids, mask, types = random_batch(c, 2, 16, gen)
         dyn = {0: 'batch', 1: 'seq'}
         torch.onnx.export(model, (ids, mask, types), a.export_onnx, opset_version=17,
