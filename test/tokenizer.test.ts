@@ -43,11 +43,25 @@ test('ALBERT model: stress-set pieces equal spm_encode --output_format=piece', {
   assert.equal(bad, 0, 'lines whose pieces differ');
 });
 
-for (const name of ['bpe', 'bytefb', 'char', 'word', 'custom', 'written']) {
-  test(`spm_train'd ${name} model: stress-set ids equal spm_encode`, () => {
+const MODELS = ['bpe', 'bytefb', 'char', 'word', 'custom', 'written', 'written_keepws'];
+for (const name of MODELS) {
+  test(`spm_train'd / written ${name} model: stress-set ids equal spm_encode`, () => {
     checkStress(SentencePieceModel.load(join(FIXTURES, 'models', `${name}.model`)), `stress.${name}.ids.gz`);
   });
 }
+
+test('decodeIds equals spm_decode on the stress-set ids of every model', { skip: !hasSharedData() && SKIP_SHARED }, () => {
+  const models: Array<[string, string]> = [['albert-30k-clean', ALBERT_MODEL], ['test_sentencepiece', TEST_MODEL],
+    ...MODELS.map((m): [string, string] => [m, join(FIXTURES, 'models', `${m}.model`)])];
+  for (const [name, path] of models) {
+    const sp = SentencePieceModel.load(path);
+    const ids = readGz(join(FIXTURES, 'expected', `stress.${name}.ids.gz`)).toString('utf8').split('\n').slice(0, -1);
+    const text = readGz(join(FIXTURES, 'expected', `stress.${name}.decoded.gz`)).toString('utf8').split('\n').slice(0, -1);
+    assert.equal(ids.length, text.length);
+    const bad = ids.filter((l, i) => sp.decodeIds(l === '' ? [] : l.split(' ').map(Number)) !== text[i]).length;
+    assert.equal(bad, 0, `${name}: lines whose decoding differs from spm_decode`);
+  }
+});
 
 test('model kinds and flags are read from the files', () => {
   const kind = (n: string) => SentencePieceModel.load(join(FIXTURES, 'models', `${n}.model`));

@@ -28,7 +28,7 @@ export class LineTokenizer {
   private readonly sp: SentencePieceModel | null = null;
   private readonly albert: AlbertTokenizer | null = null;
   private readonly out = new IdLineWriter();
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   private readonly encoder = new TextEncoder();
   private carry: Uint8Array = new Uint8Array(0);
   private lineNo = 0;

@@ -103,7 +103,7 @@ export class ProtoReader {
   }
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+const utf8Decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** UTF-8 to string; short ASCII strings (most vocabulary pieces) skip TextDecoder's call overhead. */
 export function decodeUtf8(b: Uint8Array): string {

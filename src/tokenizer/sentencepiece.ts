@@ -6,7 +6,7 @@ import { BpeEncoder, encodeChars, encodeWords, KIND_UNUSED, KIND_USER, Segments,
 import { compactFromProto, ModelType, parseCompactVocab, PieceType, type CompactVocab, type ModelProto, type NormalizerSpec, type TrainerSpec } from './model_proto.js';
 import { Normalizer, NormalizerError } from './normalizer.js';
 import { decodeUtf8, ProtoError } from './protobuf.js';
-import { byteToUtf16Map, Utf8Buffer, utf8Decode, utf8Encode } from './utf8.js';
+import { byteToUtf16Map, Utf8Buffer, utf8Decode, utf8Encode, validCharLen } from './utf8.js';
 
 const SPACE_SYMBOL = '\u2581';
 
@@ -300,30 +300,35 @@ export class SentencePieceModel implements VocabView {
   get padId(): number { return this.specialId(this.trainerSpec.padPiece); }
   private specialId(piece: string): number { const id = this.pieceToId(piece); return id === this.unkId && piece !== this.idToPiece(id) ? -1 : id; }
 
-  /** Decodes ids back to text as SentencePiece's DecodeIds does. */
+  /**
+   * Decodes ids back to text as SentencePiece's DecodeIds does: control pieces vanish, unknowns
+   * become unk_surface, byte pieces are joined and read as UTF-8 (each malformed byte -> U+FFFD),
+   * ▁ becomes a space, and leading ▁ of the text are dropped (only the first one unless
+   * remove_extra_whitespaces) when the model adds a dummy prefix or removes extra whitespace.
+   */
   decodeIds(ids: ArrayLike<number>): string {
     const spec = this.normalizerSpec;
-    const suffix = this.trainerSpec.treatWhitespaceAsSuffix;
+    const consumeBos = spec.addDummyPrefix || spec.removeExtraWhitespaces;
     let out = '';
     let bytes: number[] = [];
-    let first = true;
-    const flushBytes = () => {
-      if (bytes.length > 0) { out += utf8Decode(new Uint8Array(bytes)); bytes = []; first = false; }
-    };
+    let isBosWs = true, bosWsSeen = false;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       const type = this.types[this.checkId(id)];
       if (type === PieceType.BYTE) { bytes.push(parseInt(this.idToPiece(id).slice(3, 5), 16)); continue; }
-      flushBytes();
+      if (bytes.length > 0) { out += decodeBytesLikeSpm(bytes); bytes = []; }
+      if (bosWsSeen || out.length > 0) isBosWs = false;
+      bosWsSeen = false;
       if (type === PieceType.CONTROL) continue;
-      if (type === PieceType.UNKNOWN) { out += this.trainerSpec.unkSurface; first = false; continue; }
+      if (type === PieceType.UNKNOWN) { out += this.trainerSpec.unkSurface; continue; }
       let p = this.idToPiece(id);
-      if (first && spec.addDummyPrefix && !suffix && p.startsWith(SPACE_SYMBOL)) p = p.slice(1);
+      if (isBosWs && consumeBos && p.startsWith(SPACE_SYMBOL)) {
+        p = p.slice(1);
+        bosWsSeen = !spec.removeExtraWhitespaces;
+      }
       out += p.replaceAll(SPACE_SYMBOL, ' ');
-      first = false;
     }
-    flushBytes();
-    if (spec.addDummyPrefix && suffix && out.endsWith(' ')) out = out.slice(0, -1);
+    if (bytes.length > 0) out += decodeBytesLikeSpm(bytes);
     return out;
   }
 
@@ -331,6 +336,17 @@ export class SentencePieceModel implements VocabView {
     if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new RangeError(`piece id ${id} is out of range [0, ${this.vocabSize})`);
     return id;
   }
+}
+
+/** UTF-8 bytes to text with SentencePiece's rule: every malformed byte becomes one U+FFFD. */
+function decodeBytesLikeSpm(bytes: number[]): string {
+  const b = Uint8Array.from(bytes);
+  let out = '';
+  for (let p = 0; p < b.length;) {
+    const n = validCharLen(b, p, b.length);
+    if (n === 0) { out += '\ufffd'; p++; } else { out += utf8Decode(b.subarray(p, p + n)); p += n; }
+  }
+  return out;
 }
 
 /** A structurally invalid vocabulary (reported with the file name by load/fromBytes). */

@@ -35,7 +35,7 @@ export function validCharLen(bytes: Uint8Array, p: number, end: number): number 
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8');
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true }); // keep a leading U+FEFF, as SentencePiece does
 
 /** A reusable UTF-8 buffer for strings (avoids an allocation per call). */
 export class Utf8Buffer {

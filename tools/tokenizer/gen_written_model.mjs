@@ -25,4 +25,7 @@ pieces.push({ piece: '\u2581x~', score: -2, type: 1 }, { piece: '\u2581x', score
 const spec = { pieces, trainerSpec: { unkId: 0, bosId: 1, eosId: 2, padId: -1 }, normalizerSpec: { name: 'identity', addDummyPrefix: true, removeExtraWhitespaces: true, escapeWhitespaces: true } };
 writeFileSync(new URL('written_spec.json', fx), JSON.stringify(spec) + '\n');
 writeFileSync(new URL('models/written.model', fx), writeSentencePieceModel(spec));
+// The same vocabulary keeping whitespace as is (remove_extra_whitespaces=false, dummy prefix on).
+const keepws = { ...spec, normalizerSpec: { ...spec.normalizerSpec, removeExtraWhitespaces: false } };
+writeFileSync(new URL('models/written_keepws.model', fx), writeSentencePieceModel(keepws));
 console.log(pieces.length, 'pieces');
