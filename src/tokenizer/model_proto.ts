@@ -51,26 +51,6 @@ export function defaultNormalizerSpec(): NormalizerSpec {
   return { name: 'nmt_nfkc', precompiledCharsmap: new Uint8Array(0), addDummyPrefix: true, removeExtraWhitespaces: true, escapeWhitespaces: true };
 }
 
-function expectWire(r: ProtoReader, wire: number, want: number, what: string): boolean {
-  if (wire === want) return true;
-  throw new ProtoError(`${what} has wire type ${wire}, expected ${want}`);
-}
-
-function readPiece(r: ProtoReader): Piece {
-  const p: Piece = { piece: '', score: 0, type: PieceType.NORMAL };
-  let hasPiece = false;
-  while (!r.done()) {
-    const [f, w] = r.key();
-    if (f === 1 && expectWire(r, w, WIRE_LEN, 'piece')) { p.bytes = r.bytes(); p.piece = decodeUtf8(p.bytes); hasPiece = true; }
-    else if (f === 2 && expectWire(r, w, WIRE_I32, 'score')) p.score = r.float();
-    else if (f === 3 && expectWire(r, w, WIRE_VARINT, 'type')) p.type = r.int32();
-    else r.skip(w);
-  }
-  if (!hasPiece) throw new ProtoError('a piece has no text');
-  if (!(p.type in PieceType)) throw new ProtoError(`piece "${p.piece}" has unknown type ${p.type}`);
-  return p;
-}
-
 function readTrainer(r: ProtoReader): TrainerSpec {
   const t = defaultTrainerSpec();
   while (!r.done()) {
@@ -113,22 +93,17 @@ function readNormalizer(r: ProtoReader): NormalizerSpec {
 
 /** Parses ModelProto bytes; throws ProtoError with the problem (no file name). */
 export function parseModelProto(bytes: Uint8Array): ModelProto {
-  const r = new ProtoReader(bytes);
-  const m: ModelProto = { pieces: [], trainerSpec: defaultTrainerSpec(), normalizerSpec: defaultNormalizerSpec(), denormalizerSpec: null };
-  while (!r.done()) {
-    const [f, w] = r.key();
-    if (f >= 1 && f <= 5 && f !== 4) {
-      expectWire(r, w, WIRE_LEN, `field ${f}`);
-      const [s, e] = r.lengthDelimited();
-      const sub = r.sub(s, e);
-      if (f === 1) m.pieces.push(readPiece(sub));
-      else if (f === 2) m.trainerSpec = readTrainer(sub);
-      else if (f === 3) m.normalizerSpec = readNormalizer(sub);
-      else m.denormalizerSpec = readNormalizer(sub);
-    } else r.skip(w);
+  return protoFromCompact(parseCompactVocab(bytes));
+}
+
+/** The pieces of a CompactVocab as objects with strings. */
+export function protoFromCompact(v: CompactVocab): ModelProto {
+  const pieces: Piece[] = [];
+  for (let i = 0; i < v.count; i++) {
+    const bytes = v.bytes.subarray(v.start[i], v.end[i]);
+    pieces.push({ piece: decodeUtf8(bytes), score: v.score[i], type: v.type[i] as PieceType, bytes });
   }
-  if (m.pieces.length === 0) throw new ProtoError('no pieces (not a SentencePiece model?)');
-  return m;
+  return { pieces, trainerSpec: v.trainerSpec, normalizerSpec: v.normalizerSpec, denormalizerSpec: v.denormalizerSpec };
 }
 
 /** What writeSentencePieceModel needs; anything omitted takes SentencePiece's defaults. */
@@ -205,7 +180,8 @@ export function parseCompactVocab(bytes: Uint8Array): CompactVocab {
     const key = varintAt(bytes, p, n); p = varintEnd;
     const f = Math.floor(key / 8), w = key & 7;
     if (f === 0) throw new ProtoError(`invalid field number 0 at byte ${p}`);
-    if (w !== WIRE_LEN || f < 1 || f > 5 || f === 4) {
+    if (f >= 1 && f <= 5 && f !== 4 && w !== WIRE_LEN) throw new ProtoError(`field ${f} has wire type ${w}, expected ${WIRE_LEN}`);
+    if (f < 1 || f > 5 || f === 4) {
       const r = new ProtoReader(bytes, p, n, view);
       r.skip(w);
       p = r.pos;

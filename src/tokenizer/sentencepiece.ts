@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileError } from '../cli/errors.js';
 import { PieceTrie } from './double_array.js';
 import { BpeEncoder, encodeChars, encodeWords, KIND_UNUSED, KIND_USER, Segments, UnigramEncoder, type VocabView } from './encoders.js';
-import { compactFromProto, ModelType, parseCompactVocab, PieceType, type CompactVocab, type ModelProto, type NormalizerSpec, type TrainerSpec } from './model_proto.js';
+import { compactFromProto, ModelType, parseCompactVocab, PieceType, protoFromCompact, type CompactVocab, type ModelProto, type NormalizerSpec, type TrainerSpec } from './model_proto.js';
 import { Normalizer, NormalizerError } from './normalizer.js';
 import { decodeUtf8, ProtoError } from './protobuf.js';
 import { byteToUtf16Map, Utf8Buffer, utf8Decode, utf8Encode, validCharLen } from './utf8.js';
@@ -152,12 +152,7 @@ export class SentencePieceModel implements VocabView {
 
   /** The model as a ModelProto (pieces as strings), built on first use. */
   get proto(): ModelProto {
-    if (this.protoCache === null) {
-      const pieces = [];
-      for (let i = 0; i < this.vocabSize; i++) pieces.push({ piece: this.idToPiece(i), score: this.scores[i], type: this.types[i] as PieceType });
-      this.protoCache = { pieces, trainerSpec: this.trainerSpec, normalizerSpec: this.normalizerSpec, denormalizerSpec: this.vocab.denormalizerSpec };
-    }
-    return this.protoCache;
+    return (this.protoCache ??= protoFromCompact({ ...this.vocab, count: this.vocabSize }));
   }
 
   get modelType(): ModelType { return this.trainerSpec.modelType; }
