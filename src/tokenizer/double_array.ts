@@ -194,6 +194,19 @@ export class PieceTrie {
     }
   }
 
+  /** Length of the longest key that is a prefix of bytes[pos..end), 0 if none. */
+  longestPrefix(bytes: Uint8Array, pos: number, end: number): number {
+    const base = this.base, check = this.check, value = this.value;
+    let s = 0, best = 0;
+    for (let i = pos; i < end; i++) {
+      const nx = base[s] + bytes[i];
+      if (check[nx] !== s) break;
+      s = nx;
+      if (value[s] >= 0) best = i + 1 - pos;
+    }
+    return best;
+  }
+
   /** Id of the exact key bytes[start..end), or -1. */
   exact(bytes: Uint8Array, start: number, end: number): number {
     let s = 0;

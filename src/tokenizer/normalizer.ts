@@ -49,7 +49,7 @@ export class Normalizer {
   private prefix(input: Uint8Array, pos: number, end: number): number {
     const b = input[pos];
     if (this.userTrie !== null && this.userFirst[b]) {
-      const n = this.longestUser(input, pos, end);
+      const n = this.userTrie.longestPrefix(input, pos, end);
       if (n > 0) { this.pSrc = input; this.pStart = pos; this.pLen = n; return n; }
     }
     if (this.trie !== null && this.trie.rootChild[b]) {
@@ -72,19 +72,6 @@ export class Normalizer {
     }
     this.pSrc = input; this.pStart = pos; this.pLen = n;
     return n;
-  }
-
-  private longestUser(input: Uint8Array, pos: number, end: number): number {
-    const t = this.userTrie!;
-    const base = t.base, check = t.check, value = t.value;
-    let s = 0, best = 0;
-    for (let i = pos; i < end; i++) {
-      const nx = base[s] + input[i];
-      if (check[nx] !== s) break;
-      s = nx;
-      if (value[s] >= 0) best = i + 1 - pos;
-    }
-    return best;
   }
 
   private reserve(n: number): void {

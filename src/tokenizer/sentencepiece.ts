@@ -165,16 +165,7 @@ export class SentencePieceModel implements VocabView {
   }
 
   userPrefix(bytes: Uint8Array, pos: number, end: number): number {
-    const t = this.userTrie;
-    if (t === null) return 0;
-    let s = 0, best = 0;
-    for (let i = pos; i < end; i++) {
-      const nx = t.base[s] + bytes[i];
-      if (t.check[nx] !== s) break;
-      s = nx;
-      if (t.value[s] >= 0) best = i + 1 - pos;
-    }
-    return best;
+    return this.userTrie === null ? 0 : this.userTrie.longestPrefix(bytes, pos, end);
   }
 
   /**
