@@ -12,7 +12,7 @@ import { type BenchMode, maskedPerSequence, median, modelFlops, peakRssBytes, ra
 import { UserError } from './errors.js';
 
 export const summary = 'measure tokens/s and peak RSS of a model shape (random weights)';
-export const help = `usage: albert bench [--config base-v2] [--mode infer|train] [--batch 8] [--seq 128] [--steps N] [--threads T] [--json]
+export const help = `usage: albert bench [--config base-v2] [--mode infer|train] [--batch 8] [--seq 128] [--steps N] [--threads T] [--checkpoint-activations] [--json]
 
 Runs --warmup steps, then --steps timed steps, on random weights and random tokens, and prints the
 median step's tokens/s, the model GFLOP/s and the peak RSS of this process.
@@ -24,6 +24,8 @@ median step's tokens/s, the model GFLOP/s and the peak RSS of this process.
   --batch B --seq S    shape (default 8 x 128)
   --steps N            timed steps (default 5); --warmup W untimed steps first (default 1)
   --threads T          kernel threads (default: $ALBERT_NUM_THREADS, else all cores)
+  --checkpoint-activations
+                       train with gradient checkpointing (recompute each layer's activations in backward)
   --profile            also time each backend kernel (adds a little overhead)
   --json               print one JSON object as the last line: config, mode, batch, seq, threads,
                        tokens_per_s, step_s_median, peak_rss_bytes (and backend, gflop_per_step, gflops, ...)
@@ -42,6 +44,8 @@ export interface BenchOptions {
   seed?: number;
   /** Time every backend call by kernel name. */
   profile?: boolean;
+  /** Gradient checkpointing (train mode). */
+  checkpointActivations?: boolean;
   /** Called after every step (warmup included) with its duration in seconds. */
   onStep?: (step: number, seconds: number, warmup: boolean) => void;
 }
@@ -51,7 +55,7 @@ export interface ProfileRow { kernel: string; calls: number; seconds: number; gf
 export interface BenchResult {
   config: string; mode: BenchMode; batch: number; seq: number; threads: number; backend: string;
   steps: number; tokens_per_s: number; step_s_median: number; step_s: number[]; peak_rss_bytes: number;
-  gflop_per_step: number; gflops: number; loss?: number;
+  gflop_per_step: number; gflops: number; loss?: number; checkpoint_activations?: boolean;
   /** Kernel times summed over the timed steps (only with profile). */
   profile?: ProfileRow[];
   /** The gemm row split by transposes and shape, "NT 1024x3072x768 x1" = (m x n x k, batch). */
@@ -122,7 +126,8 @@ export function runBenchmark(o: BenchOptions): BenchResult {
   const base = loadBackend({ threads: o.threads });
   const prof = o.profile ? profiledBackend(base) : null;
   const train = o.mode === 'train';
-  const model = new AlbertModel(o.config, train ? 'pretraining' : 'base', prof?.backend ?? base);
+  const model = new AlbertModel(o.config, train ? 'pretraining' : 'base', prof?.backend ?? base,
+    { checkpointActivations: o.checkpointActivations });
   model.initWeights(seed);
   const inputs = randomInputs(o.config, o.batch, o.seq, seed);
   const labels = train ? randomLabels(inputs, seed) : null;
@@ -149,7 +154,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
     config: o.configName, mode: o.mode, batch: o.batch, seq: o.seq, threads: base.getThreads(), backend: base.name,
     steps: o.steps, tokens_per_s: (o.batch * o.seq) / med, step_s_median: med, step_s: times,
     peak_rss_bytes: peakRssBytes(), gflop_per_step: flop / 1e9, gflops: flop / med / 1e9,
-    ...(loss !== undefined ? { loss } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
+    ...(loss !== undefined ? { loss } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
   };
 }
 
@@ -187,7 +192,7 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, {
     config: { type: 'string' }, mode: { type: 'string' }, batch: { type: 'string' }, seq: { type: 'string' },
     steps: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
-    profile: { type: 'boolean' }, json: { type: 'boolean' },
+    profile: { type: 'boolean' }, json: { type: 'boolean' }, 'checkpoint-activations': { type: 'boolean' },
   }, help);
   if (!args) return 0;
   const v = args.values;
@@ -204,6 +209,7 @@ export async function run(argv: string[]): Promise<number> {
     threads: threadsFlag(v.threads),
     seed: intFlag(v.seed, 'seed', 1, 0, 0xffffffff),
     profile: v.profile ?? false,
+    checkpointActivations: v['checkpoint-activations'] ?? false,
   };
   const log = (s: string) => process.stderr.write(s + '\n');
   log(`albert bench: ${configName} ${mode}, batch ${opts.batch} x seq ${opts.seq}, ${opts.warmup} warmup + ${opts.steps} steps`);
@@ -212,7 +218,8 @@ export async function run(argv: string[]): Promise<number> {
     onStep: (i, s, warm) => log(`  ${warm ? 'warmup' : 'step'} ${warm ? i + 1 : i - opts.warmup + 1}: ${s.toFixed(3)} s`),
   });
   const out = [
-    `${r.config} ${r.mode} batch ${r.batch} x seq ${r.seq}, ${r.threads} threads, ${r.backend} backend`,
+    `${r.config} ${r.mode} batch ${r.batch} x seq ${r.seq}, ${r.threads} threads, ${r.backend} backend` +
+      (r.checkpoint_activations ? ', checkpointed activations' : ''),
     `  tokens/s ${r.tokens_per_s.toFixed(1)} (median step ${r.step_s_median.toFixed(3)} s of ${r.steps})  ` +
       `model ${r.gflops.toFixed(1)} GFLOP/s (${r.gflop_per_step.toFixed(1)} GFLOP/step)  peak RSS ${mb(r.peak_rss_bytes)}`,
     ...formatProfile(r),

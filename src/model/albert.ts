@@ -50,6 +50,12 @@ export function countParameters(c: AlbertConfig, head: HeadKind = 'base'): numbe
 
 export interface ForwardOptions { train?: boolean; outputHiddenStates?: boolean; seed?: number }
 
+export interface ModelOptions {
+  /** Gradient checkpointing: training keeps only each layer call's input and output and recomputes the
+   *  call's other activations during backward (less memory, about one more encoder forward of time). */
+  checkpointActivations?: boolean;
+}
+
 export class AlbertModel {
   readonly aliases: Map<string, string>;
   readonly layout: ModelLayout;
@@ -60,7 +66,7 @@ export class AlbertModel {
   private readonly headImpl: Head | null;
   private readonly buf = new Buffers();
 
-  constructor(readonly config: AlbertConfig, readonly head: HeadKind, readonly backend: Backend) {
+  constructor(readonly config: AlbertConfig, readonly head: HeadKind, readonly backend: Backend, opts: ModelOptions = {}) {
     if (!HEADS[head]) throw new UserError(`unknown head "${String(head)}"`);
     this.layout = modelLayout(config, head);
     this.aliases = this.layout.aliases;
@@ -68,8 +74,18 @@ export class AlbertModel {
     const p = this.layout.prefix;
     this.embeddings = new Embeddings(this.store, p, config);
     this.encoder = new Encoder(this.store, this.layout.encoder, config);
+    this.encoder.checkpointActivations = opts.checkpointActivations ?? false;
     this.pooler = HEADS[head].pooler ? new Linear(this.store, `${p}pooler`, config.hidden_size, config.hidden_size) : null;
     this.headImpl = HEADS[head].create(this.store, config, p);
+  }
+
+  /** Gradient checkpointing (see ModelOptions); may be switched between steps. Gradients are unchanged. */
+  get checkpointActivations(): boolean {
+    return this.encoder.checkpointActivations;
+  }
+
+  set checkpointActivations(on: boolean) {
+    this.encoder.checkpointActivations = on;
   }
 
   /** Unique parameters under their HF state_dict names. */

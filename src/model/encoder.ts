@@ -10,7 +10,7 @@
 //   carry the shared tensor under every name and HF computes the same thing.
 import type { Backend } from '../backend/backend.js';
 import type { AlbertConfig } from './config.js';
-import { AttentionBlock, type CallDropout, FfnBlock, LayerCall, attentionSpecs, ffnSpecs } from './layer.js';
+import { type ActivationMode, AttentionBlock, type CallDropout, FfnBlock, LayerCall, attentionSpecs, ffnSpecs } from './layer.js';
 import { Buffers, type ParamSpec, type ParamStore, siteSeed } from './params.js';
 
 export interface EncoderLayout {
@@ -98,9 +98,13 @@ export function callDropout(c: AlbertConfig, call: number, train: boolean, seed:
 
 export class Encoder {
   readonly calls: LayerCall[];
+  /** Gradient checkpointing: a training forward keeps only each call's input and output; backward
+   *  recomputes the rest of a call's activations just before that call's backward. */
+  checkpointActivations = false;
   private readonly scratch = new Buffers();
   private readonly buf = new Buffers();
-  private readonly inference = new Buffers();
+  /** Activations of one call at a time: inference, and the recomputed calls of checkpointing. */
+  private readonly shared = new Buffers();
 
   constructor(store: ParamStore, readonly layout: EncoderLayout, private readonly c: AlbertConfig) {
     const attention = layout.attention.map((p) => new AttentionBlock(store, p, c));
@@ -109,7 +113,7 @@ export class Encoder {
   }
 
   /**
-   * x (B*S, H) -> the last hidden state (B*S, H) (a buffer owned by the last call).
+   * x (B*S, H) -> the last hidden state (B*S, H) (a buffer owned by the encoder or the last call).
    * onHiddenState(i, h) is called with HF's hidden_states[i + 1] for i = 0..L-1 (h is reused: copy it).
    * Without forBackward, all calls share one set of activation buffers.
    */
@@ -119,9 +123,9 @@ export class Encoder {
   ): Float32Array {
     let h = x;
     let next = 0;
-    const shared = forBackward ? undefined : this.inference;
+    const mode: ActivationMode = !forBackward ? 'shared' : this.checkpointActivations ? 'checkpoint' : 'own';
     this.calls.forEach((call, k) => {
-      h = call.forward(be, h, mask, B, S, callDropout(this.c, k, train, seed), shared);
+      h = call.forward(be, h, mask, B, S, callDropout(this.c, k, train, seed), mode, this.shared);
       if (onHiddenState && this.layout.hiddenStateAfter[next] === k) onHiddenState(next++, h);
     });
     return h;
@@ -133,8 +137,10 @@ export class Encoder {
     // ping-pong between two buffers: a call's dx must not alias its dy
     const bufs = [this.buf.f32('d0', n), this.buf.f32('d1', n)];
     let d = dy;
-    for (let k = this.calls.length - 1, t = 0; k >= 0; k--, t ^= 1) {
-      this.calls[k].backward(be, d, bufs[t]);
+    const last = this.calls.length - 1;
+    for (let k = last, t = 0; k >= 0; k--, t ^= 1) {
+      // the shared buffers still hold the last call's activations: no recompute for it
+      this.calls[k].backward(be, d, bufs[t], k === last);
       d = bufs[t];
     }
     return d;

@@ -59,10 +59,21 @@ export class FfnBlock {
 /** Dropout settings and seeds of one call (p = 0 in eval mode). */
 export interface CallDropout { attnP: number; hiddenP: number; attnSeed: number; hiddenSeed: number; }
 
+/**
+ * Where a call's forward keeps its activations:
+ * - 'own': every activation backward needs, in buffers of this call (plain training);
+ * - 'shared': nothing kept, every buffer shared by all calls, y may be x (inference);
+ * - 'checkpoint': only the output y is this call's; the rest goes to the shared buffers and
+ *   backward recomputes it from the kept input x (gradient checkpointing).
+ */
+export type ActivationMode = 'own' | 'shared' | 'checkpoint';
+
 export class LayerCall {
   private readonly own = new Buffers();
   private buf = this.own;
+  private mode: ActivationMode = 'own';
   private x: Float32Array = new Float32Array(0);
+  private mask: Float32Array | null = null;
   private B = 0;
   private S = 0;
   private drop: CallDropout = { attnP: 0, hiddenP: 0, attnSeed: 0, hiddenSeed: 0 };
@@ -79,15 +90,28 @@ export class LayerCall {
   }
 
   /**
-   * x (B*S, H) -> y (B*S, H), a buffer owned by this call. x must stay unchanged until backward.
+   * x (B*S, H) -> y (B*S, H). x must stay unchanged until backward.
    * mask: additive (B, S) over keys, or null.
-   * shared: for inference only, buffers shared by every call (y may then be x: x is last read
-   * before y is written), so that a forward pass holds one layer's activations, not L.
+   * shared: the buffers every call shares, for the 'shared' and 'checkpoint' modes (see ActivationMode).
    */
-  forward(be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, drop: CallDropout, shared?: Buffers): Float32Array {
-    const { H, I, nh, hd } = this, N = B * S, NH = N * H;
-    const buf = (this.buf = shared ?? this.own);
-    const { attn, ffn } = this;
+  forward(
+    be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, drop: CallDropout,
+    mode: ActivationMode = 'own', shared?: Buffers,
+  ): Float32Array {
+    if (mode !== 'own' && !shared) throw new Error(`LayerCall.forward: mode '${mode}' needs the shared buffers`);
+    this.mode = mode;
+    this.buf = mode === 'own' ? this.own : shared!;
+    this.x = x;
+    this.mask = mask;
+    this.B = B;
+    this.S = S;
+    this.drop = drop;
+    return this.compute(be, mode === 'checkpoint' ? this.own : this.buf);
+  }
+
+  /** The forward of the stored call: activations into this.buf, y into out's 'y'. */
+  private compute(be: Backend, out: Buffers): Float32Array {
+    const { H, I, nh, hd, B, S, x, mask, drop, buf, attn, ffn } = this, N = B * S, NH = N * H;
     const q = buf.f32('q', NH), k = buf.f32('k', NH), v = buf.f32('v', NH), ctx = buf.f32('ctx', NH);
     const probs = buf.f32('probs', B * nh * S * S);
     attn.query.forward(be, x, q, N);
@@ -107,19 +131,20 @@ export class LayerCall {
     const s2 = buf.f32('s2', NH);
     ffn.out.forward(be, g, s2, N);
     be.add(s2, a, s2, NH);
-    const y = buf.f32('y', NH);
+    const y = out.f32('y', NH);
     ffn.norm.forward(be, s2, y, buf.f32('mean2', N), buf.f32('rstd2', N), N);
-    this.x = x;
-    this.B = B;
-    this.S = S;
-    this.drop = drop;
     return y;
   }
 
-  /** dy (B*S, H) of the last forward -> dx written into `dx` (must not alias dy); parameter gradients accumulate. */
-  backward(be: Backend, dy: Float32Array, dx: Float32Array): void {
+  /**
+   * dy (B*S, H) of the last forward -> dx written into `dx` (must not alias dy); parameter gradients accumulate.
+   * A 'checkpoint' call first recomputes its activations into the shared buffers, unless `fresh` says
+   * they still hold this call's (it was the last call to run forward).
+   */
+  backward(be: Backend, dy: Float32Array, dx: Float32Array, fresh = false): void {
+    if (this.mode === 'shared') throw new Error('LayerCall.backward after an inference-only forward');
+    if (this.mode === 'checkpoint' && !fresh) this.compute(be, this.buf); // y lands in the shared 'y'; only its statistics matter
     const { H, I, nh, hd, B, S, attn, ffn, buf, drop } = this, N = B * S, NH = N * H;
-    if (buf !== this.own) throw new Error('LayerCall.backward after an inference-only forward');
     const sb = this.scratch;
     // full_layer_layer_norm(ffn_output(act(ffn(a))) + a)
     const ds2 = sb.f32('ds2', NH);
