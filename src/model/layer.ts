@@ -63,14 +63,17 @@ export interface CallDropout { attnP: number; hiddenP: number; attnSeed: number;
  * Where a call's forward keeps its activations:
  * - 'own': every activation backward needs, in buffers of this call (plain training);
  * - 'shared': nothing kept, every buffer shared by all calls, y may be x (inference);
- * - 'checkpoint': only the output y is this call's; the rest goes to the shared buffers and
- *   backward recomputes it from the kept input x (gradient checkpointing).
+ * - 'checkpoint': only the last sublayer's LayerNorm input s2 (with its statistics) and output y are
+ *   this call's; the rest goes to the shared buffers and backward recomputes it from the kept input x
+ *   (gradient checkpointing). Keeping s2 (N, H) spares recomputing the (N, I) x (I, H) GEMM.
  */
 export type ActivationMode = 'own' | 'shared' | 'checkpoint';
 
 export class LayerCall {
   private readonly own = new Buffers();
   private buf = this.own;
+  /** Where s2, its LayerNorm statistics and y are: this.own in 'checkpoint' mode, else this.buf. */
+  private tail = this.own;
   private mode: ActivationMode = 'own';
   private x: Float32Array = new Float32Array(0);
   private mask: Float32Array | null = null;
@@ -101,17 +104,19 @@ export class LayerCall {
     if (mode !== 'own' && !shared) throw new Error(`LayerCall.forward: mode '${mode}' needs the shared buffers`);
     this.mode = mode;
     this.buf = mode === 'own' ? this.own : shared!;
+    this.tail = mode === 'checkpoint' ? this.own : this.buf;
     this.x = x;
     this.mask = mask;
     this.B = B;
     this.S = S;
     this.drop = drop;
-    return this.compute(be, mode === 'checkpoint' ? this.own : this.buf);
+    return this.compute(be, true)!;
   }
 
-  /** The forward of the stored call: activations into this.buf, y into out's 'y'. */
-  private compute(be: Backend, out: Buffers): Float32Array {
-    const { H, I, nh, hd, B, S, x, mask, drop, buf, attn, ffn } = this, N = B * S, NH = N * H;
+  /** The forward of the stored call (activations into this.buf and this.tail), returning y; or, without
+   *  `whole`, only up to the FFN's first GEMM (what a checkpointed backward needs again). */
+  private compute(be: Backend, whole: boolean): Float32Array | null {
+    const { H, I, nh, hd, B, S, x, mask, drop, buf, tail, attn, ffn } = this, N = B * S, NH = N * H;
     const q = buf.f32('q', NH), k = buf.f32('k', NH), v = buf.f32('v', NH), ctx = buf.f32('ctx', NH);
     const probs = buf.f32('probs', B * nh * S * S);
     attn.query.forward(be, x, q, N);
@@ -127,12 +132,13 @@ export class LayerCall {
     // g = act(h) is not kept: backward recomputes it (cheap) instead of holding (N, I) per call
     const h = buf.f32('h', N * I), g = this.scratch.f32('g', N * I);
     ffn.ffn.forward(be, a, h, N);
+    if (!whole) return null;
     be.activationForward(this.act, h, g, N * I);
-    const s2 = buf.f32('s2', NH);
+    const s2 = tail.f32('s2', NH);
     ffn.out.forward(be, g, s2, N);
     be.add(s2, a, s2, NH);
-    const y = out.f32('y', NH);
-    ffn.norm.forward(be, s2, y, buf.f32('mean2', N), buf.f32('rstd2', N), N);
+    const y = tail.f32('y', NH);
+    ffn.norm.forward(be, s2, y, tail.f32('mean2', N), tail.f32('rstd2', N), N);
     return y;
   }
 
@@ -143,12 +149,12 @@ export class LayerCall {
    */
   backward(be: Backend, dy: Float32Array, dx: Float32Array, fresh = false): void {
     if (this.mode === 'shared') throw new Error('LayerCall.backward after an inference-only forward');
-    if (this.mode === 'checkpoint' && !fresh) this.compute(be, this.buf); // y lands in the shared 'y'; only its statistics matter
-    const { H, I, nh, hd, B, S, attn, ffn, buf, drop } = this, N = B * S, NH = N * H;
+    if (this.mode === 'checkpoint' && !fresh) this.compute(be, false);
+    const { H, I, nh, hd, B, S, attn, ffn, buf, tail, drop } = this, N = B * S, NH = N * H;
     const sb = this.scratch;
     // full_layer_layer_norm(ffn_output(act(ffn(a))) + a)
     const ds2 = sb.f32('ds2', NH);
-    ffn.norm.backward(be, dy, buf.f32('s2', NH), buf.f32('mean2', N), buf.f32('rstd2', N), ds2, N);
+    ffn.norm.backward(be, dy, tail.f32('s2', NH), tail.f32('mean2', N), tail.f32('rstd2', N), ds2, N);
     const a = buf.f32('a', NH), h = buf.f32('h', N * I), g = sb.f32('g', N * I), dg = sb.f32('dg', N * I);
     be.activationForward(this.act, h, g, N * I);
     ffn.out.backward(be, ds2, g, dg, N);
