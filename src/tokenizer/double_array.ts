@@ -32,6 +32,22 @@ export class DartsTrie {
   static hasLeaf(u: number): boolean { return ((u >>> 8) & 1) === 1; }
   static value(u: number): number { return u & 0x7fffffff; }
 
+  /** Position of the root, for step(). */
+  rootPos(): number { return this.units.length === 0 ? -1 : DartsTrie.offset(this.units[0]); }
+
+  /** Whether the unit reached by the last successful step() ends a key. */
+  lastLeaf = false;
+
+  /** Position after following byte c from `pos`, or -1 when there is no such edge. */
+  step(pos: number, c: number): number {
+    const p = pos ^ c;
+    if (pos < 0 || p >= this.units.length) return -1;
+    const u = this.units[p];
+    if ((u & 0x800000ff) !== c) return -1;
+    this.lastLeaf = ((u >>> 8) & 1) === 1;
+    return p ^ DartsTrie.offset(u);
+  }
+
   /**
    * Longest key that is a prefix of key[pos..end): returns its length (0 if none) and puts its
    * value in `this.lastValue`.
@@ -192,6 +208,12 @@ export class PieceTrie {
       if (++this.fails[pos] > 16) this.use(pos);
       pos = nx;
     }
+  }
+
+  /** Node reached from the root by byte c, or -1. */
+  child(node: number, c: number): number {
+    const nx = this.base[node] + c;
+    return nx < this.check.length && this.check[nx] === node ? nx : -1;
   }
 
   /** Length of the longest key that is a prefix of bytes[pos..end), 0 if none. */

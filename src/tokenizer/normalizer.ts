@@ -18,8 +18,11 @@ export class Normalizer {
   /** Longest-match matcher over user-defined symbols (copied verbatim), or null. */
   private readonly userTrie: PieceTrie | null;
   private readonly userFirst = new Uint8Array(256);
-  /** passThrough[b] = 1 for ASCII bytes that normalize to themselves (the common fast path). */
-  private readonly passThrough = new Uint8Array(256);
+  /**
+   * asciiKeep[b * 257 + c] = 1 when ASCII byte b followed by byte c (256 = end of input) normalizes
+   * to itself, one byte consumed: the fast path, decided without walking the tries.
+   */
+  private readonly asciiKeep = new Uint8Array(128 * 257);
 
   // Output of the last normalize(): bytes[0..length) and normToOrig[0..length] (input byte offsets).
   out = new Uint8Array(1024);
@@ -42,7 +45,28 @@ export class Normalizer {
     }
     this.userTrie = userDefined.length > 0 ? PieceTrie.of(userDefined) : null;
     for (const u of userDefined) this.userFirst[u[0]] = 1;
-    for (let b = 0; b < 0x80; b++) this.passThrough[b] = this.userFirst[b] || (this.trie && this.trie.rootChild[b]) ? 0 : 1;
+    this.fillAsciiKeep();
+  }
+
+  private fillAsciiKeep(): void {
+    const keep = this.asciiKeep, trie = this.trie, user = this.userTrie;
+    for (let b = 0; b < 0x80; b++) {
+      const row = b * 257;
+      if (this.userFirst[b]) {
+        // A user-defined symbol is copied verbatim: fine when [b] is one and no longer one starts with b.
+        const node = user!.child(0, b);
+        let single = node >= 0 && user!.value[node] >= 0;
+        for (let c = 0; single && c < 256; c++) if (user!.child(node, c) >= 0) single = false;
+        if (single) keep.fill(1, row, row + 257);
+        continue;
+      }
+      if (trie === null || !trie.rootChild[b]) { keep.fill(1, row, row + 257); continue; }
+      // The charsmap has keys starting with b: safe only if [b] itself is not one and c cannot follow.
+      const pos = trie.step(trie.rootPos(), b);
+      if (pos < 0 || trie.lastLeaf) continue;
+      for (let c = 0; c < 256; c++) keep[row + c] = trie.step(pos, c) < 0 ? 1 : 0;
+      keep[row + 256] = 1;
+    }
   }
 
   /** NormalizePrefix: sets pSrc/pStart/pLen to the normalized text of the next unit; returns bytes consumed. */
@@ -100,11 +124,11 @@ export class Normalizer {
     let out = this.out, map = this.normToOrig, len = 0;
     if (!this.treatWhitespaceAsSuffix && spec.addDummyPrefix) len = writeWs(out, map, len, pos - start, escape);
     let prevSpace = removeWs;
-    const pass = this.passThrough;
+    const keep = this.asciiKeep;
     while (pos < end) {
       const b = input[pos];
       const consumed = pos - start;
-      if (b < 0x80 && pass[b] === 1) {
+      if (b < 0x80 && keep[b * 257 + (pos + 1 < end ? input[pos + 1] : 256)] === 1) {
         // Fast path: ASCII that maps to itself.
         if (b === SPACE) {
           if (!prevSpace) { if (escape) { out[len] = WS0; out[len + 1] = WS1; out[len + 2] = WS2; map[len] = map[len + 1] = map[len + 2] = consumed; len += 3; } else { out[len] = SPACE; map[len] = consumed; len++; } }
