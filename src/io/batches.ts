@@ -95,32 +95,40 @@ function parseLabels(b: Record<string, unknown>, where: string, config: AlbertCo
     if (!sameShape(a.shape, shape)) throw new BatchError(`${where}.${key} has shape [${a.shape}], expected [${shape}]`);
     return a;
   };
+  // One label per sequence, as [B] or [B][1]: HF flattens these with view(-1) / squeeze(-1).
+  const perSequence = (key: string): Nd => {
+    const raw = need(key);
+    return Array.isArray(raw) && Array.isArray(raw[0]) ? { shape: [B], flat: shaped(key, 2, [B, 1]).flat } : shaped(key, 1, [B]);
+  };
   const V = config.vocab_size;
   switch (head) {
     case 'pretraining':
     case 'pretraining-nsp':
       return {
         labels: ints(shaped('labels', 2, [B, S]), `${where}.labels`, 0, V, -100),
-        sentenceOrderLabel: ints(shaped('sentence_order_label', 1, [B]), `${where}.sentence_order_label`, 0, 2),
+        // CrossEntropyLoss's ignore_index -100 holds for the sentence labels too
+        sentenceOrderLabel: ints(perSequence('sentence_order_label'), `${where}.sentence_order_label`, 0, 2, -100),
       };
     case 'masked-lm':
       return { labels: ints(shaped('labels', 2, [B, S]), `${where}.labels`, 0, V, -100) };
     case 'token-classification':
       return { labels: ints(shaped('labels', 2, [B, S]), `${where}.labels`, 0, config.num_labels, -100) };
     case 'multiple-choice':
-      return { labels: ints(shaped('labels', 1, [B]), `${where}.labels`, 0, C!) };
+      return { labels: ints(shaped('labels', 1, [B]), `${where}.labels`, 0, C!, -100) };
     case 'question-answering': {
-      // HF clamps positions to [0, S] and ignores S, so any integer is valid.
-      const pos = (key: string) => ints(shaped(key, 1, [B]), `${where}.${key}`, -(2 ** 31), 2 ** 31 - 1);
+      // HF squeezes [B][1] positions, clamps them to [0, S] and ignores S, so any integer is valid.
+      const pos = (key: string) => ints(perSequence(key), `${where}.${key}`, -(2 ** 31), 2 ** 31 - 1);
       return { startPositions: pos('start_positions'), endPositions: pos('end_positions') };
     }
     case 'sequence-classification': {
       const raw = need('labels');
-      const depth = Array.isArray(raw) && Array.isArray(raw[0]) ? 2 : 1;
-      const problem = seqClsProblem(config, depth);
       const nl = config.num_labels;
+      // [B][1] integer labels with several classes are single-label ids (HF: labels.view(-1)).
+      const column = Array.isArray(raw) && Array.isArray(raw[0]) && (raw[0] as unknown[]).length === 1 && nl > 1;
+      const depth = Array.isArray(raw) && Array.isArray(raw[0]) && !column ? 2 : 1;
+      const problem = seqClsProblem(config, depth);
       if (problem === 'single_label_classification') {
-        return { labels: ints(shaped('labels', 1, [B]), `${where}.labels`, 0, nl) };
+        return { labels: ints(perSequence('labels'), `${where}.labels`, 0, nl, -100) };
       }
       const a = problem === 'regression' && nl === 1 && depth === 1 ? shaped('labels', 1, [B]) : shaped('labels', 2, [B, nl]);
       return { labels: Float32Array.from(a.flat) };

@@ -169,12 +169,22 @@ export function stateDict(model: AlbertModel): Map<string, Tensor> {
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** config.json contents for this model (architectures from its head). */
+/**
+ * config.json contents for this model, with the keys HF's save_pretrained writes for a float32
+ * AlbertConfig: architectures (from the head), model_type, position_embedding_type, torch_dtype
+ * (and "dtype" where the loaded file used that newer spelling). Keys whose value is PretrainedConfig's
+ * default None (problem_type null) are left out, as HF's to_diff_dict does.
+ */
 export function configJsonFor(model: AlbertModel): Record<string, unknown> {
   const json = configToJson({ ...model.config, architectures: [architectureOf(model.head)] });
+  if (json.problem_type === null) delete json.problem_type;
+  json.position_embedding_type ??= 'absolute';
   // We hold and write float32 whatever the loaded file had (HF records the saved dtype).
-  for (const key of ['torch_dtype', 'dtype']) if (key in json) json[key] = 'float32';
-  return json;
+  json.torch_dtype = 'float32';
+  if ('dtype' in json) json.dtype = 'float32';
+  const sorted: Record<string, unknown> = {};
+  for (const k of Object.keys(json).sort()) sorted[k] = json[k];
+  return sorted;
 }
 
 export interface SaveOptions {

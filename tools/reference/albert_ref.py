@@ -102,6 +102,9 @@ class RefAlbert:
         ext_mask = (1.0 - mask.to(torch.float64))[:, None, None, :] * F32_MIN
         hidden = [h]
         L, G = c['num_hidden_layers'], c['num_hidden_groups']
+        if c['inner_group_num'] > int(L / G):
+            # HF indexes head_mask[g * int(L/G):(g + 1) * int(L/G)] by inner layer: IndexError there
+            raise ValueError(f'HF cannot run inner_group_num {c["inner_group_num"]} with {L} layers in {G} groups')
         for i in range(L):
             g = int(i / (L / G))  # HF's group index
             for j in range(c['inner_group_num']):

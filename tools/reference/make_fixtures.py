@@ -267,9 +267,11 @@ def main():
     make_case(out, 'pretraining_gelu_new', 'AlbertForPreTraining (MLM + SOP), all layers shared, gelu_new, '
               'dropout 0.1 in config (forward is eval mode), padding, token types 0/1, a length-1 batch',
               'pretraining', dict(hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1), two, seed=1)
-    make_case(out, 'masked_lm_grouped_gelu', 'AlbertForMaskedLM, num_hidden_groups 2 x inner_group_num 2 over 3 '
+    # HF slices its per-layer head_mask list into groups of int(L / G) and indexes it by inner layer, so
+    # it can only run configs with inner_group_num <= int(L / G): 4 layers for 2 groups of 2.
+    make_case(out, 'masked_lm_grouped_gelu', 'AlbertForMaskedLM, num_hidden_groups 2 x inner_group_num 2 over 4 '
               'layers, gelu, file with tied decoder tensors and the old position_ids buffer',
-              'masked-lm', dict(hidden_act='gelu', num_hidden_groups=2, inner_group_num=2),
+              'masked-lm', dict(hidden_act='gelu', num_hidden_layers=4, num_hidden_groups=2, inner_group_num=2),
               [dict(name='b0', B=2, S=6, pad=[(1, 2)])], tied_in_file=True, position_ids_buffer=True, seed=2)
     make_case(out, 'seqcls_bertlike_relu', 'AlbertForSequenceClassification, 3 labels, E = H without sharing '
               '(BERT-like), relu', 'sequence-classification',
@@ -298,6 +300,10 @@ def main():
     make_case(out, 'ffn_shared', "AlbertForMaskedLM with the paper's shared-FFN ablation", 'masked-lm',
               dict(num_hidden_groups=3, hidden_act='gelu'), [dict(name='b0', B=2, S=6, pad=[(0, 1)])],
               sharing='ffn', seed=11)
+    make_case(out, 'groups_uneven', 'AlbertForTokenClassification, 3 layers in 2 groups: HF picks group '
+              'int(i / (L / G)) = 0, 0, 1 (float division)', 'token-classification',
+              dict(num_hidden_layers=3, num_hidden_groups=2, num_labels=3),
+              [dict(name='b0', B=2, S=5, pad=[(1, 2)])], seed=13)
     make_case(out, 'pretraining_nsp', "albert-ts's NSP pretraining head (BERT's objective for the paper's "
               'comparison): MLM + next-sentence classifier nsp_classifier.classifier', 'pretraining-nsp',
               dict(num_hidden_layers=2, embedding_size=8), [dict(name='b0', B=2, S=5, pad=[(1, 1)])], seed=12)
