@@ -144,6 +144,7 @@ test('corrupt, truncated and invalid model files are one clear UserError naming 
       ['random.model', Uint8Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) & 255), /not a valid SentencePiece model/],
       ['no-unk.model', writeSentencePieceModel({ pieces: [{ piece: 'a', score: 0 }] }), /no unknown piece/],
       ['dup.model', writeSentencePieceModel({ pieces: [{ piece: '<unk>', score: 0, type: PieceType.UNKNOWN }, { piece: 'a', score: 0 }, { piece: 'a', score: 0 }] }), /defined twice/],
+      ['nan.model', writeSentencePieceModel({ pieces: [{ piece: '<unk>', score: 0, type: PieceType.UNKNOWN }, { piece: 'a', score: NaN }] }), /non-finite score/],
       ['bytes.model', writeSentencePieceModel({ pieces: [{ piece: '<unk>', score: 0, type: PieceType.UNKNOWN }, { piece: '<0x41>', score: 0, type: PieceType.BYTE }] }), /byte_fallback/],
     ];
     for (const [name, bytes, re] of cases) {

@@ -52,8 +52,11 @@ export class UnigramEncoder {
   private readonly unkScore: number;
   /** Per id: the score Viterbi adds (user-defined symbols get SentencePiece's bonus). */
   private readonly pathScore: Float64Array;
-  /** Trie node -> id for Viterbi: like trie.value but unused pieces hidden (-1). */
-  private readonly nodeId: Int32Array;
+  /**
+   * The trie interleaved for Viterbi: units[3n] = base, units[3n + 1] = check, units[3n + 2] = id
+   * (unused pieces hidden as -1); one cache line serves a whole step.
+   */
+  private readonly units: Int32Array;
 
   constructor(private readonly v: VocabView, minScore: number, maxScore: number) {
     this.unkScore = Math.fround(minScore - UNK_PENALTY);
@@ -65,12 +68,13 @@ export class UnigramEncoder {
       path[id] = kind[id] === KIND_USER ? Math.fround(lengths[id] * maxScore) - 0.1 : scores[id];
     }
     this.pathScore = path;
-    let nodeId = v.trie.value;
-    if (kind.includes(KIND_UNUSED)) {
-      nodeId = nodeId.slice();
-      for (let i = 0; i < nodeId.length; i++) { const id = nodeId[i]; if (id >= 0 && kind[id] === KIND_UNUSED) nodeId[i] = -1; }
+    const { base, check, value } = v.trie;
+    const units = new Int32Array(3 * base.length);
+    for (let i = 0; i < base.length; i++) {
+      const id = value[i];
+      units[3 * i] = base[i]; units[3 * i + 1] = check[i]; units[3 * i + 2] = id >= 0 && kind[id] === KIND_UNUSED ? -1 : id;
     }
-    this.nodeId = nodeId;
+    this.units = units;
   }
 
   /**
@@ -86,10 +90,11 @@ export class UnigramEncoder {
       this.bestScore = new Float32Array(cap); this.startsAt = new Int32Array(cap); this.bestId = new Int32Array(cap);
     }
     const best = this.bestScore, from = this.startsAt, ids = this.bestId;
-    from.fill(-1, 0, size + 1);
+    // -Infinity stands for "no path yet" (SentencePiece's starts_at == -1): any finite score beats it.
+    best.fill(-Infinity, 1, size + 1);
     best[0] = 0;
-    const trie = this.v.trie, unkId = this.v.unkId;
-    const base = trie.base, check = trie.check, nodeId = this.nodeId, pathScore = this.pathScore;
+    const unkId = this.v.unkId;
+    const units = this.units, pathScore = this.pathScore;
     const unkScore = this.unkScore;
     let start = 0;
     while (start < size) {
@@ -99,20 +104,20 @@ export class UnigramEncoder {
       let hasSingle = false;
       let node = 0;
       for (let k = start; k < size; k++) {
-        const nx = base[node] + s[k];
-        if (check[nx] !== node) break;
+        const nx = units[3 * node] + s[k];
+        if (units[3 * nx + 1] !== node) break;
         node = nx;
-        const id = nodeId[node];
+        const id = units[3 * nx + 2];
         if (id < 0) continue;
         const end = k + 1;
         // Compared in double against the float32 best (as the C++ does), stored as float32.
         const cand = pathScore[id] + here;
-        if (from[end] === -1 || cand > best[end]) { best[end] = cand; from[end] = start; ids[end] = id; }
+        if (cand > best[end]) { best[end] = cand; from[end] = start; ids[end] = id; }
         if (end === single) hasSingle = true;
       }
       if (!hasSingle) {
         const cand = Math.fround(unkScore + here);
-        if (from[single] === -1 || cand > best[single]) { best[single] = cand; from[single] = start; ids[single] = unkId; }
+        if (cand > best[single]) { best[single] = cand; from[single] = start; ids[single] = unkId; }
       }
       start = single;
     }

@@ -97,6 +97,7 @@ export class SentencePieceModel implements VocabView {
       const type = types[i];
       const len = end[i] - start[i];
       lengths[i] = len;
+      if (!Number.isFinite(scores[i])) throw new ModelError(`piece ${i} has a non-finite score (${scores[i]})`);
       if (type === PieceType.NORMAL && len > 0) {
         trieIds[trieCount++] = i;
         const sc = scores[i];
