@@ -23,6 +23,8 @@ export interface AlbertConfig {
   intermediate_size: number;
   inner_group_num: number;
   hidden_act: Activation;
+  /** The activation's name as config.json spelled it, when that is an alias of `hidden_act`. */
+  hidden_act_name?: string;
   hidden_dropout_prob: number;
   attention_probs_dropout_prob: number;
   classifier_dropout_prob: number | null;
@@ -181,9 +183,8 @@ export function parseConfig(json: unknown, file: string): AlbertConfig {
   if (has('num_labels')) {
     const v = src.num_labels;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) problems.push(`num_labels must be an integer >= 1 (got ${show(v)})`);
-    else if (id2label && v !== Object.keys(id2label).length) {
-      problems.push(`num_labels ${v} disagrees with id2label, which has ${Object.keys(id2label).length} labels`);
-    } else num_labels = v;
+    // HF keeps id2label when the two disagree (PretrainedConfig warns and overwrites num_labels).
+    else if (!id2label) num_labels = v;
   }
 
   let problem_type: ProblemType | null | undefined;
@@ -229,6 +230,8 @@ export function parseConfig(json: unknown, file: string): AlbertConfig {
   if (id2label) config.id2label = id2label;
   if (label2id) config.label2id = label2id;
   if (problem_type !== undefined) config.problem_type = problem_type;
+  // HF writes back the activation name it read (gelu_pytorch_tanh stays gelu_pytorch_tanh).
+  if (typeof actName === 'string' && actName !== hidden_act) config.hidden_act_name = actName;
   return config;
 }
 
@@ -265,9 +268,10 @@ function defaultId2label(n: number): Record<string, string> {
 export function configToJson(c: AlbertConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c)) {
-    if (k === 'sharing' || k === 'num_labels' || k === 'id2label' || k === 'label2id' || v === undefined) continue;
+    if (k === 'sharing' || k === 'num_labels' || k === 'id2label' || k === 'label2id' || k === 'hidden_act_name' || v === undefined) continue;
     out[k] = v;
   }
+  if (c.hidden_act_name) out.hidden_act = c.hidden_act_name;
   out.model_type = 'albert';
   if (c.id2label || c.num_labels !== 2) {
     const id2label = c.id2label ?? defaultId2label(c.num_labels);
