@@ -24,7 +24,7 @@ type Target = (typeof TARGETS)[number];
 type Engine = 'ours' | 'ort' | 'torch';
 const ENGINE_NAMES: Record<Engine, string> = { ours: 'albert-ts', ort: 'onnxruntime-node', torch: 'PyTorch' };
 
-interface Run { engine: Engine; config: string; mode: 'infer' | 'train'; batch: number; seq: number; steps: number; warmup: number }
+interface Run { engine: Engine; config: string; mode: 'infer' | 'train'; batch: number; seq: number; steps: number; warmup: number; checkpoint: boolean }
 /** What a runner's JSON line holds (ours adds gflops, backend, profile...). */
 interface RunResult { tokens_per_s: number; step_s_median: number; peak_rss_bytes: number; gflops?: number; [k: string]: unknown }
 type Outcome = Found<RunResult>;
@@ -50,6 +50,10 @@ function child(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
       done({ ok: false, reason: `${signal ? `killed by ${signal}` : `exit ${code}`}${why ? `: ${why}` : ''}` });
     });
   });
+}
+
+function label(r: Run): string {
+  return `${r.config} ${r.mode} ${r.batch}x${r.seq}${r.checkpoint ? ' checkpointed' : ''}`;
 }
 
 function fmtBytes(b: number): string {
@@ -84,10 +88,10 @@ async function main(): Promise<number> {
   const short = (name: string) => name.replace(/^(albert\/)?albert-/, '');
   const bs = short(base), xs = short(xxl);
   const runs: Run[] = [];
-  const want = (engine: Engine, config: string, mode: 'infer' | 'train', batch: number, seq: number, n = steps, warmup = 1) => {
+  const want = (engine: Engine, config: string, mode: 'infer' | 'train', batch: number, seq: number, n = steps, warmup = 1, checkpoint = false) => {
     if (engine !== 'ours' && !baselines) return;
-    if (!runs.some((r) => r.engine === engine && r.config === config && r.mode === mode && r.batch === batch && r.seq === seq)) {
-      runs.push({ engine, config, mode, batch, seq, steps: n, warmup });
+    if (!runs.some((r) => r.engine === engine && r.config === config && r.mode === mode && r.batch === batch && r.seq === seq && r.checkpoint === checkpoint)) {
+      runs.push({ engine, config, mode, batch, seq, steps: n, warmup, checkpoint });
     }
   };
   if (only.has('infer') || only.has('seq512')) for (const e of ['ours', 'ort', 'torch'] as const) want(e, base, 'infer', 8, 128);
@@ -97,7 +101,10 @@ async function main(): Promise<number> {
     for (const e of ['ours', 'torch'] as const) want(e, base, 'train', 2, 512);
   }
   if (only.has('latency')) for (const e of ['ours', 'ort', 'torch'] as const) want(e, base, 'infer', 1, 128, Math.max(20, 4 * steps), 3);
-  if (only.has('xxlarge')) want('ours', xxl, 'train', 1, 512, xxSteps, 0); // no warmup: one xxlarge step is minutes
+  if (only.has('xxlarge')) { // no warmup: one xxlarge step is minutes
+    want('ours', xxl, 'train', 1, 512, xxSteps, 0);
+    want('ours', xxl, 'train', 1, 512, xxSteps, 0, true);
+  }
 
   // Baselines' prerequisites, each with the reason when missing.
   const configJson = (name: string) => JSON.stringify(configToJson(presetConfig(name)));
@@ -115,8 +122,8 @@ async function main(): Promise<number> {
   }
 
   const results = new Map<Run, Outcome>();
-  const key = (e: Engine, config: string, mode: string, batch: number, seq: number) =>
-    [...results].find(([r]) => r.engine === e && r.config === config && r.mode === mode && r.batch === batch && r.seq === seq)?.[1];
+  const key = (e: Engine, config: string, mode: string, batch: number, seq: number, checkpoint = false) =>
+    [...results].find(([r]) => r.engine === e && r.config === config && r.mode === mode && r.batch === batch && r.seq === seq && r.checkpoint === checkpoint)?.[1];
 
   let ceiling: Found<{ gflops: number }> = { ok: false, reason: 'not measured' };
   if (only.has('train')) {
@@ -126,12 +133,12 @@ async function main(): Promise<number> {
   }
 
   for (const r of runs) {
-    const shape = `${r.config} ${r.mode} ${r.batch}x${r.seq}`;
+    const shape = label(r);
     log(`${ENGINE_NAMES[r.engine]}: ${shape}, ${r.warmup} warmup + ${r.steps} steps ...`);
     const common = ['--batch', String(r.batch), '--seq', String(r.seq), '--threads', String(threads), '--steps', String(r.steps), '--warmup', String(r.warmup)];
     let out: Outcome;
     if (r.engine === 'ours') {
-      out = await child(process.execPath, [MAIN, 'bench', '--config', r.config, '--mode', r.mode, ...common, '--json']);
+      out = await child(process.execPath, [MAIN, 'bench', '--config', r.config, '--mode', r.mode, ...common, ...(r.checkpoint ? ['--checkpoint-activations'] : []), '--json']);
     } else if (r.engine === 'torch') {
       out = torch.ok
         ? await child(torch.value.python, [TORCH_SCRIPT, '--config-json', configJson(r.config), '--mode', r.mode, ...common])
@@ -196,7 +203,13 @@ async function main(): Promise<number> {
     const limit = 8e9;
     row('5', 'xxlarge trains', `${xs} 1x512 train`, 'peak RSS', rss(o), '', '', gf(o), o?.ok ? o.value.peak_rss_bytes / limit : null,
       o?.ok ? `${(o.value.peak_rss_bytes / 1e9).toFixed(2)} GB` : '', '<= 8 GB', o?.ok ? o.value.peak_rss_bytes <= limit : null);
-    notes.push('5: gradient checkpointing is not measured: the model has no activation-recomputation option yet.');
+    // gradient checkpointing: at least 40% less peak RSS for at most 20% more time
+    const k = key('ours', xxl, 'train', 1, 512, true);
+    const less = o?.ok && k?.ok ? 1 - k.value.peak_rss_bytes / o.value.peak_rss_bytes : null;
+    const more = o?.ok && k?.ok ? k.value.step_s_median / o.value.step_s_median - 1 : null;
+    row('5b', 'gradient checkpointing', `${xs} 1x512 train`, 'peak RSS', rss(k), '', '', gf(k), less,
+      `${((less ?? 0) * 100).toFixed(0)}% less RSS, ${more !== null && more >= 0 ? '+' : ''}${((more ?? 0) * 100).toFixed(0)}% time`, '>= 40% less, <= +20% time',
+      less === null || more === null ? null : less >= 0.4 && more <= 0.2);
   }
   if (only.has('latency')) {
     const o = key('ours', base, 'infer', 1, 128), r = key('ort', base, 'infer', 1, 128), p = key('torch', base, 'infer', 1, 128);
@@ -228,7 +241,7 @@ async function main(): Promise<number> {
       `Command: \`${cmd}\``, '', ...intro.map((l) => `- ${l}`), '',
       md(header), md(header.map(() => '---')), ...rows.map(md), '', ...notes.map((n) => `- ${n}`), '',
       '| engine | shape | tokens/s | median step | GFLOP/s | peak RSS |', '| --- | --- | --- | --- | --- | --- |',
-      ...[...results].map(([r, o]) => md([ENGINE_NAMES[r.engine], `${r.config} ${r.mode} ${r.batch}x${r.seq}`, tps(o), ms(o), gf(o), rss(o)])), '',
+      ...[...results].map(([r, o]) => md([ENGINE_NAMES[r.engine], label(r), tps(o), ms(o), gf(o), rss(o)])), '',
     ].join('\n');
     writeFileSync(v.markdown, text);
     log(`wrote ${v.markdown}`);
