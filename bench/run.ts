@@ -173,7 +173,7 @@ async function main(): Promise<number> {
   const oi = key('ours', base, 'infer', 8, 128), ri = key('ort', base, 'infer', 8, 128), pi = key('torch', base, 'infer', 8, 128);
   const ot = key('ours', base, 'train', 8, 128), pt = key('torch', base, 'train', 8, 128);
   // why each unavailable cell is empty: the first failure of each engine (and any other distinct one)
-  for (const [r, o] of results) if (!o.ok) why(`${ENGINE_NAMES[r.engine]} (${r.config} ${r.mode} ${r.batch}x${r.seq})`, o);
+  for (const [r, o] of results) if (!o.ok) why(`${ENGINE_NAMES[r.engine]} (${label(r)})`, o);
   if (only.has('infer')) {
     const x = rate(oi, ri, T);
     row('1', 'inference vs ORT', `${bs} 8x128 infer`, 'tokens/s', tps(oi), tps(ri), tps(pi), gf(oi), x, `${x?.toFixed(2)}x ORT`, '>= 1.0x', x === null ? null : x >= 1.0);
