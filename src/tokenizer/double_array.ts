@@ -75,39 +75,42 @@ export class DartsTrie {
   }
 }
 
-/** Our own double array over byte strings: child of s by byte c is base[s]+c when check[...] === s. */
+/**
+ * Our own double array over byte strings, interleaved so one cache line serves a step:
+ * units[3s] = base, units[3s + 1] = check + 1, units[3s + 2] = value. The child of node s by byte c
+ * is t = base(s) + c when units[3t + 1] === s + 1. value: id + 1 for a key, 0 for none, -(id + 1)
+ * for a hidden key (found by exact(), skipped by walks that want visible ids: value <= 0).
+ * Zero-filled memory is an empty trie, so building needs no fills.
+ */
 export class PieceTrie {
-  base: Int32Array;
-  check: Int32Array;
-  /** Piece id at a node, or -1. */
-  value: Int32Array;
+  units: Int32Array;
   // Build-time: doubly linked list of free slots (so base search skips used ones); -1 ends it.
   private nextFree: Int32Array;
   private prevFree: Int32Array;
   private fails: Uint8Array;
   private headFree = 1;
-  private size = 1;
 
   /** First duplicate key found while building, as [first id, second id], or null. */
   duplicate: [number, number] | null = null;
 
-  /** Trie of the keys bytes[start[i]..end[i]) -> ids[i], i < count. */
-  constructor(bytes: Uint8Array, start: Int32Array, end: Int32Array, ids: Int32Array, count = ids.length) {
+  /** Trie of the keys bytes[start[i]..end[i]) -> ids[i], i < count; ids with hidden[id] set are hidden. */
+  constructor(bytes: Uint8Array, start: Int32Array, end: Int32Array, ids: Int32Array, count = ids.length, hidden: Uint8Array | null = null) {
     const tree = buildTree(bytes, start, end, ids, count);
     this.duplicate = tree.duplicate;
     const cap = tree.nodes + (tree.nodes >> 1) + 1024;
-    this.base = new Int32Array(cap);
-    this.check = new Int32Array(cap).fill(-1);
-    this.value = new Int32Array(cap).fill(-1);
+    this.units = new Int32Array(3 * cap);
     this.nextFree = new Int32Array(cap);
     this.prevFree = new Int32Array(cap);
     this.fails = new Uint8Array(cap);
     this.linkFree(1, cap);
-    this.placeAll(tree);
-    // Lookups read base[s] + byte < size + 256, which the arrays always cover (findBase keeps 256 spare).
+    this.placeAll(tree, hidden);
+    // Lookups read base(s) + byte < used size + 256, which findBase keeps allocated.
     this.nextFree = this.prevFree = new Int32Array(0);
     this.fails = new Uint8Array(0);
   }
+
+  /** Number of slots. */
+  get capacity(): number { return this.units.length / 3; }
 
   /** Initial free list: slots [from, to) in increasing order. */
   private linkFree(from: number, to: number): void {
@@ -118,17 +121,15 @@ export class PieceTrie {
   }
 
   private grow(need: number): void {
-    if (need < this.base.length) return;
-    const old = this.base.length;
+    const old = this.capacity;
+    if (need < old) return;
     const cap = Math.max(need + 512, old * 2);
-    const b = new Int32Array(cap); b.set(this.base); this.base = b;
-    const c = new Int32Array(cap).fill(-1); c.set(this.check); this.check = c;
-    const v = new Int32Array(cap).fill(-1); v.set(this.value); this.value = v;
+    const u = new Int32Array(3 * cap); u.set(this.units); this.units = u;
     const nf = new Int32Array(cap); nf.set(this.nextFree); this.nextFree = nf;
     const pf = new Int32Array(cap); pf.set(this.prevFree); this.prevFree = pf;
     const fl = new Uint8Array(cap); fl.set(this.fails); this.fails = fl;
     let tail = -1;
-    for (let i = old - 1; i >= 1; i--) if (this.check[i] === -1) { tail = i; break; }
+    for (let i = old - 1; i >= 1; i--) if (u[3 * i + 1] === 0 && this.fails[i] <= 16) { tail = i; break; }
     for (let i = old; i < cap; i++) { nf[i] = i + 1; pf[i] = i - 1; }
     nf[cap - 1] = -1;
     pf[old] = tail;
@@ -141,31 +142,18 @@ export class PieceTrie {
     if (n >= 0) this.prevFree[n] = pr;
   }
 
-  /**
-   * Builds a plain first-child/next-sibling trie of the keys (typed arrays, no sorting, no garbage),
-   * then copies it into the double array depth-first, children in label order.
-   */
-  /** A trie of separate keys (ids = their indices). */
-  static of(keys: Uint8Array[]): PieceTrie {
-    let total = 0;
-    for (const k of keys) total += k.length;
-    const bytes = new Uint8Array(total), start = new Int32Array(keys.length), end = new Int32Array(keys.length);
-    let pos = 0;
-    keys.forEach((k, i) => { bytes.set(k, pos); start[i] = pos; pos += k.length; end[i] = pos; });
-    return new PieceTrie(bytes, start, end, Int32Array.from(keys.keys()));
-  }
-
   /** Copies the tree into the double array depth first, children in label order. */
-  private placeAll(tree: Tree): void {
+  private placeAll(tree: Tree, hidden: Uint8Array | null): void {
     const { child1, sib1, val1, label } = tree;
-    // Depth-first copy into the double array; an explicit stack of (tree node, double-array node).
+    // Depth-first copy; an explicit stack of (tree node, double-array node).
     let stack = new Int32Array(1024);
     let sp = 0;
     stack[sp++] = 0; stack[sp++] = 0;
     const labels = new Int32Array(256), kids = new Int32Array(256);
     while (sp > 0) {
       const da = stack[--sp], t = stack[--sp];
-      this.value[da] = val1[t] - 1;
+      const v = val1[t]; // id + 1, 0 = none
+      this.units[3 * da + 2] = v > 0 && hidden !== null && hidden[v - 1] ? -v : v;
       let nk = 0;
       for (let ch = child1[t] - 1; ch >= 0; ch = sib1[ch] - 1) {
         // Insertion sort by label (most nodes have one or two children).
@@ -177,16 +165,15 @@ export class PieceTrie {
       if (nk === 0) continue;
       const b = this.findBase(labels, nk);
       // Locals after findBase (it may have grown the arrays); unlink used slots from the free list.
-      const check = this.check, nextFree = this.nextFree, prevFree = this.prevFree;
-      this.base[da] = b;
+      const units = this.units, nextFree = this.nextFree, prevFree = this.prevFree;
+      units[3 * da] = b;
       if (sp + 2 * nk > stack.length) { const g = new Int32Array(stack.length * 2 + 2 * nk); g.set(stack); stack = g; }
       for (let i = 0; i < nk; i++) {
         const slot = b + labels[i];
-        check[slot] = da;
+        units[3 * slot + 1] = da + 1;
         const n = nextFree[slot], pr = prevFree[slot];
         if (pr >= 0) nextFree[pr] = n; else this.headFree = n;
         if (n >= 0) prevFree[n] = pr;
-        if (slot + 1 > this.size) this.size = slot + 1;
       }
       for (let i = nk - 1; i >= 0; i--) { stack[sp++] = kids[i]; stack[sp++] = b + labels[i]; }
     }
@@ -195,12 +182,13 @@ export class PieceTrie {
   private findBase(labels: Int32Array, nk: number): number {
     const first = labels[0];
     for (let pos = this.headFree; ; ) {
-      if (pos < 0) { this.grow(this.base.length + 1); pos = this.headFree; continue; }
+      if (pos < 0) { this.grow(this.capacity + 1); pos = this.headFree; continue; }
       const b = pos - first;
       let ok = b >= 1;
       if (ok) {
-        if (b + 256 >= this.base.length) this.grow(b + 257);
-        for (let i = 1; i < nk; i++) if (this.check[b + labels[i]] !== -1) { ok = false; break; }
+        if (b + 256 >= this.capacity) this.grow(b + 257);
+        const units = this.units;
+        for (let i = 1; i < nk; i++) if (units[3 * (b + labels[i]) + 1] !== 0) { ok = false; break; }
       }
       if (ok) return b;
       const nx = this.nextFree[pos];
@@ -210,42 +198,50 @@ export class PieceTrie {
     }
   }
 
-  /** Node reached from the root by byte c, or -1. */
+  /** Node reached from `node` by byte c, or -1. */
   child(node: number, c: number): number {
-    const nx = this.base[node] + c;
-    return nx < this.check.length && this.check[nx] === node ? nx : -1;
+    const nx = this.units[3 * node] + c;
+    return nx < this.capacity && this.units[3 * nx + 1] === node + 1 ? nx : -1;
   }
 
-  /** Length of the longest key that is a prefix of bytes[pos..end), 0 if none. */
+  /** Whether a (visible or hidden) key ends at `node`. */
+  isKey(node: number): boolean { return this.units[3 * node + 2] !== 0; }
+
+  /** Length of the longest visible key that is a prefix of bytes[pos..end), 0 if none. */
   longestPrefix(bytes: Uint8Array, pos: number, end: number): number {
-    const base = this.base, check = this.check, value = this.value;
+    const units = this.units;
     let s = 0, best = 0;
     for (let i = pos; i < end; i++) {
-      const nx = base[s] + bytes[i];
-      if (check[nx] !== s) break;
+      const nx = units[3 * s] + bytes[i];
+      if (units[3 * nx + 1] !== s + 1) break;
       s = nx;
-      if (value[s] >= 0) best = i + 1 - pos;
+      if (units[3 * s + 2] > 0) best = i + 1 - pos;
     }
     return best;
   }
 
-  /** Id of the exact key bytes[start..end), or -1. */
+  /** Id of the exact key bytes[start..end) (hidden ones too), or -1. */
   exact(bytes: Uint8Array, start: number, end: number): number {
+    const units = this.units;
     let s = 0;
-    const base = this.base, check = this.check;
     for (let i = start; i < end; i++) {
-      const t = base[s] + bytes[i];
-      if (check[t] !== s) return -1;
+      const t = units[3 * s] + bytes[i];
+      if (units[3 * t + 1] !== s + 1) return -1;
       s = t;
     }
-    return this.value[s];
+    const v = units[3 * s + 2];
+    return v > 0 ? v - 1 : v < 0 ? -v - 1 : -1;
   }
-}
 
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
+  /** A trie of separate keys (ids = their indices). */
+  static of(keys: Uint8Array[]): PieceTrie {
+    let total = 0;
+    for (const k of keys) total += k.length;
+    const bytes = new Uint8Array(total), start = new Int32Array(keys.length), end = new Int32Array(keys.length);
+    let pos = 0;
+    keys.forEach((k, i) => { bytes.set(k, pos); start[i] = pos; pos += k.length; end[i] = pos; });
+    return new PieceTrie(bytes, start, end, Int32Array.from(keys.keys()));
+  }
 }
 
 /**

@@ -52,10 +52,7 @@ export class UnigramEncoder {
   private readonly unkScore: number;
   /** Per id: the score Viterbi adds (user-defined symbols get SentencePiece's bonus). */
   private readonly pathScore: Float64Array;
-  /**
-   * The trie interleaved for Viterbi: units[3n] = base, units[3n + 1] = check, units[3n + 2] = id
-   * (unused pieces hidden as -1); one cache line serves a whole step.
-   */
+  /** The vocabulary trie's units (see PieceTrie; unused pieces are hidden keys). */
   private readonly units: Int32Array;
 
   constructor(private readonly v: VocabView, minScore: number, maxScore: number) {
@@ -68,13 +65,7 @@ export class UnigramEncoder {
       path[id] = kind[id] === KIND_USER ? Math.fround(lengths[id] * maxScore) - 0.1 : scores[id];
     }
     this.pathScore = path;
-    const { base, check, value } = v.trie;
-    const units = new Int32Array(3 * base.length);
-    for (let i = 0; i < base.length; i++) {
-      const id = value[i];
-      units[3 * i] = base[i]; units[3 * i + 1] = check[i]; units[3 * i + 2] = id >= 0 && kind[id] === KIND_UNUSED ? -1 : id;
-    }
-    this.units = units;
+    this.units = v.trie.units;
   }
 
   /**
@@ -105,10 +96,11 @@ export class UnigramEncoder {
       let node = 0;
       for (let k = start; k < size; k++) {
         const nx = units[3 * node] + s[k];
-        if (units[3 * nx + 1] !== node) break;
+        if (units[3 * nx + 1] !== node + 1) break;
         node = nx;
-        const id = units[3 * nx + 2];
-        if (id < 0) continue;
+        const v1 = units[3 * nx + 2]; // id + 1; 0 none, < 0 unused
+        if (v1 <= 0) continue;
+        const id = v1 - 1;
         const end = k + 1;
         // Compared in double against the float32 best (as the C++ does), stored as float32.
         const cand = pathScore[id] + here;

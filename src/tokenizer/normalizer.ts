@@ -55,7 +55,7 @@ export class Normalizer {
       if (this.userFirst[b]) {
         // A user-defined symbol is copied verbatim: fine when [b] is one and no longer one starts with b.
         const node = user!.child(0, b);
-        let single = node >= 0 && user!.value[node] >= 0;
+        let single = node >= 0 && user!.isKey(node);
         for (let c = 0; single && c < 256; c++) if (user!.child(node, c) >= 0) single = false;
         if (single) keep.fill(1, row, row + 257);
         continue;

@@ -93,6 +93,7 @@ export class SentencePieceModel implements VocabView {
     let minScore = Infinity, maxScore = -Infinity;
     const byteIds = byteFallback ? new Int32Array(256).fill(-1) : null;
     const types = this.types, scores = this.scores, kind = this.kind, lengths = this.pieceLength;
+    let hasUnused = false;
     for (let i = 0; i < n; i++) {
       const type = types[i];
       const len = end[i] - start[i];
@@ -109,7 +110,7 @@ export class SentencePieceModel implements VocabView {
       if (type === PieceType.USER_DEFINED || type === PieceType.UNUSED) {
         trieIds[trieCount++] = i;
         if (type === PieceType.USER_DEFINED) { kind[i] = KIND_USER; userKeys.push(bytes.subarray(start[i], end[i])); }
-        else kind[i] = KIND_UNUSED;
+        else { kind[i] = KIND_UNUSED; hasUnused = true; }
         continue;
       }
       const piece = this.idToPiece(i);
@@ -134,9 +135,11 @@ export class SentencePieceModel implements VocabView {
     const FLT_MIN = 1.1754943508222875e-38;
     if (minScore === Infinity) minScore = 0;
     if (!(maxScore > FLT_MIN)) maxScore = 0;
+    // Unused pieces stay findable by PieceToId but are hidden from the Viterbi walk.
+    const unusedMask = hasUnused ? kind.map((k) => (k === KIND_UNUSED ? 1 : 0)) : null;
     const trieStart = new Int32Array(trieCount), trieEnd = new Int32Array(trieCount);
     for (let k = 0; k < trieCount; k++) { trieStart[k] = start[trieIds[k]]; trieEnd[k] = end[trieIds[k]]; }
-    this.trie = new PieceTrie(bytes, trieStart, trieEnd, trieIds.subarray(0, trieCount));
+    this.trie = new PieceTrie(bytes, trieStart, trieEnd, trieIds.subarray(0, trieCount), trieCount, unusedMask);
     const dup = this.trie.duplicate;
     if (dup) throw new ModelError(`piece "${this.idToPiece(dup[1])}" is defined twice (ids ${dup[0]} and ${dup[1]})`);
     this.userTrie = userKeys.length > 0 ? PieceTrie.of(userKeys) : null;
