@@ -202,10 +202,13 @@ export function parseCompactVocab(bytes: Uint8Array): CompactVocab {
       // SentencePiece message: 1 piece (bytes), 2 score (float), 3 type (enum).
       let q = s, hasPiece = false, t = PieceType.NORMAL as number, sc = 0;
       while (q < e) {
-        const k = varintAt(bytes, q, e); q = varintEnd;
+        // One-byte varints (all keys, most lengths) are read inline.
+        let k = bytes[q];
+        if (k < 0x80) q++; else { k = varintAt(bytes, q, e); q = varintEnd; }
         const kw = k & 7, kf = Math.floor(k / 8);
         if (kw === WIRE_LEN) {
-          const l = varintAt(bytes, q, e); q = varintEnd;
+          let l = q < e ? bytes[q] : 0x80;
+          if (l < 0x80) q++; else { l = varintAt(bytes, q, e); q = varintEnd; }
           if (l > e - q) throw new ProtoError(`field length ${l} runs past the end of its message at byte ${q}`);
           if (kf === 1) { start[count] = q; end[count] = q + l; hasPiece = true; }
           q += l;
