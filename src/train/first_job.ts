@@ -8,7 +8,7 @@ import type { Backend } from '../backend/backend.js';
 import { loadBackend } from '../backend/index.js';
 import { createPretrainingData } from '../data/create.js';
 import { ShardDataset } from '../data/shards.js';
-import { syntheticCorpusText, syntheticDocuments } from '../data/synthetic.js';
+import { syntheticCorpusText } from '../data/synthetic.js';
 import { loadDataTokenizer, syntheticTokenizerModel } from '../data/tokenizer.js';
 import { loadPretrained } from '../io/hf_dir.js';
 import { fillMask, filledText, type MaskPrediction } from './fill_mask.js';
@@ -79,10 +79,8 @@ export async function runFirstJob(o: FirstJobOptions): Promise<FirstJobResult> {
   const majority = Math.max(...counts.values()) / masked;
 
   const model = loadPretrained(result.checkpoint, { backend });
-  // A new story; the home in the evening sentence and the food in the night sentence are masked:
-  // both are only known from earlier sentences.
-  const story = syntheticDocuments(1, 99)[0].slice(0, 7);
-  const text = story.map((s, i) => (i >= 5 ? s.replace(/ (\S+) \.$/, ' [MASK] .') : s)).join(' ');
+  // A sentence pair in the corpus's style (at most 64 tokens, the trained length).
+  const text = 'in the morning the swan had cherries for [MASK] . at [MASK] the two friends went to the tower together .';
   const predictions = fillMask(model, albert, text, 3);
   const filled = filledText(albert, text, predictions);
   log(`held-out MLM accuracy ${(100 * ev.mlm_acc).toFixed(1)}% (most-frequent-token baseline ${(100 * majority).toFixed(1)}%), `
