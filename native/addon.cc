@@ -59,6 +59,14 @@ class Args {
     return int64_t(v);
   }
 
+  /** An optional trailing dim: `fallback` when argument i is absent or undefined. */
+  int64_t opt_dim(size_t i, const char* name, int64_t fallback) {
+    if (i >= argc_) return fallback;
+    napi_valuetype vt;
+    napi_typeof(env_, argv_[i], &vt);
+    return vt == napi_undefined ? fallback : dim(i, name);
+  }
+
   bool flag(size_t i, const char* name) {
     bool v;
     if (napi_get_value_bool(env_, argv_[i], &v) != napi_ok) fail(false, std::string(name) + " must be a boolean");
@@ -317,16 +325,25 @@ AttnDims attn_dims(Args& a, size_t i) {
   return d;
 }
 
+/** Row stride of q, k, v (argument i, default nh*hd) and the elements such a (B*S, nh*hd) view spans. */
+std::pair<int64_t, int64_t> qkv_stride(Args& a, size_t i, const AttnDims& d) {
+  const int64_t H = d.nh * d.hd, ld = a.opt_dim(i, "ldqkv", H), rows = d.B * d.S;
+  if (ld < H) a.fail(true, "ldqkv must be >= nh * hd");
+  if (double(rows) * double(ld) > 9e15) a.fail(true, "shapes too large");
+  return {ld, rows > 0 ? (rows - 1) * ld + H : 0};
+}
+
 ALBERT_FN(AttentionForward) {
   return guarded(env, [&] {
     Args a(env, info, "attentionForward", 13);
     const AttnDims d = attn_dims(a, 6);
     const int64_t nqkv = d.B * d.S * d.nh * d.hd;
+    const auto [ld, nview] = qkv_stride(a, 13, d);
     auto mask = a.f32(3, "mask", true);
     if (mask.data) a.need(mask, double(d.B * d.S), "mask");
-    float *q = a.f32n(0, "q", nqkv), *k = a.f32n(1, "k", nqkv), *v = a.f32n(2, "v", nqkv);
+    float *q = a.f32n(0, "q", nview), *k = a.f32n(1, "k", nview), *v = a.f32n(2, "v", nview);
     float *probs = a.f32n(4, "probs", d.B * d.nh * d.S * d.S), *ctx = a.f32n(5, "ctx", nqkv);
-    attention_forward(q, k, v, mask.data, probs, ctx, d.B, d.S, d.nh, d.hd, d.scale, d.p, d.seed);
+    attention_forward(q, k, v, mask.data, probs, ctx, d.B, d.S, d.nh, d.hd, d.scale, d.p, d.seed, ld);
     return undefined(env);
   });
 }
@@ -336,10 +353,11 @@ ALBERT_FN(AttentionBackward) {
     Args a(env, info, "attentionBackward", 15);
     const AttnDims d = attn_dims(a, 8);
     const int64_t nqkv = d.B * d.S * d.nh * d.hd;
-    float *dctx = a.f32n(0, "dctx", nqkv), *q = a.f32n(1, "q", nqkv), *k = a.f32n(2, "k", nqkv), *v = a.f32n(3, "v", nqkv);
+    const auto [ld, nview] = qkv_stride(a, 15, d);
+    float *dctx = a.f32n(0, "dctx", nqkv), *q = a.f32n(1, "q", nview), *k = a.f32n(2, "k", nview), *v = a.f32n(3, "v", nview);
     float* probs = a.f32n(4, "probs", d.B * d.nh * d.S * d.S);
-    float *dq = a.f32n(5, "dq", nqkv), *dk = a.f32n(6, "dk", nqkv), *dv = a.f32n(7, "dv", nqkv);
-    attention_backward(dctx, q, k, v, probs, dq, dk, dv, d.B, d.S, d.nh, d.hd, d.scale, d.p, d.seed);
+    float *dq = a.f32n(5, "dq", nview), *dk = a.f32n(6, "dk", nview), *dv = a.f32n(7, "dv", nview);
+    attention_backward(dctx, q, k, v, probs, dq, dk, dv, d.B, d.S, d.nh, d.hd, d.scale, d.p, d.seed, ld);
     return undefined(env);
   });
 }

@@ -74,50 +74,51 @@ int64_t row_block(int64_t S) { return std::max<int64_t>(16, std::min<int64_t>(S,
 }  // namespace
 
 void attention_forward(const float* q, const float* k, const float* v, const float* mask, float* probs, float* ctx,
-                       int64_t B, int64_t S, int64_t nh, int64_t hd, float scale, double p, uint32_t seed) {
+                       int64_t B, int64_t S, int64_t nh, int64_t hd, float scale, double p, uint32_t seed, int64_t ld) {
   const int64_t H = nh * hd, R = row_block(S);
   const DropoutMask drop(p, seed);
   parallel_tasks(B * nh, [&](int64_t bh) {
     const int64_t b = bh / nh, h = bh % nh;
-    const int64_t off = b * S * H + h * hd;  // head h of batch b: (S, hd) with row stride H
+    // head h of batch b: (S, hd) with row stride ld in q, k, v and H in ctx
+    const int64_t off = b * S * ld + h * hd, offc = b * S * H + h * hd;
     const float* key_mask = mask ? mask + b * S : nullptr;
     float* scratch = scratch_floats(drop.on ? R * S : 0);
     for (int64_t i0 = 0; i0 < S; i0 += R) {
       const int64_t r = std::min(R, S - i0);
       float* P = probs + (bh * S + i0) * S;  // rows i0 .. i0 + r of this head's (S, S) probs
       // scores = scale * Q_h[rows] K_h^T  (r, S), then softmax in place
-      gemm_serial(false, true, r, S, hd, scale, q + off + i0 * H, H, k + off, H, 0.0f, P, S);
+      gemm_serial(false, true, r, S, hd, scale, q + off + i0 * ld, ld, k + off, ld, 0.0f, P, S);
       for (int64_t i = 0; i < r; i++) softmax_row(P + i * S, key_mask, S);
       const float* Pd = dropped(P, scratch, r * S, drop, uint32_t((bh * S + i0) * S));
       // ctx_h[rows] = Pd V_h  (r, hd)
-      gemm_serial(false, false, r, hd, S, 1.0f, Pd, S, v + off, H, 0.0f, ctx + off + i0 * H, H);
+      gemm_serial(false, false, r, hd, S, 1.0f, Pd, S, v + off, ld, 0.0f, ctx + offc + i0 * H, H);
     }
   });
 }
 
 void attention_backward(const float* dctx, const float* q, const float* k, const float* v, const float* probs,
                         float* dq, float* dk, float* dv, int64_t B, int64_t S, int64_t nh, int64_t hd, float scale,
-                        double p, uint32_t seed) {
+                        double p, uint32_t seed, int64_t ld) {
   const int64_t H = nh * hd, R = row_block(S);
   const DropoutMask drop(p, seed);
   parallel_tasks(B * nh, [&](int64_t bh) {
     const int64_t b = bh / nh, h = bh % nh;
-    const int64_t off = b * S * H + h * hd;
+    const int64_t off = b * S * ld + h * hd, offc = b * S * H + h * hd;  // row strides ld and H (dctx)
     float* dP = scratch_floats(2 * R * S);  // (r, S) dP, then (r, S) dropped probs
     for (int64_t i0 = 0; i0 < S; i0 += R) {
       const int64_t r = std::min(R, S - i0);
       const float* P = probs + (bh * S + i0) * S;
       const uint32_t base = uint32_t((bh * S + i0) * S);
-      const float* dctx_r = dctx + off + i0 * H;
+      const float* dctx_r = dctx + offc + i0 * H;
       const float beta = i0 == 0 ? 0.0f : 1.0f;  // dK, dV: the first block writes, later ones add
       const float* Pd = dropped(P, dP + R * S, r * S, drop, base);
       // dV_h += Pd^T dctx_h[rows] ; dP = dctx_h[rows] V_h^T
-      gemm_serial(true, false, S, hd, r, 1.0f, Pd, S, dctx_r, H, beta, dv + off, H);
-      gemm_serial(false, true, r, S, hd, 1.0f, dctx_r, H, v + off, H, 0.0f, dP, S);
+      gemm_serial(true, false, S, hd, r, 1.0f, Pd, S, dctx_r, H, beta, dv + off, ld);
+      gemm_serial(false, true, r, S, hd, 1.0f, dctx_r, H, v + off, ld, 0.0f, dP, S);
       for (int64_t i = 0; i < r; i++) softmax_backward_row(P + i * S, dP + i * S, S, scale, drop, base + uint32_t(i * S));
       // dQ_h[rows] = dS K_h ; dK_h += dS^T Q_h[rows]
-      gemm_serial(false, false, r, hd, S, 1.0f, dP, S, k + off, H, 0.0f, dq + off + i0 * H, H);
-      gemm_serial(true, false, S, hd, r, 1.0f, dP, S, q + off + i0 * H, H, beta, dk + off, H);
+      gemm_serial(false, false, r, hd, S, 1.0f, dP, S, k + off, ld, 0.0f, dq + off + i0 * ld, ld);
+      gemm_serial(true, false, S, hd, r, 1.0f, dP, S, q + off + i0 * ld, ld, beta, dk + off, ld);
     }
   });
 }

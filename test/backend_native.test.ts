@@ -172,6 +172,21 @@ function checkAttention(nb: Backend, r: () => number): void {
     js.attentionBackward(dctx, q, k, v, probs1, g1[0], g1[1], g1[2], B, S, nh, hd, scale, p, seed);
     nb.attentionBackward(dctx, q, k, v, probs1, g2[0], g2[1], g2[2], B, S, nh, hd, scale, p, seed);
     for (const [i, name] of ['dq', 'dk', 'dv'].entries()) assertClose(g2[i], g1[i], 1e-5, 2e-6, `${label} ${name}`);
+    // q, k, v as column views of one packed (B*S, 3H) tensor (ldqkv = 3H), on both backends
+    const rows = B * S, pack = (parts: Float32Array[]) => {
+      const out = new Float32Array(rows * 3 * H);
+      for (let t = 0; t < rows; t++) parts.forEach((x, c) => out.set(x.subarray(t * H, t * H + H), t * 3 * H + c * H));
+      return out;
+    };
+    const qkv = pack([q, k, v]), views = (a: Float32Array) => [a, a.subarray(H), a.subarray(2 * H)] as const;
+    for (const be of [js, nb]) {
+      const probs3 = new Float32Array(B * nh * S * S), ctx3 = new Float32Array(N), dqkv = new Float32Array(rows * 3 * H).fill(NaN);
+      be.attentionForward(...views(qkv), mask, probs3, ctx3, B, S, nh, hd, scale, p, seed, 3 * H);
+      assertClose(probs3, probs1, 1e-5, 1e-7, `${label} ${be.name} packed probs`);
+      assertClose(ctx3, ctx1, 1e-5, 1e-6, `${label} ${be.name} packed ctx`);
+      be.attentionBackward(dctx, ...views(qkv), probs1, ...views(dqkv), B, S, nh, hd, scale, p, seed, 3 * H);
+      assertClose(dqkv, pack(g1), 1e-5, 2e-6, `${label} ${be.name} packed dq dk dv`);
+    }
   }
 }
 
@@ -225,6 +240,9 @@ function checkErrors(nb: NativeBackend): void {
   assert.throws(() => nb.gemm(false, false, 2, 2, 2, 1, new Float64Array(6) as unknown as Float32Array, 2, a, 2, 0, a, 2), { name: 'TypeError', message: /a must be a Float32Array/ });
   assert.throws(() => nb.gemm(false, false, 1.5, 2, 2, 1, a, 2, a, 2, 0, a, 2), /m must be an integer/);
   assert.throws(() => nb.embeddingForward(new Int32Array([3]), a, a, 1, 2, false), /embedding id 3 at position 0 is outside the table \(0..2\)/);
+  const nine = new Float32Array(9), probs = new Float32Array(9);
+  assert.throws(() => nb.attentionForward(nine, nine, nine, null, probs, nine, 1, 3, 1, 3, 1, 0, 0, 2), /ldqkv must be >= nh \* hd/);
+  assert.throws(() => nb.attentionBackward(nine, nine, nine, nine, probs, nine, nine, nine, 1, 3, 1, 3, 1, 0, 0, 6), /q has 9 elements, the shapes need 15/);
   assert.throws(() => nb.crossEntropy(a, new Int32Array([7, 0]), 2, 3, null, 1, -100), /label 7 in row 0/);
   assert.throws(() => nb.attentionForward(a, a, a, null, a, a, 1, 3, 1, 3, 1, 0, 0), /q has 6 elements, the shapes need 9/);
   assert.throws(() => nb.activationForward('swish' as Activation, a, a, 6), /unknown activation/);

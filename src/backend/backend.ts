@@ -69,17 +69,20 @@ export interface Backend {
    *   (1 - attention_mask) * finfo(float32).min), or null for no mask.
    * probs: (B, nh, S, S) out, softmax output BEFORE dropout (backward needs it).
    * Dropout on probs uses dropoutKeep(seed, i) with i the flat index into probs.
+   * ldqkv: row stride of q, k, v (default nh*hd), so that they can be column views of one packed
+   *   (B*S, 3H) tensor (q = qkv, k = qkv.subarray(H), v = qkv.subarray(2H), ldqkv = 3H).
    */
   attentionForward(
     q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null,
     probs: Float32Array, ctx: Float32Array,
-    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number,
+    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number, ldqkv?: number,
   ): void;
-  /** Gradients of attentionForward w.r.t. q, k, v (written). Same arguments as forward. */
+  /** Gradients of attentionForward w.r.t. q, k, v (written; dq, dk, dv with row stride ldqkv, and only
+   *  their nh*hd columns of each row are touched). Same arguments as forward. */
   attentionBackward(
     dctx: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array,
     dq: Float32Array, dk: Float32Array, dv: Float32Array,
-    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number,
+    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number, ldqkv?: number,
   ): void;
 
   /** out[i, :] (=, or += when accumulate) table[ids[i], :]; out (n, dim), table (rows, dim). */

@@ -214,20 +214,20 @@ export class JsBackend implements Backend {
   attentionForward(
     q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null,
     probs: Float32Array, ctx: Float32Array,
-    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number,
+    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number, ldqkv = nh * hd,
   ): void {
-    const H = nh * hd;
+    const H = nh * hd, ld = ldqkv;
     const keepScale = dropoutScale(dropoutP);
     const work = this.scratch(S + hd);
     const scores = work.subarray(0, S), acc = work.subarray(S, S + hd);
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < nh; h++) {
         for (let i = 0; i < S; i++) {
-          const qo = (b * S + i) * H + h * hd;
+          const qo = (b * S + i) * ld + h * hd, co = (b * S + i) * H + h * hd;
           const po = ((b * nh + h) * S + i) * S; // row (b, h, i) of probs
           let max = -Infinity;
           for (let j = 0; j < S; j++) {
-            const ko = (b * S + j) * H + h * hd;
+            const ko = (b * S + j) * ld + h * hd;
             let dot = 0;
             for (let d = 0; d < hd; d++) dot += q[qo + d] * k[ko + d];
             // a masked key (mask -3.4e38) absorbs the score, so a fully masked row comes out uniform
@@ -247,10 +247,10 @@ export class JsBackend implements Backend {
             let p = probs[po + j];
             if (dropoutP > 0) p = dropoutKeep(seed, po + j, dropoutP) ? p * keepScale : 0;
             if (p === 0) continue;
-            const vo = (b * S + j) * H + h * hd;
+            const vo = (b * S + j) * ld + h * hd;
             for (let d = 0; d < hd; d++) acc[d] += p * v[vo + d];
           }
-          for (let d = 0; d < hd; d++) ctx[qo + d] = acc[d];
+          for (let d = 0; d < hd; d++) ctx[co + d] = acc[d];
         }
       }
     }
@@ -259,30 +259,31 @@ export class JsBackend implements Backend {
   attentionBackward(
     dctx: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array,
     dq: Float32Array, dk: Float32Array, dv: Float32Array,
-    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number,
+    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number, ldqkv = nh * hd,
   ): void {
-    const H = nh * hd;
+    const H = nh * hd, ld = ldqkv;
     const keepScale = dropoutScale(dropoutP);
-    const N = B * S * H;
-    dq.fill(0, 0, N);
-    dk.fill(0, 0, N);
-    dv.fill(0, 0, N);
+    for (let r = 0; r < B * S; r++) {
+      dq.fill(0, r * ld, r * ld + H);
+      dk.fill(0, r * ld, r * ld + H);
+      dv.fill(0, r * ld, r * ld + H);
+    }
     const ds = this.scratch(S);
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < nh; h++) {
         for (let i = 0; i < S; i++) {
-          const qo = (b * S + i) * H + h * hd;
+          const qo = (b * S + i) * ld + h * hd, co = (b * S + i) * H + h * hd;
           const po = ((b * nh + h) * S + i) * S;
           // dP_ij = dctx_i . v_j ; dprobs = dP * dropout mask ; dV_j += P_ij dctx_i
           let dot = 0; // sum_j probs_ij * dprobs_ij
           for (let j = 0; j < S; j++) {
-            const vo = (b * S + j) * H + h * hd;
+            const vo = (b * S + j) * ld + h * hd;
             const m = dropoutP > 0 ? (dropoutKeep(seed, po + j, dropoutP) ? keepScale : 0) : 1;
             const pij = probs[po + j] * m;
             let dp = 0;
             for (let d = 0; d < hd; d++) {
-              dp += dctx[qo + d] * v[vo + d];
-              dv[vo + d] += pij * dctx[qo + d];
+              dp += dctx[co + d] * v[vo + d];
+              dv[vo + d] += pij * dctx[co + d];
             }
             ds[j] = dp * m;
             dot += probs[po + j] * ds[j];
@@ -291,7 +292,7 @@ export class JsBackend implements Backend {
           for (let j = 0; j < S; j++) {
             const g = probs[po + j] * (ds[j] - dot) * scale;
             if (g === 0) continue;
-            const ko = (b * S + j) * H + h * hd;
+            const ko = (b * S + j) * ld + h * hd;
             for (let d = 0; d < hd; d++) {
               dq[qo + d] += g * k[ko + d];
               dk[ko + d] += g * q[qo + d];

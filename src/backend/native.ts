@@ -29,10 +29,10 @@ interface Addon {
     dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, cols: number): void;
   attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null,
     probs: Float32Array, ctx: Float32Array, B: number, S: number, nh: number, hd: number,
-    scale: number, p: number, seed: number): void;
+    scale: number, p: number, seed: number, ldqkv?: number): void;
   attentionBackward(dctx: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array,
     dq: Float32Array, dk: Float32Array, dv: Float32Array, B: number, S: number, nh: number, hd: number,
-    scale: number, p: number, seed: number): void;
+    scale: number, p: number, seed: number, ldqkv?: number): void;
   embeddingForward(ids: Int32Array, table: Float32Array, out: Float32Array, n: number, dim: number, acc: boolean): void;
   embeddingBackward(ids: Int32Array, dout: Float32Array, dtable: Float32Array, n: number, dim: number): void;
   dropout(x: Float32Array, y: Float32Array, n: number, p: number, seed: number): void;
@@ -146,16 +146,16 @@ export class NativeBackend implements Backend {
   attentionForward(
     q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null,
     probs: Float32Array, ctx: Float32Array,
-    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number,
+    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number, ldqkv?: number,
   ): void {
-    this.addon.attentionForward(q, k, v, mask, probs, ctx, B, S, nh, hd, scale, dropoutP, seed >>> 0);
+    this.addon.attentionForward(q, k, v, mask, probs, ctx, B, S, nh, hd, scale, dropoutP, seed >>> 0, ldqkv);
   }
   attentionBackward(
     dctx: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array,
     dq: Float32Array, dk: Float32Array, dv: Float32Array,
-    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number,
+    B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number, ldqkv?: number,
   ): void {
-    this.addon.attentionBackward(dctx, q, k, v, probs, dq, dk, dv, B, S, nh, hd, scale, dropoutP, seed >>> 0);
+    this.addon.attentionBackward(dctx, q, k, v, probs, dq, dk, dv, B, S, nh, hd, scale, dropoutP, seed >>> 0, ldqkv);
   }
 
   embeddingForward(ids: Int32Array, table: Float32Array, out: Float32Array, n: number, dim: number, accumulate: boolean): void {

@@ -10,6 +10,7 @@ import { Embeddings, embeddingSpecs } from './embeddings.js';
 import { Encoder, type EncoderLayout, encoderLayout, encoderSpecs } from './encoder.js';
 import type { Head, HeadContext } from './heads/head.js';
 import { HEADS } from './heads/index.js';
+import { qkvPacks } from './layer.js';
 import { Linear } from './modules.js';
 import { Buffers, type Param, type ParamSpec, ParamStore, linearSpecs, numel, siteSeed } from './params.js';
 import type { HeadKind, Labels, LossResult, ModelInputs, ModelOutputs } from './types.js';
@@ -70,7 +71,7 @@ export class AlbertModel {
     if (!HEADS[head]) throw new UserError(`unknown head "${String(head)}"`);
     this.layout = modelLayout(config, head);
     this.aliases = this.layout.aliases;
-    this.store = new ParamStore(this.layout.specs);
+    this.store = new ParamStore(this.layout.specs, qkvPacks(this.layout.specs));
     const p = this.layout.prefix;
     this.embeddings = new Embeddings(this.store, p, config);
     this.encoder = new Encoder(this.store, this.layout.encoder, config);

@@ -1,6 +1,7 @@
 // One post-LN transformer layer, as HF's AlbertLayer computes it (x, y: (N, H), N = B*S):
 //
-//   q, k, v = x Wq^T + bq, ...                                         (N, H)
+//   q, k, v = x Wq^T + bq, ...        one GEMM: [q k v] = x [Wq;Wk;Wv]^T (N, 3H), the weights packed
+//                                     contiguously in the ParamStore (qkvPacks)   (N, H) each
 //   ctx     = dropout_attn(softmax(q_h k_h^T / sqrt(hd) + mask)) v_h   (N, H)
 //   a       = LayerNorm_attn(x + dropout_hidden(ctx Wo^T + bo))        attention.{query,key,value,dense,LayerNorm}
 //   y       = full_layer_layer_norm(ffn_output(act(ffn(a))) + a)       (HF applies no dropout here)
@@ -12,7 +13,7 @@
 import type { Activation, Backend } from '../backend/backend.js';
 import type { AlbertConfig } from './config.js';
 import { LayerNorm, Linear } from './modules.js';
-import { Buffers, type ParamSpec, type ParamStore, layerNormSpecs, linearSpecs } from './params.js';
+import { Buffers, type Param, type ParamSpec, type ParamStore, layerNormSpecs, linearSpecs, packedSpan } from './params.js';
 
 /** `prefix` is the layer's name up to and including the dot, e.g. "albert.encoder.albert_layer_groups.0.albert_layers.0.". */
 export function attentionSpecs(prefix: string, c: AlbertConfig): ParamSpec[] {
@@ -26,6 +27,16 @@ export function attentionSpecs(prefix: string, c: AlbertConfig): ParamSpec[] {
   ];
 }
 
+/** The ParamStore packs that let a block read query, key and value as one (3H, H) weight and (3H) bias. */
+export function qkvPacks(specs: readonly ParamSpec[]): string[][] {
+  const packs: string[][] = [];
+  for (const s of specs) {
+    const m = /^(.*attention\.)query\.(weight|bias)$/.exec(s.name);
+    if (m) packs.push(['query', 'key', 'value'].map((t) => `${m[1]}${t}.${m[2]}`));
+  }
+  return packs;
+}
+
 export function ffnSpecs(prefix: string, c: AlbertConfig): ParamSpec[] {
   return [
     ...layerNormSpecs(`${prefix}full_layer_layer_norm`, c.hidden_size),
@@ -35,13 +46,17 @@ export function ffnSpecs(prefix: string, c: AlbertConfig): ParamSpec[] {
 }
 
 export class AttentionBlock {
-  readonly query: Linear; readonly key: Linear; readonly value: Linear; readonly dense: Linear;
+  /** query, key and value as one Linear(H, 3H) over their packed tensors. */
+  readonly qkv: Linear;
+  readonly dense: Linear;
   readonly norm: LayerNorm;
   constructor(store: ParamStore, prefix: string, c: AlbertConfig) {
-    const H = c.hidden_size;
-    this.query = new Linear(store, `${prefix}attention.query`, H, H);
-    this.key = new Linear(store, `${prefix}attention.key`, H, H);
-    this.value = new Linear(store, `${prefix}attention.value`, H, H);
+    const H = c.hidden_size, p = `${prefix}attention.`;
+    const part = (t: string, what: string) => store.get(`${p}${t}.${what}`);
+    const packed = (what: string, shape: number[]): Param =>
+      packedSpan(`${p}qkv.${what}`, shape, ['query', 'key', 'value'].map((t) => part(t, what)));
+    const w = packed('weight', [3 * H, H]), b = packed('bias', [3 * H]);
+    this.qkv = new Linear({ get: (name) => (name.endsWith('.weight') ? w : b) }, `${p}qkv`, H, 3 * H);
     this.dense = new Linear(store, `${prefix}attention.dense`, H, H);
     this.norm = new LayerNorm(store, `${prefix}attention.LayerNorm`, H, c.layer_norm_eps);
   }
@@ -117,12 +132,11 @@ export class LayerCall {
    *  `whole`, only up to the FFN's first GEMM (what a checkpointed backward needs again). */
   private compute(be: Backend, whole: boolean): Float32Array | null {
     const { H, I, nh, hd, B, S, x, mask, drop, buf, tail, attn, ffn } = this, N = B * S, NH = N * H;
-    const q = buf.f32('q', NH), k = buf.f32('k', NH), v = buf.f32('v', NH), ctx = buf.f32('ctx', NH);
+    const qkv = buf.f32('qkv', 3 * NH), ctx = buf.f32('ctx', NH);
     const probs = buf.f32('probs', B * nh * S * S);
-    attn.query.forward(be, x, q, N);
-    attn.key.forward(be, x, k, N);
-    attn.value.forward(be, x, v, N);
-    be.attentionForward(q, k, v, mask, probs, ctx, B, S, nh, hd, 1 / Math.sqrt(hd), drop.attnP, drop.attnSeed);
+    attn.qkv.forward(be, x, qkv, N);
+    be.attentionForward(qkv, qkv.subarray(H), qkv.subarray(2 * H), mask, probs, ctx, B, S, nh, hd, 1 / Math.sqrt(hd),
+      drop.attnP, drop.attnSeed, 3 * H);
     const s1 = buf.f32('s1', NH); // x + dropout(dense(ctx)): the attention LayerNorm's input
     attn.dense.forward(be, ctx, s1, N);
     if (drop.hiddenP > 0) be.dropoutForward(s1, s1, NH, drop.hiddenP, drop.hiddenSeed);
@@ -171,12 +185,10 @@ export class LayerCall {
     }
     const dctx = sb.f32('dctx', NH);
     attn.dense.backward(be, dd, buf.f32('ctx', NH), dctx, N);
-    const dq = sb.f32('dq', NH), dk = sb.f32('dk', NH), dv = sb.f32('dv', NH);
-    be.attentionBackward(dctx, buf.f32('q', NH), buf.f32('k', NH), buf.f32('v', NH), buf.f32('probs', B * nh * S * S),
-      dq, dk, dv, B, S, nh, hd, 1 / Math.sqrt(hd), drop.attnP, drop.attnSeed);
+    const qkv = buf.f32('qkv', 3 * NH), dqkv = sb.f32('dqkv', 3 * NH);
+    be.attentionBackward(dctx, qkv, qkv.subarray(H), qkv.subarray(2 * H), buf.f32('probs', B * nh * S * S),
+      dqkv, dqkv.subarray(H), dqkv.subarray(2 * H), B, S, nh, hd, 1 / Math.sqrt(hd), drop.attnP, drop.attnSeed, 3 * H);
     dx.set(ds1); // residual
-    attn.query.backward(be, dq, this.x, dx, N, true);
-    attn.key.backward(be, dk, this.x, dx, N, true);
-    attn.value.backward(be, dv, this.x, dx, N, true);
+    attn.qkv.backward(be, dqkv, this.x, dx, N, true);
   }
 }

@@ -7,7 +7,8 @@ export class Linear {
   readonly w: Param;
   readonly b: Param;
 
-  constructor(store: ParamStore, prefix: string, readonly inF: number, readonly outF: number) {
+  /** store: the model's ParamStore, or any source of the `${prefix}.weight` and `${prefix}.bias` Params. */
+  constructor(store: Pick<ParamStore, 'get'>, prefix: string, readonly inF: number, readonly outF: number) {
     this.w = store.get(`${prefix}.weight`);
     this.b = store.get(`${prefix}.bias`);
   }

@@ -28,15 +28,32 @@ export function layerNormSpecs(prefix: string, dim: number): ParamSpec[] {
   ];
 }
 
-/** The model's parameters by name, allocated from their specs (values zero until initialized or loaded). */
+/**
+ * The model's parameters by name, allocated from their specs (values zero until initialized or loaded).
+ * Each group in `packs` (spec names) is allocated as consecutive views of one array, data and grad
+ * alike, so a kernel can read the group as one tensor (packedSpan).
+ */
 export class ParamStore {
   readonly list: Param[];
   private readonly byName = new Map<string, Param>();
 
-  constructor(readonly specs: readonly ParamSpec[]) {
+  constructor(readonly specs: readonly ParamSpec[], packs: readonly (readonly string[])[] = []) {
+    const views = new Map<string, { data: Float32Array; grad: Float32Array }>();
+    const sizeOf = new Map(specs.map((s) => [s.name, numel(s.shape)]));
+    for (const group of packs) {
+      const sizes = group.map((name) => sizeOf.get(name) ?? NaN);
+      const total = sizes.reduce((a, b) => a + b, 0);
+      if (!(total >= 0)) throw new Error(`packed group ${group.join(', ')} names an unknown parameter`);
+      const data = new Float32Array(total), grad = new Float32Array(total);
+      let o = 0;
+      group.forEach((name, i) => {
+        views.set(name, { data: data.subarray(o, o + sizes[i]), grad: grad.subarray(o, o + sizes[i]) });
+        o += sizes[i];
+      });
+    }
     this.list = specs.map((s) => {
-      const n = numel(s.shape);
-      return { name: s.name, shape: [...s.shape], data: new Float32Array(n), grad: new Float32Array(n) };
+      const n = numel(s.shape), v = views.get(s.name);
+      return { name: s.name, shape: [...s.shape], data: v?.data ?? new Float32Array(n), grad: v?.grad ?? new Float32Array(n) };
     });
     for (const p of this.list) {
       if (this.byName.has(p.name)) throw new Error(`duplicate parameter name ${p.name}`);
@@ -71,6 +88,22 @@ export class ParamStore {
   zeroGrad(): void {
     for (const p of this.list) p.grad.fill(0);
   }
+}
+
+/** data and grad spanning consecutive parameters (a ParamStore pack), as one Param of shape `shape`. */
+export function packedSpan(name: string, shape: number[], parts: readonly Param[]): Param {
+  const span = (which: 'data' | 'grad') => {
+    const first = parts[0][which];
+    let end = first.byteOffset;
+    for (const p of parts) {
+      if (p[which].buffer !== first.buffer || p[which].byteOffset !== end) throw new Error(`${name}: parameters ${parts.map((q) => q.name).join(', ')} are not packed`);
+      end += p[which].byteLength;
+    }
+    return new Float32Array(first.buffer, first.byteOffset, (end - first.byteOffset) / 4);
+  };
+  const data = span('data');
+  if (data.length !== numel(shape)) throw new Error(`${name}: packed size ${data.length} is not ${shape.join(' x ')}`);
+  return { name, shape, data, grad: span('grad') };
 }
 
 /** A uniform in (0, 1) from (seed, counter). */
