@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     process.stdout.write(`${filledText(tok, text, preds)}\n`);
     preds.forEach((p, i) => {
-      process.stdout.write(`  [MASK] #${i + 1}: ${p.top.map((t) => `${t.token.replace(/^\u2581/, '')} ${t.score.toFixed(3)}`).join('  ')}\n`);
+      process.stdout.write(`  [MASK] #${i + 1}: ${p.top.map((t) => `${t.token === '\u2581' ? t.token : t.token.replace(/^\u2581/, '')} ${t.score.toFixed(3)}`).join('  ')}\n`);
     });
   }
   return 0;
