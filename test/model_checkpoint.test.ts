@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { Backend } from '../src/backend/backend.js';
+import { runBenchmark } from '../src/cli/bench.js';
 import { ADDON_PATH, NativeBackend } from '../src/backend/native.js';
 import { AlbertModel, type AlbertConfig, type HeadKind, type Labels } from '../src/model/index.js';
 import { backend as js, makeInputs, makeModel, mlmLabels, smallConfig } from './model_util.js';
@@ -46,4 +47,15 @@ test('checkpointing: identical gradients, 2 groups x 2 inner layers, token class
 test('checkpointing: identical loss and gradients on the native backend (2 threads)', { skip: existsSync(ADDON_PATH) ? false : 'native addon not built' }, () => {
   const wide = smallConfig({ hidden_size: 64, num_attention_heads: 4, intermediate_size: 128, embedding_size: 16, max_position_embeddings: 40, num_hidden_layers: 3 });
   compare(new NativeBackend(2), wide, 'pretraining', { labels: mlmLabels(wide, 2 * 32), sentenceOrderLabel: new Int32Array([0, 1]) }, 2, 32);
+});
+
+test('albert bench --checkpoint-activations: the same training losses as without', () => {
+  const run = (checkpointActivations: boolean) => runBenchmark({
+    config: c, configName: 'small', mode: 'train', batch: 2, seq: 8, steps: 2, warmup: 1, threads: 1, checkpointActivations,
+  });
+  const plain = run(false), ckpt = run(true);
+  assert.equal(ckpt.checkpoint_activations, true);
+  assert.equal(plain.checkpoint_activations, undefined);
+  assert.ok(Number.isFinite(plain.loss));
+  assert.equal(ckpt.loss, plain.loss);
 });
