@@ -8,4 +8,4 @@ export { readSafetensors, writeSafetensors, readSafetensorsHeader, type Tensor }
 export { createPretrainingData, type CreateOptions, type CreateSummary } from './data/create.js';
 export { pretrain, type PretrainOptions, type PretrainResult } from './train/pretrain.js';
 export { fillMask, type MaskPrediction } from './train/fill_mask.js';
-export { UserError } from './cli/errors.js';
+export { UserError } from './errors.js';

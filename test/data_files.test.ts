@@ -7,7 +7,7 @@ import { expandInputs, proseToSentences, readDocuments } from '../src/data/corpu
 import { createPretrainingData } from '../src/data/create.js';
 import { instanceToJson, ShardDataset } from '../src/data/shards.js';
 import { syntheticCorpusText } from '../src/data/synthetic.js';
-import { UserError } from '../src/cli/errors.js';
+import { UserError } from '../src/errors.js';
 import { wordTokenizer } from './data_helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-data-'));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBatches } from '../src/io/batches.js';
 import { parseConfig } from '../src/model/config.js';
-import { UserError } from '../src/cli/errors.js';
+import { UserError } from '../src/errors.js';
 import type { HeadKind } from '../src/model/albert.js';
 
 const config = parseConfig({

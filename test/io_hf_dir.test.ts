@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { JsBackend } from '../src/backend/js.js';
-import { UserError } from '../src/cli/errors.js';
+import { UserError } from '../src/errors.js';
 import { loadPretrained, savePretrained, type LoadOptions } from '../src/io/hf_dir.js';
 import { readSafetensors, readSafetensorsHeader, writeSafetensors, type Tensor } from '../src/io/safetensors.js';
 import { PARITY_DIR } from './parity_util.js';

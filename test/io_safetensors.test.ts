@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { halfToFloat, readSafetensors, readSafetensorsHeader, readTensor, writeSafetensors } from '../src/io/safetensors.js';
-import { UserError } from '../src/cli/errors.js';
+import { UserError } from '../src/errors.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-io-st-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));

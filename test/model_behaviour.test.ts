@@ -2,7 +2,7 @@
 // determinism of dropout, and input validation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../src/cli/errors.js';
+import { UserError } from '../src/errors.js';
 import { AlbertModel, architectureOf, encoderLayout, groupOfLayer, headFromArchitectures, withConfig } from '../src/model/index.js';
 import { backend, makeInputs, makeModel, mlmLabels, smallConfig } from './model_util.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UserError } from '../src/cli/errors.js';
+import { UserError } from '../src/errors.js';
 import { PRESET_NAMES, configToJson, countParameters, parseConfig, presetConfig, readConfigFile, withConfig } from '../src/model/index.js';
 
 test('AlbertModel parameter counts equal HF/paper numbers exactly (pooler included, tied weights once)', () => {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { pretrain } from '../src/train/pretrain.js';
-import { UserError } from '../src/cli/errors.js';
+import { UserError } from '../src/errors.js';
 import { SMALL_MODEL, smallData } from './pretrain_helpers.js';
 
 test('a NaN step is skipped and counted without touching weights or moments; repeated ones stop the run', async () => {

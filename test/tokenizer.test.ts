@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SentencePieceModel, parseModelProto, writeSentencePieceModel, PieceType, ModelType, type ModelSpec } from '../src/tokenizer/index.js';
-import { UserError } from '../src/cli/errors.js';
+import { UserError } from '../src/errors.js';
 import { ALBERT_MODEL, FIXTURES, SKIP_SHARED, TEST_MODEL, hasSharedData, lineRanges, readGz } from './tokenizer_helpers.js';
 
 const stress = readFileSync(join(FIXTURES, 'stress.txt'));

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Backend } from './backend.js';
 import { JsBackend } from './js.js';
 import { NativeBackend } from './native.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 export type { Activation, Backend } from './backend.js';
 export { dropoutKeep, fmix32 } from './backend.js';

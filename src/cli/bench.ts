@@ -9,7 +9,7 @@ import { presetConfig, presetKey } from '../model/presets.js';
 import { Optimizer } from '../train/optim.js';
 import { intFlag, parseCommandArgs, threadsFlag } from './args.js';
 import { type BenchMode, maskedPerSequence, median, modelFlops, peakRssBytes, randomTokenIds } from './bench_stats.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 export const summary = 'measure tokens/s and peak RSS of a model shape (random weights)';
 export const help = `usage: albert bench [--config base-v2] [--mode infer|train] [--batch 8] [--seq 128] [--steps N] [--threads T] [--checkpoint-activations] [--json]

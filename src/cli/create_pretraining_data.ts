@@ -2,7 +2,7 @@
 import { createPretrainingData, DEFAULTS, formatSummary } from '../data/create.js';
 import { loadDataTokenizer } from '../data/tokenizer.js';
 import { floatFlag, intFlag, parseCommandArgs, required } from './args.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { Progress } from './progress.js';
 
 export const summary = 'make pretraining instances (n-gram MLM + SOP/NSP) from text files';

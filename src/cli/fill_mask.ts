@@ -6,7 +6,7 @@ import { loadPretrained } from '../io/hf_dir.js';
 import { AlbertTokenizer } from '../tokenizer/index.js';
 import { fillMask, filledText } from '../train/fill_mask.js';
 import { intFlag, parseCommandArgs, required, threadsFlag } from './args.js';
-import { fileError, UserError } from './errors.js';
+import { fileError, UserError } from '../errors.js';
 
 export const summary = 'top-k predictions for [MASK] tokens in a text';
 

@@ -2,7 +2,7 @@
 // `albert <command> [flags]`: one module per command in this folder, loaded only when used.
 // Each command module exports `summary` (one line), `help` (its --help text) and
 // `run(argv): Promise<number | void>` (the exit code; a thin layer over an API function).
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 interface CommandModule {
   summary: string;

@@ -4,7 +4,7 @@ import { loadBackend, type BackendKind } from '../backend/index.js';
 import { openModel } from '../io/hf_dir.js';
 import { HEAD_KINDS, parseHeadKind, type AlbertModel } from '../model/albert.js';
 import { intFlag, required, threadsFlag } from './args.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 export const MODEL_FLAGS = {
   model: { type: 'string' },

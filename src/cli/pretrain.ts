@@ -3,7 +3,7 @@
 import { runFirstJob } from '../train/first_job.js';
 import { pretrain, type PretrainObjective, type PretrainOptions, type MetricsRecord } from '../train/pretrain.js';
 import { floatFlag, intFlag, parseCommandArgs, required, threadsFlag } from './args.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { Progress, formatCount } from './progress.js';
 
 export const summary = 'pretrain ALBERT (MLM + SOP / NSP) from create-pretraining-data shards';

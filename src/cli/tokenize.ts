@@ -3,7 +3,7 @@
 import { AlbertTokenizer, SentencePieceModel, readTokenizerJson } from '../tokenizer/index.js';
 import { IdLineWriter } from '../tokenizer/id_writer.js';
 import { intFlag, parseCommandArgs, required } from './args.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 export const summary = 'text to ALBERT / SentencePiece ids or pieces, one line per input line';
 

@@ -7,7 +7,7 @@
 //            split into sentences with Intl.Segmenter.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileError, UserError } from '../cli/errors.js';
+import { fileError, UserError } from '../errors.js';
 
 export type Layout = 'lines' | 'docs';
 

@@ -6,7 +6,7 @@
 // "next" segments from the same chunk. Everything random comes from one Rng(seed).
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { expandInputs, readDocuments, type Layout } from './corpus.js';
 import { createInstancesFromDocument, type Instance, type InstanceOptions, type Objective, type TokenizedDocument } from './instances.js';
 import { Rng } from './rng.js';

@@ -10,7 +10,7 @@
 //   footer  u32 offsets[count] (file offset of each record) | u32 count | "ALBTIDX1"
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileError } from '../cli/errors.js';
+import { fileError } from '../errors.js';
 import type { Instance, Objective } from './instances.js';
 
 export const INDEX_FILE = 'index.json';

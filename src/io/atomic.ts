@@ -2,7 +2,7 @@
 // the old content or the new, never a half-written file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileError } from '../cli/errors.js';
+import { fileError } from '../errors.js';
 
 /**
  * Create `file` atomically: write through `fill` into a temporary sibling, fsync, rename.

@@ -4,7 +4,7 @@
 // For multiple choice the token arrays are [batch][choice][seq]. Everything is validated before any
 // compute; every problem is one UserError naming the file and the JSON path of the bad value.
 import * as fs from 'node:fs';
-import { fileError } from '../cli/errors.js';
+import { fileError } from '../errors.js';
 import type { AlbertConfig } from '../model/config.js';
 import type { HeadKind, Labels, ModelInputs } from '../model/albert.js';
 

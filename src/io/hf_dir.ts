@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.js';
-import { fileError, UserError } from '../cli/errors.js';
+import { fileError, UserError } from '../errors.js';
 import { AlbertModel, architectureOf, headFromArchitectures, type HeadKind } from '../model/albert.js';
 import { configToJson, readConfigFile, withConfig, type AlbertConfig } from '../model/config.js';
 import { presetConfig, presetKey } from '../model/presets.js';

@@ -6,7 +6,7 @@
 // each tensor with positioned reads straight into a Float32Array: no string or copy of the whole file.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { fileError } from '../cli/errors.js';
+import { fileError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 
 /** Bytes per element of every dtype the format defines (we can validate all of them, read the float ones). */

@@ -4,7 +4,7 @@
 //                                                                 \--> head (MLM / SOP / classifiers ...)
 // Backward runs the same path in reverse; every parameter gradient accumulates into param.grad.
 import type { Backend } from '../backend/backend.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { AlbertConfig } from './config.js';
 import { Embeddings, embeddingSpecs } from './embeddings.js';
 import { Encoder, type EncoderLayout, encoderLayout, encoderSpecs } from './encoder.js';

@@ -7,7 +7,7 @@
 // extra key "albert_ts_sharing" (see encoder.ts for how each strategy maps layers to parameters).
 import * as fs from 'node:fs';
 import type { Activation } from '../backend/backend.js';
-import { fileError } from '../cli/errors.js';
+import { fileError } from '../errors.js';
 
 export type SharingStrategy = 'all' | 'attention' | 'ffn' | 'none' | 'groups';
 export const SHARING_STRATEGIES: readonly SharingStrategy[] = ['all', 'attention', 'ffn', 'none', 'groups'];

@@ -1,7 +1,7 @@
 // Named model configurations: the eight released ALBERT models exactly as their HuggingFace hub
 // config.json files read, the paper's BERT-like baselines (E = H, no sharing; Table 1), and 'tiny'
 // for tests and first runs.
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { type AlbertConfig, parseConfig } from './config.js';
 
 interface Size { hidden_size: number; num_attention_heads: number; intermediate_size: number; num_hidden_layers: number }

@@ -1,7 +1,7 @@
 // The ALBERT tokenizer as HF's AlbertTokenizer: special tokens found whole, HF preprocessing,
 // SentencePiece, the digit-comma rule, [CLS] A [SEP] B [SEP] with token types, truncation with
 // stride/overflowing windows, padding, offsets into the original text, and decode.
-import { fileError } from '../cli/errors.js';
+import { fileError } from '../errors.js';
 import { identity, isPythonDigit, isPythonSpace, lowerCase, lowerText, preprocess, preprocessText, sliceAligned, type Aligned, type PreprocessOptions } from './preprocess.js';
 import { SentencePieceModel } from './sentencepiece.js';
 import { readTokenizerJson } from './hf_json.js';

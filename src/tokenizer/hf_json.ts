@@ -2,7 +2,7 @@
 // Lowercase normalizers, Metaspace, template post-processor) turned into the same SentencePiece
 // model + ALBERT options, so it tokenizes exactly like the spiece.model it was converted from.
 import { readFileSync } from 'node:fs';
-import { fileError } from '../cli/errors.js';
+import { fileError } from '../errors.js';
 import { defaultNormalizerSpec, defaultTrainerSpec, ModelType, PieceType, type Piece } from './model_proto.js';
 import { SentencePieceModel } from './sentencepiece.js';
 

@@ -1,6 +1,6 @@
 // SentencePieceModel: loads a .model file and encodes/decodes exactly as SentencePiece does.
 import { readFileSync } from 'node:fs';
-import { fileError } from '../cli/errors.js';
+import { fileError } from '../errors.js';
 import { PieceTrie } from './double_array.js';
 import { BpeEncoder, encodeChars, encodeWords, KIND_UNUSED, KIND_USER, Segments, UnigramEncoder, type VocabView } from './encoders.js';
 import { compactFromProto, ModelType, parseCompactVocab, PieceType, protoFromCompact, type CompactVocab, type ModelProto, type NormalizerSpec, type TrainerSpec } from './model_proto.js';

@@ -4,7 +4,7 @@
 // either a complete checkpoint or none; only the newest `keep` are kept.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileError } from '../cli/errors.js';
+import { fileError } from '../errors.js';
 import { fsyncDir, writeTextAtomic } from '../io/atomic.js';
 import { savePretrained } from '../io/hf_dir.js';
 import { readSafetensors, writeSafetensors, type Tensor } from '../io/safetensors.js';

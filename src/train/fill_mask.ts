@@ -1,7 +1,7 @@
 // Fill-mask: the top-k tokens the masked LM predicts at each [MASK] of a text.
 import type { AlbertModel } from '../model/albert.js';
 import type { AlbertTokenizer } from '../tokenizer/index.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 export interface MaskPrediction { position: number; top: { token: string; id: number; score: number }[]; }
 

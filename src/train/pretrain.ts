@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadBackend } from '../backend/index.js';
 import type { Backend } from '../backend/backend.js';
-import { UserError, fileError } from '../cli/errors.js';
+import { UserError, fileError } from '../errors.js';
 import { InstanceLoader, type LoaderState } from '../data/loader.js';
 import { deriveSeed } from '../data/rng.js';
 import { ShardDataset, type StoredInstance } from '../data/shards.js';

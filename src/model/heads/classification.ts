@@ -2,7 +2,7 @@
 // Loss by problem_type, inferred as HF does when the config has none (and, as HF, remembered in the
 // config): num_labels 1 -> regression (MSE); integer labels -> single-label CE; float labels ->
 // multi-label BCE-with-logits.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import type { AlbertConfig, ProblemType } from '../config.js';
 import type { ParamStore } from '../params.js';
 import type { Labels, LossResult } from '../types.js';

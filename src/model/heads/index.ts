@@ -1,5 +1,5 @@
 // Every head as data: its HF class, whether that class has a pooler, its tensors and how to build it.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import { linearSpecs } from '../params.js';
 import type { HeadKind } from '../types.js';
 import { SequenceClassificationHead } from './classification.js';

@@ -1,6 +1,6 @@
 // The losses HF's heads use, with their gradients (PyTorch's default 'mean' reductions).
 import type { Backend } from '../../backend/backend.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 
 export const IGNORE_INDEX = -100;
 

@@ -1,6 +1,6 @@
 // HF AlbertForMultipleChoice: the B x C choices are encoded as B*C sequences; dropout + classifier
 // (H -> 1) on each pooled output gives logits (B, C); loss = CE over the B questions.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import type { AlbertConfig } from '../config.js';
 import type { ParamStore } from '../params.js';
 import type { Labels, LossResult } from '../types.js';

@@ -1,6 +1,6 @@
 // HF AlbertForPreTraining's heads: masked LM + the sentence objective on the pooled output.
 // loss = mean CE over labelled MLM positions + mean CE of the sentence labels (both required).
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import type { AlbertConfig } from '../config.js';
 import { Buffers, type ParamStore, siteSeed } from '../params.js';
 import type { Labels, LossResult, ModelOutputs } from '../types.js';

@@ -1,6 +1,6 @@
 // HF AlbertForQuestionAnswering: qa_outputs (H -> 2, no dropout) on every token, split into start and
 // end logits (B, S). Loss: positions clamped to [0, S], S ignored, (CE(start) + CE(end)) / 2.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import type { AlbertConfig } from '../config.js';
 import type { ParamStore } from '../params.js';
 import type { Labels, LossResult, ModelOutputs } from '../types.js';

@@ -1,6 +1,6 @@
 // HF AlbertForTokenClassification: dropout + classifier (H -> num_labels) on every token;
 // CE over tokens whose label is not -100.
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../errors.js';
 import type { AlbertConfig } from '../config.js';
 import type { ParamStore } from '../params.js';
 import type { Labels, LossResult } from '../types.js';
