@@ -17,6 +17,14 @@ export function formatCount(n: number): string {
   return String(Math.round(n));
 }
 
+/** A rate with enough digits to be useful below one unit per second (0.42/s, 3.1/s, 120/s, 1.2k/s). */
+export function formatRate(perSecond: number): string {
+  if (!Number.isFinite(perSecond) || perSecond <= 0) return '0';
+  if (perSecond < 1) return perSecond.toFixed(2);
+  if (perSecond < 10) return perSecond.toFixed(1);
+  return formatCount(perSecond);
+}
+
 export class Progress {
   private start = Date.now();
   private lastDraw = 0;
@@ -56,9 +64,9 @@ export class Progress {
       const width = 24, filled = Math.round(frac * width);
       const eta = rate > 0 ? (this.total - this.done) / rate : NaN;
       line += ` [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${(frac * 100).toFixed(0)}%` +
-        ` ${formatCount(this.done)}/${formatCount(this.total)} ${formatCount(rate)}/s ETA ${formatDuration(eta)}`;
+        ` ${formatCount(this.done)}/${formatCount(this.total)} ${formatRate(rate)}/s ETA ${formatDuration(eta)}`;
     } else {
-      line += ` ${formatCount(this.done)} ${formatCount(rate)}/s ${formatDuration(elapsed)}`;
+      line += ` ${formatCount(this.done)} ${formatRate(rate)}/s ${formatDuration(elapsed)}`;
     }
     if (extra) line += ' ' + extra;
     if (this.tty) this.stream.write('\r\x1b[K' + line);
