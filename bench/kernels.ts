@@ -11,6 +11,7 @@ import os from 'node:os';
 import { JsBackend } from '../src/backend/js.js';
 import { NativeBackend } from '../src/backend/native.js';
 import type { Backend } from '../src/backend/backend.js';
+import { median } from '../src/cli/bench_stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,8 +45,7 @@ function time(fn: () => void, budget = seconds): number {
     fn();
     times.push(now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
+  return median(times);
 }
 
 function filled(n: number, seed: number): Float32Array {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { median } from '../src/cli/bench_stats.js';
 import { SentencePieceModel } from '../src/tokenizer/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,7 +17,6 @@ const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '50' }, runs: { type: 'string', default: '3' }, model: { type: 'string' }, markdown: { type: 'string' }, 'load-only': { type: 'boolean' } } });
 const model = values.model ?? join(ROOT, '..', 'shared', 'data', 'tokenizers', 'albert-30k-clean.model');
 const runs = Number(values.runs);
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 
 // In a child process: print this process's load time of the model (ms), then exit.
 if (process.env.ALBERT_TOKENIZER_BENCH_LOAD) {

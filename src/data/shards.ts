@@ -48,7 +48,6 @@ export type ShardMeta = Omit<ShardIndex, 'format' | 'version' | 'id_bytes' | 'in
 export class ShardWriter {
   private readonly idBytes: 2 | 4;
   private fd = -1;
-  private shardCount = 0;
   private offsets: number[] = [];
   private pos = 0;
   private buf = Buffer.alloc(1 << 20);

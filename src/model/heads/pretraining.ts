@@ -15,7 +15,7 @@ export class PretrainingHead implements Head {
   readonly sentence: DropoutLinear;
   private readonly buf = new Buffers();
 
-  constructor(store: ParamStore, private readonly c: AlbertConfig, prefix: string, private readonly objective: SentenceObjective) {
+  constructor(store: ParamStore, c: AlbertConfig, prefix: string, private readonly objective: SentenceObjective) {
     if (c.num_labels !== 2) throw new UserError(`a pretraining model needs num_labels = 2 for its ${objective.kind.toUpperCase()} head (config has ${c.num_labels})`);
     this.mlm = new MlmHead(store, c, prefix);
     this.sentence = new DropoutLinear(store, objective.linear, c.hidden_size, 2, classifierDropout(c));
