@@ -257,9 +257,10 @@ void adam_chunk(const float* param, const float* grad, float* m, float* v, float
 }
 
 // Loss of one row of logits (V) with its label; d (or null) gets (softmax - onehot) * grad_scale.
-// With d, the exponentials are stored on the first pass and scaled on the second.
+// With d, the exponentials are stored on the first pass and scaled on the second; d may be x.
 ALBERT_MULTIVERSION
 double cross_entropy_row(const float* x, int32_t label, int64_t V, float* d, float grad_scale) {
+  const float x_label = x[label];  // read before d (maybe x) is written
   const float mx = max_of(x, V);
   double s8[8] = {};
   int64_t j = 0;
@@ -281,7 +282,7 @@ double cross_entropy_row(const float* x, int32_t label, int64_t V, float* d, flo
     for (j = 0; j < V; j++) d[j] *= f;
     d[label] -= grad_scale;
   }
-  return double(mx) + std::log(s) - double(x[label]);
+  return double(mx) + std::log(s) - double(x_label);
 }
 
 }  // namespace

@@ -114,6 +114,13 @@ function checkElementwise(nb: Backend, r: () => number): void {
   assertClose(m2, m1, 1e-5, 2e-8, 'adam m');
   assertClose(v2, v1, 1e-5, 1e-10, 'adam v');
   assertClose(u2, u1, 1e-5, 1e-6, 'adam update');
+  // in place (the optimizer passes the gradient as the update buffer): the same update on both backends
+  for (const be of [js, nb]) {
+    const gi = g.slice(), mi = m0.slice(), vi = v0.slice();
+    be.adamUpdate(p, gi, mi, vi, gi, m, 0.9, 0.999, 1e-6, 1 - 0.9 ** 3, 1 - 0.999 ** 3, 0.01);
+    assertClose(gi, u1, 1e-5, 1e-6, 'adam update in place');
+    assertClose(mi, m1, 1e-5, 2e-8, 'adam m (update in place)');
+  }
 }
 
 function checkLayerNorm(nb: Backend, r: () => number): void {
@@ -229,6 +236,12 @@ function checkEmbeddingDropoutLoss(nb: Backend, r: () => number): void {
       const l2 = nb.crossEntropy(logits, labels, rows, V, d2, 0.25, -100);
       assert.ok(Math.abs(l1 - l2) <= 1e-5 * Math.abs(l1) + 1e-6, `crossEntropy ${rows}x${V}: ${l2} vs ${l1}`);
       if (d1 && d2) assertClose(d2, d1, 1e-5, 1e-9, `crossEntropy dlogits ${rows}x${V}`);
+      if (!d1) continue;
+      for (const be of [js, nb]) { // in place: dlogits = logits
+        const x = logits.slice(), l = be.crossEntropy(x, labels, rows, V, x, 0.25, -100);
+        assert.ok(Math.abs(l - l1) <= 1e-5 * Math.abs(l1) + 1e-6, `crossEntropy in place ${rows}x${V}: ${l} vs ${l1}`);
+        assertClose(x, d1, 1e-5, 1e-9, `crossEntropy dlogits in place ${rows}x${V}`);
+      }
     }
   }
 }

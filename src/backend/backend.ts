@@ -99,7 +99,7 @@ export interface Backend {
    * Softmax cross-entropy over rows of logits (rows, V) with integer labels; rows whose label
    * equals ignoreIndex (HF: -100) contribute nothing. Returns the SUM of the per-row losses.
    * If dlogits is given: dlogits = (softmax(logits) - onehot(label)) * gradScale, zero on
-   * ignored rows.
+   * ignored rows. dlogits may be logits (in place: the (rows, V) gradient needs no buffer of its own).
    */
   crossEntropy(
     logits: Float32Array, labels: Int32Array, rows: number, V: number,
@@ -121,7 +121,7 @@ export interface Backend {
    *   update = (m / bc1) / (sqrt(v / bc2) + eps) + weightDecay * param
    * bc1 = 1 - b1^t, bc2 = 1 - b2^t for bias correction, or 1 and 1 for none (ALBERT's LAMB).
    * The caller then applies param -= lr * ratio * update (ratio = 1 for AdamW, the trust ratio
-   * for LAMB) with axpy.
+   * for LAMB) with axpy. update may be grad (in place: element i reads grad[i] before writing update[i]).
    */
   adamUpdate(
     param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, update: Float32Array,

@@ -98,8 +98,9 @@ export function callDropout(c: AlbertConfig, call: number, train: boolean, seed:
 
 export class Encoder {
   readonly calls: LayerCall[];
-  /** Gradient checkpointing: a training forward keeps only each call's input and output; backward
-   *  recomputes the rest of a call's activations just before that call's backward. */
+  /** Gradient checkpointing: a training forward keeps only what each call's backward cannot cheaply
+   *  recompute (see ActivationMode in layer.ts); backward recomputes the rest of a call's activations just
+   *  before that call's backward. */
   checkpointActivations = false;
   private readonly scratch = new Buffers();
   private readonly buf = new Buffers();
@@ -123,9 +124,15 @@ export class Encoder {
   ): Float32Array {
     let h = x;
     let next = 0;
-    const mode: ActivationMode = !forBackward ? 'shared' : this.checkpointActivations ? 'checkpoint' : 'own';
+    const last = this.calls.length - 1;
+    const mode = (k: number): ActivationMode => {
+      if (!forBackward) return 'shared';
+      if (!this.checkpointActivations) return 'own';
+      // the last call is never recomputed (see backward); a quarter of the others keep [q k v]
+      return k < last && k >= last - Math.ceil(last / 4) ? 'checkpoint-qkv' : 'checkpoint';
+    };
     this.calls.forEach((call, k) => {
-      h = call.forward(be, h, mask, B, S, callDropout(this.c, k, train, seed), mode, this.shared);
+      h = call.forward(be, h, mask, B, S, callDropout(this.c, k, train, seed), mode(k), this.shared);
       if (onHiddenState && this.layout.hiddenStateAfter[next] === k) onHiddenState(next++, h);
     });
     return h;

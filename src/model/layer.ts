@@ -78,17 +78,23 @@ export interface CallDropout { attnP: number; hiddenP: number; attnSeed: number;
  * Where a call's forward keeps its activations:
  * - 'own': every activation backward needs, in buffers of this call (plain training);
  * - 'shared': nothing kept, every buffer shared by all calls, y may be x (inference);
- * - 'checkpoint': only the last sublayer's LayerNorm input s2 (with its statistics) and output y are
+ * - 'checkpoint': only the two LayerNorm inputs s1, s2 (with their statistics) and the output y are
  *   this call's; the rest goes to the shared buffers and backward recomputes it from the kept input x
- *   (gradient checkpointing). Keeping s2 (N, H) spares recomputing the (N, I) x (I, H) GEMM.
+ *   (gradient checkpointing). Each kept (N, H) spares a GEMM: s2 the (N, I) x (I, H) one, s1 the
+ *   attention output's (N, H) x (H, H); what is recomputed, [q k v], the attention and h = ffn(a), are
+ *   the activations that cost the most memory per FLOP to keep.
+ * - 'checkpoint-qkv': as 'checkpoint', and [q k v] (N, 3H) is kept too, sparing its GEMM (the encoder
+ *   spends what memory it can spare on a few calls this way).
  */
-export type ActivationMode = 'own' | 'shared' | 'checkpoint';
+export type ActivationMode = 'own' | 'shared' | 'checkpoint' | 'checkpoint-qkv';
 
 export class LayerCall {
   private readonly own = new Buffers();
   private buf = this.own;
-  /** Where s2, its LayerNorm statistics and y are: this.own in 'checkpoint' mode, else this.buf. */
+  /** Where s1, s2, their LayerNorm statistics and y are: this.own in the checkpoint modes, else this.buf. */
   private tail = this.own;
+  /** Where [q k v] is: this.own in 'checkpoint-qkv' mode, else this.buf. */
+  private qkvBuf = this.own;
   private mode: ActivationMode = 'own';
   private x: Float32Array = new Float32Array(0);
   private mask: Float32Array | null = null;
@@ -119,7 +125,9 @@ export class LayerCall {
     if (mode !== 'own' && !shared) throw new Error(`LayerCall.forward: mode '${mode}' needs the shared buffers`);
     this.mode = mode;
     this.buf = mode === 'own' ? this.own : shared!;
-    this.tail = mode === 'checkpoint' ? this.own : this.buf;
+    const checkpoint = mode === 'checkpoint' || mode === 'checkpoint-qkv';
+    this.tail = checkpoint ? this.own : this.buf;
+    this.qkvBuf = mode === 'checkpoint-qkv' ? this.own : this.buf;
     this.x = x;
     this.mask = mask;
     this.B = B;
@@ -129,20 +137,23 @@ export class LayerCall {
   }
 
   /** The forward of the stored call (activations into this.buf and this.tail), returning y; or, without
-   *  `whole`, only up to the FFN's first GEMM (what a checkpointed backward needs again). */
+   *  `whole`, what a checkpointed backward needs again: [q k v] (unless kept), the attention, a from the
+   *  kept s1, and h. */
   private compute(be: Backend, whole: boolean): Float32Array | null {
     const { H, I, nh, hd, B, S, x, mask, drop, buf, tail, attn, ffn } = this, N = B * S, NH = N * H;
-    const qkv = buf.f32('qkv', 3 * NH), ctx = buf.f32('ctx', NH);
+    const qkv = this.qkvBuf.f32('qkv', 3 * NH), ctx = buf.f32('ctx', NH);
     const probs = buf.f32('probs', B * nh * S * S);
-    attn.qkv.forward(be, x, qkv, N);
+    if (whole || this.mode !== 'checkpoint-qkv') attn.qkv.forward(be, x, qkv, N);
     be.attentionForward(qkv, qkv.subarray(H), qkv.subarray(2 * H), mask, probs, ctx, B, S, nh, hd, 1 / Math.sqrt(hd),
       drop.attnP, drop.attnSeed, 3 * H);
-    const s1 = buf.f32('s1', NH); // x + dropout(dense(ctx)): the attention LayerNorm's input
-    attn.dense.forward(be, ctx, s1, N);
-    if (drop.hiddenP > 0) be.dropoutForward(s1, s1, NH, drop.hiddenP, drop.hiddenSeed);
-    be.add(s1, x, s1, NH);
+    const s1 = tail.f32('s1', NH); // x + dropout(dense(ctx)): the attention LayerNorm's input
+    if (whole) {
+      attn.dense.forward(be, ctx, s1, N);
+      if (drop.hiddenP > 0) be.dropoutForward(s1, s1, NH, drop.hiddenP, drop.hiddenSeed);
+      be.add(s1, x, s1, NH);
+    }
     const a = buf.f32('a', NH);
-    attn.norm.forward(be, s1, a, buf.f32('mean1', N), buf.f32('rstd1', N), N);
+    attn.norm.forward(be, s1, a, tail.f32('mean1', N), tail.f32('rstd1', N), N);
     // g = act(h) is not kept: backward recomputes it (cheap) instead of holding (N, I) per call
     const h = buf.f32('h', N * I), g = this.scratch.f32('g', N * I);
     ffn.ffn.forward(be, a, h, N);
@@ -163,21 +174,22 @@ export class LayerCall {
    */
   backward(be: Backend, dy: Float32Array, dx: Float32Array, fresh = false): void {
     if (this.mode === 'shared') throw new Error('LayerCall.backward after an inference-only forward');
-    if (this.mode === 'checkpoint' && !fresh) this.compute(be, false);
+    if ((this.mode === 'checkpoint' || this.mode === 'checkpoint-qkv') && !fresh) this.compute(be, false);
     const { H, I, nh, hd, B, S, attn, ffn, buf, tail, drop } = this, N = B * S, NH = N * H;
     const sb = this.scratch;
     // full_layer_layer_norm(ffn_output(act(ffn(a))) + a)
     const ds2 = sb.f32('ds2', NH);
     ffn.norm.backward(be, dy, tail.f32('s2', NH), tail.f32('mean2', N), tail.f32('rstd2', N), ds2, N);
-    const a = buf.f32('a', NH), h = buf.f32('h', N * I), g = sb.f32('g', N * I), dg = sb.f32('dg', N * I);
+    const a = buf.f32('a', NH), h = buf.f32('h', N * I), g = sb.f32('g', N * I);
     be.activationForward(this.act, h, g, N * I);
+    const dg = g; // dx may alias x in Linear.backward: one (N, I) buffer fewer
     ffn.out.backward(be, ds2, g, dg, N);
     be.activationBackward(this.act, h, dg, dg, N * I);
     const da = ds2; // the residual branch passes ds2 straight to a; the FFN branch adds to it
     ffn.ffn.backward(be, dg, a, da, N, true);
     // attention LayerNorm(x + dropout(dense(ctx)))
     const ds1 = sb.f32('ds1', NH);
-    attn.norm.backward(be, da, buf.f32('s1', NH), buf.f32('mean1', N), buf.f32('rstd1', N), ds1, N);
+    attn.norm.backward(be, da, tail.f32('s1', NH), tail.f32('mean1', N), tail.f32('rstd1', N), ds1, N);
     let dd = ds1;
     if (drop.hiddenP > 0) {
       dd = sb.f32('dd', NH);
@@ -185,7 +197,7 @@ export class LayerCall {
     }
     const dctx = sb.f32('dctx', NH);
     attn.dense.backward(be, dd, buf.f32('ctx', NH), dctx, N);
-    const qkv = buf.f32('qkv', 3 * NH), dqkv = sb.f32('dqkv', 3 * NH);
+    const qkv = this.qkvBuf.f32('qkv', 3 * NH), dqkv = sb.f32('dqkv', 3 * NH);
     be.attentionBackward(dctx, qkv, qkv.subarray(H), qkv.subarray(2 * H), buf.f32('probs', B * nh * S * S),
       dqkv, dqkv.subarray(H), dqkv.subarray(2 * H), B, S, nh, hd, 1 / Math.sqrt(hd), drop.attnP, drop.attnSeed, 3 * H);
     dx.set(ds1); // residual

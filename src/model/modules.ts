@@ -21,7 +21,8 @@ export class Linear {
 
   /**
    * dW += dy^T x, db += colsum(dy); if dx is given, dx (rows, in) = dy W, or += when accumulate.
-   * dy (rows, out), x (rows, in) with row stride ldx, dx with row stride lddx.
+   * dy (rows, out), x (rows, in) with row stride ldx, dx with row stride lddx. dx may alias x (with
+   * accumulate false): x is read only before dx is written.
    */
   backward(
     be: Backend, dy: Float32Array, x: Float32Array, dx: Float32Array | null, rows: number,

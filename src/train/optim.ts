@@ -26,7 +26,6 @@ export class Optimizer {
   /** Updates applied so far (bias correction uses it). */
   t = 0;
   readonly m: Float32Array[]; readonly v: Float32Array[];
-  private readonly update: Float32Array;
   /** Trust ratio of each tensor at the last step (1 for excluded tensors and AdamW). */
   readonly lastRatio: Float64Array;
 
@@ -37,11 +36,14 @@ export class Optimizer {
     this.exclude = o.exclude ?? EXCLUDE_FROM_DECAY;
     this.m = params.map((p) => new Float32Array(p.data.length));
     this.v = params.map((p) => new Float32Array(p.data.length));
-    this.update = new Float32Array(Math.max(0, ...params.map((p) => p.data.length)));
     this.lastRatio = new Float64Array(params.length);
   }
 
-  /** Apply one update with learning rate lr from the current gradients (the caller clips first). */
+  /**
+   * Apply one update with learning rate lr from the current gradients (the caller clips first).
+   * Each gradient buffer is overwritten with its update (no update buffer: zero the gradients before
+   * the next accumulation, as a training loop does anyway).
+   */
   step(lr: number): void {
     this.t++;
     const lamb = this.kind === 'lamb';
@@ -51,7 +53,7 @@ export class Optimizer {
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i], n = p.data.length;
       const excluded = this.exclude.test(p.name);
-      const u = this.update.subarray(0, n);
+      const u = p.grad;
       // update = m/bc1 / (sqrt(v/bc2) + eps) + wd * w
       be.adamUpdate(p.data, p.grad, this.m[i], this.v[i], u, n, this.beta1, this.beta2, this.eps, bc1, bc2, excluded ? 0 : this.weightDecay);
       let ratio = 1;

@@ -86,7 +86,7 @@ export class MlmHead {
       m++;
     }
     const logits = this.forward(be, x, M);
-    const dlogits = dSeq ? buf.f32('dlogits', M * V) : null;
+    const dlogits = dSeq ? logits : null; // in place: the logits are not needed after the loss
     const { loss, count, correct } = meanCrossEntropy(be, logits, rowLabels, M, V, dlogits);
     const accuracy = count > 0 ? correct / count : NaN;
     if (!dSeq || !dlogits) return { loss, accuracy };
