@@ -47,6 +47,7 @@ output
   --resume                   continue the run in --output from its newest checkpoint
   --max-bad-steps N          stop after N NaN/Inf steps in a row (default 5); such steps never update the weights
   --threads N                kernel threads (default $ALBERT_NUM_THREADS or all cores)
+  --checkpoint-activations   recompute activations in backward: ~40% less memory, ~15% more time
   --quiet                    no progress bar
 first job
   --first-job                generate a synthetic corpus + tokenizer, pretrain a tiny ALBERT on it (a few
@@ -84,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     'eval-instances': { type: 'string' }, 'eval-data': { type: 'string', multiple: true }, 'eval-limit': { type: 'string' },
     'eval-every': { type: 'string' }, 'log-every': { type: 'string' }, 'save-every': { type: 'string' }, keep: { type: 'string' },
     resume: { type: 'boolean' }, 'max-bad-steps': { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' },
+    'checkpoint-activations': { type: 'boolean' },
     'first-job': { type: 'boolean' },
   }, help);
   if (!a) return 0;
@@ -129,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
       evalInstances: int('eval-instances'), evalData: v['eval-data'], evalLimit: int('eval-limit', 1),
       evalEvery: int('eval-every'), logEvery: int('log-every', 1), saveEvery: int('save-every'), keep: int('keep', 1),
       resume: Boolean(v.resume), maxBadSteps: int('max-bad-steps', 1), threads, quiet, signal: abort.signal, onRecord, onStep,
+      checkpointActivations: Boolean(v['checkpoint-activations']),
     });
     progress.finish();
     if (r.interrupted) {

@@ -61,6 +61,8 @@ export interface PretrainOptions {
   /** Consecutive NaN/Inf steps after which the run stops. */
   maxBadSteps?: number;
   threads?: number;
+  /** Gradient checkpointing (recompute activations in backward: less memory, more time; same gradients). */
+  checkpointActivations?: boolean;
   backend?: Backend;
   quiet?: boolean;
   /** Aborting saves a checkpoint after the current step and returns (SIGINT in the CLI). */
@@ -181,6 +183,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     model = new AlbertModel(newConfig(o.model ?? 'tiny', o.set ?? {}, ds), head, backend);
     model.initWeights(seed);
   }
+  model.checkpointActivations = o.checkpointActivations ?? false;
   if (!tokenizer || !fs.existsSync(tokenizer)) {
     throw new UserError(`a tokenizer model is needed to ship with the checkpoints: pass --tokenizer (the .model the data was made with)${tokenizer ? `; ${tokenizer} does not exist` : ''}`);
   }
