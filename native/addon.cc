@@ -214,6 +214,58 @@ ALBERT_FN(Gemm) {
   });
 }
 
+ALBERT_FN(PackedBFloats) {
+  return guarded(env, [&] {
+    Args a(env, info, "packedBFloats", 2);
+    return number(env, double(packed_b_floats(a.dim(0, "k"), a.dim(1, "n"))));
+  });
+}
+
+// packB(b, ldb, transB, k, n, store) -> offset: packs op(B) (k, n) into store at the first
+// 64-byte-aligned element (the offset returned); store needs packedBFloats(k, n) + 15 elements.
+ALBERT_FN(PackB) {
+  return guarded(env, [&] {
+    Args a(env, info, "packB", 6);
+    auto B = a.f32(0, "b");
+    const int64_t ldb = a.dim(1, "ldb");
+    const bool tb = a.flag(2, "transB");
+    const int64_t k = a.dim(3, "k"), n = a.dim(4, "n");
+    auto store = a.f32(5, "store");
+    const int64_t rowsB = tb ? n : k, colsB = tb ? k : n;
+    if (ldb < std::max<int64_t>(1, colsB)) a.fail(true, "ldb " + std::to_string(ldb) + " < columns of B " + std::to_string(colsB));
+    a.need(B, span_of(1, 0, rowsB, ldb, colsB), "b");
+    const int64_t align = packed_b_alignment() / int64_t(sizeof(float));
+    const int64_t offset = (align - int64_t(reinterpret_cast<uintptr_t>(store.data) / sizeof(float) % align)) % align;
+    a.need(store, double(offset + packed_b_floats(k, n)), "store");
+    pack_b(B.data, ldb, tb, k, n, store.data + offset);
+    return number(env, double(offset));
+  });
+}
+
+ALBERT_FN(GemmPacked) {
+  return guarded(env, [&] {
+    Args a(env, info, "gemmPacked", 10);
+    const int64_t m = a.dim(0, "m");
+    auto A = a.f32(1, "a");
+    const int64_t lda = a.dim(2, "lda");
+    auto P = a.f32(3, "packed");
+    const int64_t k = a.dim(4, "k"), n = a.dim(5, "n");
+    const double beta = a.num(6, "beta");
+    auto C = a.f32(7, "c");
+    const int64_t ldc = a.dim(8, "ldc");
+    auto bias = a.f32(9, "bias", true);
+    if (beta != 0 && beta != 1) a.fail(true, "beta must be 0 or 1");
+    if (lda < std::max<int64_t>(1, k)) a.fail(true, "lda " + std::to_string(lda) + " < k " + std::to_string(k));
+    if (ldc < std::max<int64_t>(1, n)) a.fail(true, "ldc " + std::to_string(ldc) + " < n " + std::to_string(n));
+    a.need(P, double(packed_b_floats(k, n)), "packed");
+    if (m > 0 && n > 0) a.need(A, span_of(1, 0, m, lda, k), "a");
+    a.need(C, span_of(1, 0, m, ldc, n), "c");
+    if (bias.data) a.need(bias, double(n), "bias");
+    gemm_packed(m, n, k, A.data, lda, P.data, beta == 1, C.data, ldc, bias.data);
+    return undefined(env);
+  });
+}
+
 ALBERT_FN(AddBias) {
   return guarded(env, [&] {
     Args a(env, info, "addBias", 4);
@@ -498,6 +550,7 @@ NAPI_MODULE_INIT() {
   } fns[] = {
       {"setThreads", SetThreads}, {"getThreads", GetThreads}, {"gemmImpl", GemmImpl},
       {"setPortableGemm", SetPortableGemm}, {"setBlasThreading", SetBlasThreading}, {"gemm", Gemm},
+      {"packedBFloats", PackedBFloats}, {"packB", PackB}, {"gemmPacked", GemmPacked},
       {"addBias", AddBias}, {"biasGrad", BiasGrad}, {"activationForward", ActivationForward},
       {"activationBackward", ActivationBackward}, {"layerNormForward", LayerNormForward},
       {"layerNormBackward", LayerNormBackward}, {"attentionForward", AttentionForward},

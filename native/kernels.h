@@ -25,6 +25,17 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
 void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
+// ---- GEMM against a prepacked B (packed_gemm.cc) ----
+/** Floats a packed op(B) (k, n) occupies: ceil(n / 16) column panels of k x 16 (zero-padded past n). */
+int64_t packed_b_floats(int64_t k, int64_t n);
+/** Bytes the packed data should be aligned to (its start; each panel then is too). */
+int64_t packed_b_alignment();
+/** Packs op(B) (k, n) into dst: B is (k, n) with row stride ldb, or (n, k) when tb. */
+void pack_b(const float* b, int64_t ldb, bool tb, int64_t k, int64_t n, float* dst);
+/** C (m, n) = A (m, k) op(B) + bias (n, or null) broadcast over rows [+ C when beta]; bp from pack_b. */
+void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* bp, bool beta, float* c,
+                 int64_t ldc, const float* bias);
+
 // ---- everything else (kernels.cc, attention.cc) ----
 void add_bias(float* x, const float* bias, int64_t rows, int64_t cols);
 void bias_grad(const float* dy, float* dbias, int64_t rows, int64_t cols);

@@ -16,6 +16,18 @@
 /** Activations a config may name (HF's ACT2FN names; aliases are resolved in model/config.ts). */
 export type Activation = 'gelu' | 'gelu_new' | 'relu' | 'silu' | 'tanh' | 'linear';
 
+/** op(B) (k, n) packed by a backend's packB, in that backend's layout (see gemmPacked). */
+export interface PackedB {
+  k: number;
+  n: number;
+  /** Whose layout: gemmPacked refuses a PackedB from another backend. */
+  readonly layout: 'js' | 'native';
+  /** The packed values: a view into storage. */
+  data: Float32Array;
+  /** The allocation behind data, reused by packB(..., into) while it is large enough. */
+  storage: Float32Array;
+}
+
 export interface Backend {
   readonly name: 'js' | 'native';
 
@@ -35,6 +47,24 @@ export interface Backend {
     beta: number, c: Float32Array, ldc: number,
     batch?: number, strideA?: number, strideB?: number, strideC?: number,
   ): void;
+
+  /**
+   * Packs op(B) (k, n) once for gemmPacked: B is (k, n) with row stride ldb, or (n, k) when transB
+   * (a Linear's W (out, in) packed with transB = true gives op(B) = W^T). Reuses `into` (and returns
+   * it) when its storage is large enough, so a loop that repacks every step allocates nothing.
+   */
+  packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, into?: PackedB): PackedB;
+  /**
+   * C (m, n) = A (m, k) op(B) + bias (n, broadcast over rows; null for none) [+ C when beta = 1],
+   * with b from this backend's packB. A and C are row-major with row strides lda, ldc; C may not
+   * alias A. The bias is fused (no separate addBias pass).
+   */
+  gemmPacked(
+    m: number, a: Float32Array, lda: number, b: PackedB, beta: 0 | 1, c: Float32Array, ldc: number,
+    bias: Float32Array | null,
+  ): void;
+  /** Whether Linear layers should use packB + gemmPacked (native: unless ALBERT_PACKED_GEMM=0). */
+  readonly packedGemm: boolean;
 
   /** x (rows, cols) += bias (cols) broadcast over rows. */
   addBias(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;

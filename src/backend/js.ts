@@ -2,7 +2,7 @@
 // Float32Array, single-threaded. Reductions that decide accuracy (dot products, layernorm stats,
 // softmax sums, cross-entropy) accumulate in float64; results are rounded once when stored.
 // The native addon must agree with these to rel. 1e-5 (test/backend_native.test.ts).
-import { type Activation, type Backend, dropoutKeep } from './backend.js';
+import { type Activation, type Backend, type PackedB, dropoutKeep } from './backend.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -88,6 +88,26 @@ export function dropoutScale(p: number): number {
   return p >= 1 ? 0 : 1 / (1 - p);
 }
 
+/** Throws unless `into` (when given) was packed by a backend with this layout. */
+export function checkPackInto(into: PackedB | undefined, layout: PackedB['layout']): void {
+  if (into && into.layout !== layout) throw new RangeError(`packB: into was packed by the ${into.layout} backend, not ${layout}`);
+}
+
+/** Throws unless b was packed by a backend with this layout. */
+export function checkPacked(b: PackedB, layout: PackedB['layout']): void {
+  if (b.layout !== layout) throw new RangeError(`gemmPacked: b was packed by the ${b.layout} backend, not ${layout}`);
+}
+
+/** `into` updated in place to `packed` (so the caller's reference stays valid), or `packed` itself. */
+export function fillPacked(into: PackedB | undefined, packed: PackedB): PackedB {
+  if (!into) return packed;
+  into.k = packed.k;
+  into.n = packed.n;
+  into.data = packed.data;
+  into.storage = packed.storage;
+  return into;
+}
+
 export class JsBackend implements Backend {
   readonly name = 'js' as const;
   private row = new Float64Array(0); // gemm row accumulator / attention scores, grown on demand
@@ -137,6 +157,36 @@ export class JsBackend implements Backend {
         if (beta === 0) for (let j = 0; j < n; j++) c[cr + j] = alpha * acc[j];
         else for (let j = 0; j < n; j++) c[cr + j] = alpha * acc[j] + beta * c[cr + j];
       }
+    }
+  }
+
+  readonly packedGemm = true;
+
+  /** The js "packing" is a plain copy of op(B) as a row-major (k, n) matrix. */
+  packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, into?: PackedB): PackedB {
+    checkPackInto(into, 'js');
+    const storage = into && into.storage.length >= k * n ? into.storage : new Float32Array(k * n);
+    const data = storage.subarray(0, k * n);
+    for (let l = 0; l < k; l++)
+      for (let j = 0; j < n; j++) data[l * n + j] = transB ? b[j * ldb + l] : b[l * ldb + j];
+    return fillPacked(into, { k, n, layout: 'js', data, storage });
+  }
+
+  gemmPacked(
+    m: number, a: Float32Array, lda: number, b: PackedB, beta: 0 | 1, c: Float32Array, ldc: number,
+    bias: Float32Array | null,
+  ): void {
+    checkPacked(b, 'js');
+    const { k, n, data } = b;
+    const acc = this.scratch(n);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) acc[j] = bias ? bias[j] : 0;
+      for (let l = 0; l < k; l++) {
+        const ail = a[i * lda + l];
+        for (let j = 0; j < n; j++) acc[j] += ail * data[l * n + j];
+      }
+      const cr = i * ldc;
+      for (let j = 0; j < n; j++) c[cr + j] = beta === 1 ? acc[j] + c[cr + j] : acc[j];
     }
   }
 

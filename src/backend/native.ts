@@ -5,7 +5,8 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { Activation, Backend } from './backend.js';
+import type { Activation, Backend, PackedB } from './backend.js';
+import { checkPackInto, checkPacked, fillPacked } from './js.js';
 
 /** The addon's exports (native/addon.cc). Activations are passed as codes, see ACT_CODES. */
 interface Addon {
@@ -19,6 +20,11 @@ interface Addon {
   gemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
     b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
     batch: number, sa: number, sb: number, sc: number): void;
+  packedBFloats(k: number, n: number): number;
+  /** Packs into store at its first 64-byte-aligned element and returns that element's index. */
+  packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, store: Float32Array): number;
+  gemmPacked(m: number, a: Float32Array, lda: number, packed: Float32Array, k: number, n: number, beta: number,
+    c: Float32Array, ldc: number, bias: Float32Array | null): void;
   addBias(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;
   biasGrad(dy: Float32Array, dbias: Float32Array, rows: number, cols: number): void;
   activationForward(act: number, x: Float32Array, y: Float32Array, n: number): void;
@@ -114,6 +120,25 @@ export class NativeBackend implements Backend {
     batch = 1, strideA = 0, strideB = 0, strideC = 0,
   ): void {
     this.addon.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, batch, strideA, strideB, strideC);
+  }
+
+  /** ALBERT_PACKED_GEMM=0 turns the packed path off (read once per backend), for A/B comparisons. */
+  readonly packedGemm = process.env.ALBERT_PACKED_GEMM !== '0';
+
+  packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, into?: PackedB): PackedB {
+    checkPackInto(into, 'native');
+    const size = this.addon.packedBFloats(k, n), need = size + 15; // + room to align the start to 64 bytes
+    const storage = into && into.storage.length >= need ? into.storage : new Float32Array(need);
+    const offset = this.addon.packB(b, ldb, transB, k, n, storage);
+    return fillPacked(into, { k, n, layout: 'native', data: storage.subarray(offset, offset + size), storage });
+  }
+
+  gemmPacked(
+    m: number, a: Float32Array, lda: number, b: PackedB, beta: 0 | 1, c: Float32Array, ldc: number,
+    bias: Float32Array | null,
+  ): void {
+    checkPacked(b, 'native');
+    this.addon.gemmPacked(m, a, lda, b.data, b.k, b.n, beta, c, ldc, bias);
   }
 
   addBias(x: Float32Array, bias: Float32Array, rows: number, cols: number): void {

@@ -1,0 +1,232 @@
+// GEMM against a prepacked B: C (m, n) = A (m, k) op(B) (k, n) + bias [+ C].
+//
+// Why: a Linear's weight is constant over a forward (and, with ALBERT's sharing, used L times in
+// it), but CBLAS repacks both operands on every call. Here op(B) is packed once, by pack_b, into
+// column panels of NR floats (row l of panel p = op(B)[l, p*NR .. p*NR+NR-1], zero-padded past n),
+// stored K slice by K slice (see at()), so a call only copies small strips of A and allocates nothing.
+//
+// Blocking: a task owns an (MC rows) x (NCP panels) block of C. Per K slice of KC, a strip of MR
+// rows of A is copied into a contiguous 6 KB buffer that stays in L1 (in place, rows lda apart hit
+// the same L1 sets when lda is a multiple of 1024), and the slice's B panels stream past it from L2
+// as one contiguous run. The bias is where the accumulators start (first K slice); later slices
+// resume from C. Tuned on a 2-core Zen3 (bench/packed_gemm.ts).
+#include <algorithm>
+#include <cstring>
+
+#include "kernels.h"
+#include "pool.h"
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define ALBERT_PACKED_AVX2 1
+#endif
+
+namespace albert {
+namespace {
+
+constexpr int MR = 6, NR = 16;
+constexpr int64_t KC = 256;  // K slice: an A strip (MR x KC) stays in L1
+constexpr int64_t MC = 192;  // rows of a task: the B slice (KC x NCP*NR) streams from L2 this many times / MR
+constexpr int64_t NCP = 16;  // panels of a task (256 columns)
+constexpr double kSerialWork = 262144;  // multiply-adds below which threads cost more than they give
+
+// One MR' x NR tile over one K slice: c (R rows, stride ldc, NR columns) =
+//   (load_c ? c : 0) + (bias ? bias : 0) + a (R rows, stride lda, kc columns) bp (kc, NR).
+#if defined(ALBERT_PACKED_AVX2)
+// Named accumulators, not arrays: GCC 12 spills arrays of __m256 to the stack on every iteration.
+template <int R>
+__attribute__((target("avx2,fma"))) void tile_avx2(int64_t kc, const float* a, int64_t lda, const float* bp, float* c,
+                                                  int64_t ldc, bool load_c, const float* bias) {
+  const __m256 z = _mm256_setzero_ps();
+  const __m256 bias0 = bias ? _mm256_loadu_ps(bias) : z, bias1 = bias ? _mm256_loadu_ps(bias + 8) : z;
+  __m256 c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+#define ALBERT_ROWS(X) X(0, c00, c01) X(1, c10, c11) X(2, c20, c21) X(3, c30, c31) X(4, c40, c41) X(5, c50, c51)
+#define ALBERT_INIT(r, x0, x1)                                                                   \
+  if (r < R) {                                                                                   \
+    x0 = load_c ? _mm256_add_ps(_mm256_loadu_ps(c + r * ldc), bias0) : bias0;                    \
+    x1 = load_c ? _mm256_add_ps(_mm256_loadu_ps(c + r * ldc + 8), bias1) : bias1;                \
+  }
+  ALBERT_ROWS(ALBERT_INIT)
+  const float* a0 = a;
+  const float* a1 = a + (R > 1 ? lda : 0);
+  const float* a2 = a + (R > 2 ? 2 * lda : 0);
+  const float* a3 = a + (R > 3 ? 3 * lda : 0);
+  const float* a4 = a + (R > 4 ? 4 * lda : 0);
+  const float* a5 = a + (R > 5 ? 5 * lda : 0);
+#define ALBERT_FMA(r, x0, x1)                                                                    \
+  if (r < R) {                                                                                   \
+    const __m256 x = _mm256_broadcast_ss(a##r + l);                                              \
+    x0 = _mm256_fmadd_ps(x, b0, x0);                                                             \
+    x1 = _mm256_fmadd_ps(x, b1, x1);                                                             \
+  }
+  for (int64_t l = 0; l < kc; l++, bp += NR) {
+    const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+    ALBERT_ROWS(ALBERT_FMA)
+  }
+#define ALBERT_STORE(r, x0, x1)                                                                  \
+  if (r < R) {                                                                                   \
+    _mm256_storeu_ps(c + r * ldc, x0);                                                           \
+    _mm256_storeu_ps(c + r * ldc + 8, x1);                                                       \
+  }
+  ALBERT_ROWS(ALBERT_STORE)
+#undef ALBERT_ROWS
+#undef ALBERT_INIT
+#undef ALBERT_FMA
+#undef ALBERT_STORE
+}
+
+bool cpu_has_avx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+const bool kAvx2 = cpu_has_avx2();
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"  // v8f by value in the baseline (non-AVX) build: internal only
+#endif
+// The same tile on GCC/Clang vector types: any CPU (SSE pairs on baseline x86-64, NEON on arm64).
+typedef float v8f __attribute__((vector_size(32)));
+static inline v8f ld8(const float* p) {
+  v8f v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+static inline void st8(float* p, const v8f& v) { std::memcpy(p, &v, sizeof(v)); }
+
+template <int R>
+void tile_generic(int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t ldc, bool load_c,
+                  const float* bias) {
+  v8f acc0[R], acc1[R];
+  const v8f z = {};
+  const v8f bias0 = bias ? ld8(bias) : z, bias1 = bias ? ld8(bias + 8) : z;
+  for (int r = 0; r < R; r++) {
+    acc0[r] = load_c ? ld8(c + r * ldc) + bias0 : bias0;
+    acc1[r] = load_c ? ld8(c + r * ldc + 8) + bias1 : bias1;
+  }
+  for (int64_t l = 0; l < kc; l++, bp += NR) {
+    const v8f b0 = ld8(bp), b1 = ld8(bp + 8);
+    for (int r = 0; r < R; r++) {
+      const float x = a[r * lda + l];
+      acc0[r] += x * b0;
+      acc1[r] += x * b1;
+    }
+  }
+  for (int r = 0; r < R; r++) {
+    st8(c + r * ldc, acc0[r]);
+    st8(c + r * ldc + 8, acc1[r]);
+  }
+}
+
+typedef void (*TileFn)(int64_t, const float*, int64_t, const float*, float*, int64_t, bool, const float*);
+
+TileFn tile_for(int rows) {
+#if defined(ALBERT_PACKED_AVX2)
+  static const TileFn avx2[MR + 1] = {nullptr, tile_avx2<1>, tile_avx2<2>, tile_avx2<3>,
+                                      tile_avx2<4>, tile_avx2<5>, tile_avx2<6>};
+  if (kAvx2) return avx2[rows];
+#endif
+  static const TileFn generic[MR + 1] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>,
+                                         tile_generic<4>, tile_generic<5>, tile_generic<6>};
+  return generic[rows];
+}
+
+// A tile of `rows` <= MR rows and `cols` <= NR columns of C; a narrow one (the last panel) goes
+// through a padded copy so the kernel always writes NR columns.
+inline void tile(int rows, int cols, int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t ldc,
+                 bool load_c, const float* bias) {
+  TileFn fn = tile_for(rows);
+  if (cols == NR) {
+    fn(kc, a, lda, bp, c, ldc, load_c, bias);
+    return;
+  }
+  float ct[MR * NR] = {}, bt[NR] = {};
+  for (int r = 0; r < rows && load_c; r++) std::memcpy(ct + r * NR, c + r * ldc, cols * sizeof(float));
+  if (bias) std::memcpy(bt, bias, cols * sizeof(float));
+  fn(kc, a, lda, bp, ct, NR, load_c, bias ? bt : nullptr);
+  for (int r = 0; r < rows; r++) std::memcpy(c + r * ldc, ct + r * NR, cols * sizeof(float));
+}
+
+// Where row l of panel p starts: K slices outermost, so a slice's panels are one contiguous stream.
+inline int64_t at(int64_t p, int64_t l, int64_t k, int64_t panels) {
+  const int64_t l0 = l - l % KC;
+  return l0 * panels * NR + p * std::min(KC, k - l0) * NR + (l - l0) * NR;
+}
+
+// Rows [i0, i1) x panels [p0, p1) of C, all of K.
+void block(int64_t i0, int64_t i1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a, int64_t lda,
+           const float* bp, bool beta, float* c, int64_t ldc, const float* bias) {
+  const int64_t panels = (n + NR - 1) / NR;
+  for (int64_t l0 = 0; l0 < std::max<int64_t>(k, 1); l0 += KC) {
+    const int64_t kc = std::min(KC, k - l0);
+    const bool first = l0 == 0;
+    for (int64_t i = i0; i < i1; i += MR) {
+      const int rows = int(std::min<int64_t>(MR, i1 - i));
+      alignas(64) float as[MR * KC];
+      for (int r = 0; r < rows; r++) std::memcpy(as + r * KC, a + (i + r) * lda + l0, kc * sizeof(float));
+      for (int64_t p = p0; p < p1; p++) {
+        const int64_t j = p * NR;
+        tile(rows, int(std::min<int64_t>(NR, n - j)), kc, as, KC,
+             bp + at(p, l0, k, panels), c + i * ldc + j, ldc, !first || beta, first && bias ? bias + j : nullptr);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int64_t packed_b_floats(int64_t k, int64_t n) { return (n + NR - 1) / NR * NR * k; }
+
+int64_t packed_b_alignment() { return 64; }
+
+void pack_b(const float* b, int64_t ldb, bool tb, int64_t k, int64_t n, float* dst) {
+  const int64_t panels = (n + NR - 1) / NR;
+  parallel_for(panels, 4, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+      const int64_t j0 = p * NR;
+      const int cols = int(std::min<int64_t>(NR, n - j0));
+      for (int64_t l0 = 0; l0 < k; l0 += KC) {
+        float* out = dst + at(p, l0, k, panels);
+        const int64_t kc = std::min(KC, k - l0);
+        if (!tb) {  // op(B) = B (k, n): a row of the panel is a piece of a row of B
+          for (int64_t l = 0; l < kc; l++) {
+            std::memcpy(out + l * NR, b + (l0 + l) * ldb + j0, cols * sizeof(float));
+            std::fill(out + l * NR + cols, out + (l + 1) * NR, 0.0f);
+          }
+        } else {  // op(B) = B^T, B (n, k): column j of the panel is a piece of row j0 + j of B
+          for (int j = 0; j < NR; j++) {
+            const float* row = b + (j0 + j) * ldb + l0;
+            for (int64_t l = 0; l < kc; l++) out[l * NR + j] = j < cols ? row[l] : 0.0f;
+          }
+        }
+      }
+    }
+  });
+}
+
+void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* bp, bool beta, float* c,
+                 int64_t ldc, const float* bias) {
+  if (m <= 0 || n <= 0) return;
+  const int64_t panels = (n + NR - 1) / NR;
+  const int threads = pool_in_task() ? 1 : pool_threads();
+  if (threads == 1 || double(m) * double(n) * double(k) < kSerialWork) {
+    for (int64_t i0 = 0; i0 < m; i0 += MC)
+      for (int64_t p0 = 0; p0 < panels; p0 += NCP)
+        block(i0, std::min(m, i0 + MC), p0, std::min(panels, p0 + NCP), n, k, a, lda, bp, beta, c, ldc, bias);
+    return;
+  }
+  // A grid of (row blocks) x (panel blocks), scheduled dynamically. Row blocks are multiples of MR,
+  // and when there are too few blocks to keep every thread busy (small m), panel blocks shrink.
+  const int64_t mblocks = (m + MC - 1) / MC;
+  const int64_t mstep = ((m + mblocks - 1) / mblocks + MR - 1) / MR * MR;
+  int64_t pstep = NCP;
+  while (pstep > 1 && mblocks * ((panels + pstep - 1) / pstep) < 4 * threads) pstep /= 2;
+  const int64_t pblocks = (panels + pstep - 1) / pstep;
+  parallel_tasks(mblocks * pblocks, [&](int64_t t) {
+    const int64_t i0 = (t / pblocks) * mstep, p0 = (t % pblocks) * pstep;
+    if (i0 >= m) return;
+    block(i0, std::min(m, i0 + mstep), p0, std::min(panels, p0 + pstep), n, k, a, lda, bp, beta, c, ldc, bias);
+  });
+}
+
+}  // namespace albert

@@ -1,0 +1,89 @@
+// packB + gemmPacked: the js spec against js gemm + addBias, and every native build against the js
+// spec, on shapes that are not multiples of the tiles (m, n, k odd, m = 1, k past one K slice),
+// strides wider than the rows, both transB, beta 0 and 1, with and without bias, 1 and 2 threads.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { JsBackend } from '../src/backend/js.js';
+import { NativeBackend, ADDON_PATH, PORTABLE_ADDON_PATH } from '../src/backend/native.js';
+import type { Backend } from '../src/backend/backend.js';
+import { rng, randArray, assertClose } from './backend_util.js';
+
+const js = new JsBackend();
+
+// (m, n, k): 6 x 16 tiles, 256-long K slices; 300 x 70 x 300 is large enough to run threaded
+const SHAPES = [[1, 1, 1], [1, 33, 7], [7, 5, 3], [13, 17, 257], [70, 100, 300], [6, 16, 256], [300, 70, 300], [2, 48, 0]];
+
+/** gemmPacked on every shape and option; `ref` computes the expected C. */
+function checkAll(be: Backend, label: string, ref: (m: number, a: Float32Array, lda: number, b: Float32Array, ldb: number,
+  tb: boolean, k: number, n: number, beta: 0 | 1, c: Float32Array, ldc: number, bias: Float32Array | null) => void): void {
+  const r = rng(7);
+  for (const [m, n, k] of SHAPES) {
+    for (const tb of [false, true]) {
+      const lda = k + 3, ldb = (tb ? k : n) + 2, ldc = n + 5;
+      const a = randArray(r, m * lda), b = randArray(r, (tb ? n : k) * ldb + 1), bias = randArray(r, n);
+      const packed = be.packB(b, ldb, tb, k, n);
+      for (const beta of [0, 1] as const) {
+        for (const withBias of [false, true]) {
+          const c0 = randArray(r, m * ldc);
+          if (beta === 0) c0.fill(NaN); // beta = 0 must not read C
+          const want = c0.slice(), got = c0.slice();
+          ref(m, a, lda, b, ldb, tb, k, n, beta, want, ldc, withBias ? bias : null);
+          be.gemmPacked(m, a, lda, packed, beta, got, ldc, withBias ? bias : null);
+          // the gaps between rows (ldc > n) stay as they were
+          for (let i = 0; i < got.length; i++) if (i % ldc >= n) assert.ok(Object.is(got[i], c0[i]), `${label}: wrote outside C at ${i}`);
+          for (let i = 0; i < got.length; i++) if (i % ldc >= n) want[i] = got[i] = 0;
+          assertClose(got, want, 1e-5, 2e-7 * (k + 1), `${label} m=${m} n=${n} k=${k} transB=${tb} beta=${beta} bias=${withBias}`);
+        }
+      }
+    }
+  }
+}
+
+test('js gemmPacked equals js gemm + addBias', () => {
+  checkAll(js, 'js', (m, a, lda, b, ldb, tb, k, n, beta, c, ldc, bias) => {
+    js.gemm(false, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
+    if (bias) for (let i = 0; i < m; i++) js.addBias(c.subarray(i * ldc, i * ldc + n), bias, 1, n);
+  });
+});
+
+const variants: { label: string; make(): NativeBackend }[] = [];
+if (existsSync(ADDON_PATH)) for (const threads of [1, 2]) variants.push({ label: `native threads=${threads}`, make: () => new NativeBackend(threads) });
+if (existsSync(PORTABLE_ADDON_PATH)) variants.push({ label: 'portable build threads=2', make: () => new NativeBackend(2, PORTABLE_ADDON_PATH) });
+if (variants.length === 0) test('native gemmPacked', (t) => t.skip(`native addon not built (${ADDON_PATH} missing): run npm run build:native`));
+
+for (const v of variants) {
+  test(`${v.label}: gemmPacked equals the js spec`, () => {
+    const nb = v.make();
+    checkAll(nb, v.label, (m, a, lda, b, ldb, tb, k, n, beta, c, ldc, bias) =>
+      js.gemmPacked(m, a, lda, js.packB(b, ldb, tb, k, n), beta, c, ldc, bias));
+  });
+}
+
+test('packB reuses `into` while it is large enough', () => {
+  for (const be of [js, ...variants.slice(0, 1).map((v) => v.make())]) {
+    const r = rng(3);
+    const big = be.packB(randArray(r, 40 * 50), 50, true, 50, 40);
+    const storage = big.storage;
+    const small = be.packB(randArray(r, 20 * 30), 30, false, 20, 30, big);
+    assert.equal(small, big, `${be.name}: returns into`);
+    assert.equal(small.storage, storage, `${be.name}: same storage`);
+    assert.deepEqual([small.k, small.n], [20, 30]);
+    const bigger = be.packB(randArray(r, 100 * 90), 90, false, 100, 90, small);
+    assert.equal(bigger, small);
+    assert.notEqual(bigger.storage, storage, `${be.name}: grows when too small`);
+  }
+});
+
+test('gemmPacked refuses bad arguments', (t) => {
+  if (variants.length === 0) return t.skip('native addon not built');
+  const nb = variants[0].make();
+  const p = nb.packB(new Float32Array(12), 4, false, 3, 4); // op(B) (3, 4)
+  const c = new Float32Array(8);
+  assert.throws(() => nb.gemmPacked(2, new Float32Array(5), 3, p, 0, c, 4, null), /a has 5 elements/);
+  assert.throws(() => nb.gemmPacked(2, new Float32Array(6), 2, p, 0, c, 4, null), /lda 2 < k 3/);
+  assert.throws(() => nb.gemmPacked(2, new Float32Array(6), 3, p, 0, c, 4, new Float32Array(3)), /bias has 3 elements/);
+  assert.throws(() => nb.gemmPacked(2, new Float32Array(6), 3, { ...p, data: p.data.subarray(0, 5) }, 0, c, 4, null), /packed has 5 elements/);
+  assert.throws(() => nb.gemmPacked(2, new Float32Array(6), 3, js.packB(new Float32Array(12), 4, false, 3, 4), 0, c, 4, null), /packed by the js backend/);
+  assert.throws(() => nb.packB(new Float32Array(11), 4, false, 3, 4), /b has 11 elements/);
+});
