@@ -12,6 +12,7 @@ import { JsBackend } from '../src/backend/js.js';
 import { NativeBackend } from '../src/backend/native.js';
 import type { Backend } from '../src/backend/backend.js';
 import { median } from '../src/cli/bench_stats.js';
+import { filled, makeClock } from './util.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,11 +30,7 @@ const native = new NativeBackend(threads);
 const js = new JsBackend();
 
 /** Seconds now: wall clock, or this process's CPU time with --cpu-time. */
-function now(): number {
-  if (!cpuTime) return performance.now() / 1000;
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
+const now = makeClock(cpuTime);
 
 /** Median seconds of fn over about `budget` seconds (at least 3 runs, after one warm-up). */
 function time(fn: () => void, budget = seconds): number {
@@ -46,16 +43,6 @@ function time(fn: () => void, budget = seconds): number {
     times.push(now() - t0);
   }
   return median(times);
-}
-
-function filled(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 4294967296 - 0.5) * 2;
-  }
-  return a;
 }
 
 // ---- sgemm ceiling: y = x W^T shapes of the model and a large square, per GEMM mode

@@ -1,6 +1,7 @@
 // packB + gemmPacked: the js spec against js gemm + addBias, and every native build against the js
 // spec, on shapes that are not multiples of the tiles (m, n, k odd, m = 1, k past one K slice),
-// strides wider than the rows, both transB, beta 0 and 1, with and without bias, 1 and 2 threads.
+// strides wider than the rows, both transB, beta 0 and 1, with and without bias, 1 and 2 threads;
+// and the model using them, step after step, against a js model that never packs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -8,6 +9,8 @@ import { JsBackend } from '../src/backend/js.js';
 import { NativeBackend, ADDON_PATH, PORTABLE_ADDON_PATH } from '../src/backend/native.js';
 import type { Backend } from '../src/backend/backend.js';
 import { rng, randArray, assertClose } from './backend_util.js';
+import { AlbertModel } from '../src/model/index.js';
+import { makeInputs, makeModel, mlmLabels, smallConfig } from './model_util.js';
 
 const js = new JsBackend();
 
@@ -86,4 +89,26 @@ test('gemmPacked refuses bad arguments', (t) => {
   assert.throws(() => nb.gemmPacked(2, new Float32Array(6), 3, { ...p, data: p.data.subarray(0, 5) }, 0, c, 4, null), /packed has 5 elements/);
   assert.throws(() => nb.gemmPacked(2, new Float32Array(6), 3, js.packB(new Float32Array(12), 4, false, 3, 4), 0, c, 4, null), /packed by the js backend/);
   assert.throws(() => nb.packB(new Float32Array(11), 4, false, 3, 4), /b has 11 elements/);
+});
+
+test('the model\'s packed weights follow in-place updates between steps (and checkpointed backward)', (t) => {
+  if (variants.length === 0) return t.skip('native addon not built');
+  for (const checkpoint of [false, true]) {
+    const c = smallConfig({ num_hidden_layers: 3 });
+    const plain = new JsBackend(); // the reference never packs: no pack of its own can go stale
+    (plain as { packedGemm: boolean }).packedGemm = false;
+    const ref = new AlbertModel(c, 'pretraining', plain), nat = new AlbertModel(c, 'pretraining', new NativeBackend(2));
+    const init = makeModel(c, 'pretraining');
+    [ref, nat].forEach((m) => m.params().forEach((p, k) => p.data.set(init.params()[k].data)));
+    ref.checkpointActivations = nat.checkpointActivations = checkpoint;
+    const inputs = makeInputs(c, 2, 6, 4), labels = { labels: mlmLabels(c, 12), sentenceOrderLabel: new Int32Array([1, 0]) };
+    for (let step = 0; step < 3; step++) {
+      for (const m of [ref, nat]) m.zeroGrad();
+      const lr = ref.lossAndBackward(inputs, labels, { seed: step }), ln = nat.lossAndBackward(inputs, labels, { seed: step });
+      assert.ok(Math.abs(lr.loss - ln.loss) <= 1e-5 * Math.max(1, Math.abs(lr.loss)), `step ${step}: loss ${ln.loss} vs ${lr.loss}`);
+      ref.params().forEach((p, k) => assertClose(nat.params()[k].grad, p.grad, 1e-4, 1e-5, `step ${step} checkpoint=${checkpoint} grad ${p.name}`));
+      // an in-place SGD step on both (as the optimizers do)
+      for (const m of [ref, nat]) for (const p of m.params()) for (let i = 0; i < p.data.length; i++) p.data[i] -= 0.5 * p.grad[i];
+    }
+  }
 });

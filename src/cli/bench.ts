@@ -81,7 +81,12 @@ export function profiledBackend(inner: Backend): { backend: Backend; rows(): Pro
         const t0 = process.hrtime.bigint();
         const out = fn.apply(target, args);
         const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-        if (prop !== 'gemm') {
+        if (prop === 'gemmPacked') { // (m, a, lda, packed { k, n }, ...)
+          const [m, , , packed] = args as [number, unknown, unknown, { k: number; n: number }];
+          const gflop = 2 * m * packed.n * packed.k / 1e9;
+          add(stats, prop, dt, gflop);
+          add(gemms, `packed ${m}x${packed.n}x${packed.k}`, dt, gflop);
+        } else if (prop !== 'gemm') {
           add(stats, prop, dt);
         } else { // (transA, transB, m, n, k, ..., batch at index 13)
           const [tA, tB, m, n, k] = args as [boolean, boolean, number, number, number];

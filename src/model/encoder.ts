@@ -10,6 +10,7 @@
 //   carry the shared tensor under every name and HF computes the same thing.
 import type { Backend } from '../backend/backend.js';
 import type { AlbertConfig } from './config.js';
+import type { Linear } from './modules.js';
 import { type ActivationMode, AttentionBlock, type CallDropout, FfnBlock, LayerCall, attentionSpecs, ffnSpecs } from './layer.js';
 import { Buffers, type ParamSpec, type ParamStore, siteSeed } from './params.js';
 
@@ -111,6 +112,22 @@ export class Encoder {
     const attention = layout.attention.map((p) => new AttentionBlock(store, p, c));
     const ffn = layout.ffn.map((p) => new FfnBlock(store, p, c));
     this.calls = layout.calls.map((k) => new LayerCall(attention[k.attention], ffn[k.ffn], c, this.scratch));
+    this.linears = [...attention.flatMap((a) => [a.qkv, a.dense]), ...ffn.flatMap((f) => [f.ffn, f.out])];
+  }
+
+  /** The Linears of the unique blocks: each is packed once per forward or backward, however many calls share it. */
+  private readonly linears: Linear[];
+
+  /** Packs every unique Linear's weight for this forward (or backward) only: the optimizer changes them in place. */
+  private pack(be: Backend, backward: boolean): void {
+    for (const l of this.linears) {
+      if (!backward || this.checkpointActivations) l.pack(be); // a checkpointed backward reruns forwards
+      if (backward) l.packBackward(be);
+    }
+  }
+
+  private unpack(): void {
+    for (const l of this.linears) l.unpack();
   }
 
   /**
@@ -122,20 +139,25 @@ export class Encoder {
     be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, train: boolean, seed: number,
     forBackward: boolean, onHiddenState?: (i: number, h: Float32Array) => void,
   ): Float32Array {
-    let h = x;
-    let next = 0;
-    const last = this.calls.length - 1;
-    const mode = (k: number): ActivationMode => {
-      if (!forBackward) return 'shared';
-      if (!this.checkpointActivations) return 'own';
-      // the last call is never recomputed (see backward); a quarter of the others keep [q k v]
-      return k < last && k >= last - Math.ceil(last / 4) ? 'checkpoint-qkv' : 'checkpoint';
-    };
-    this.calls.forEach((call, k) => {
-      h = call.forward(be, h, mask, B, S, callDropout(this.c, k, train, seed), mode(k), this.shared);
-      if (onHiddenState && this.layout.hiddenStateAfter[next] === k) onHiddenState(next++, h);
-    });
-    return h;
+    this.pack(be, false);
+    try {
+      let h = x;
+      let next = 0;
+      const last = this.calls.length - 1;
+      const mode = (k: number): ActivationMode => {
+        if (!forBackward) return 'shared';
+        if (!this.checkpointActivations) return 'own';
+        // the last call is never recomputed (see backward); a quarter of the others keep [q k v]
+        return k < last && k >= last - Math.ceil(last / 4) ? 'checkpoint-qkv' : 'checkpoint';
+      };
+      this.calls.forEach((call, k) => {
+        h = call.forward(be, h, mask, B, S, callDropout(this.c, k, train, seed), mode(k), this.shared);
+        if (onHiddenState && this.layout.hiddenStateAfter[next] === k) onHiddenState(next++, h);
+      });
+      return h;
+    } finally {
+      this.unpack();
+    }
   }
 
   /** dy (B*S, H) of the last hidden state -> d of the encoder input, in a buffer owned here. */
@@ -143,13 +165,18 @@ export class Encoder {
     const n = B * S * this.c.hidden_size;
     // ping-pong between two buffers: a call's dx must not alias its dy
     const bufs = [this.buf.f32('d0', n), this.buf.f32('d1', n)];
-    let d = dy;
-    const last = this.calls.length - 1;
-    for (let k = last, t = 0; k >= 0; k--, t ^= 1) {
-      // the shared buffers still hold the last call's activations: no recompute for it
-      this.calls[k].backward(be, d, bufs[t], k === last);
-      d = bufs[t];
+    this.pack(be, true);
+    try {
+      let d = dy;
+      const last = this.calls.length - 1;
+      for (let k = last, t = 0; k >= 0; k--, t ^= 1) {
+        // the shared buffers still hold the last call's activations: no recompute for it
+        this.calls[k].backward(be, d, bufs[t], k === last);
+        d = bufs[t];
+      }
+      return d;
+    } finally {
+      this.unpack();
     }
-    return d;
   }
 }
