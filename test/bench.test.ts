@@ -58,8 +58,9 @@ test('albert bench --profile lists the kernels a training step calls', () => {
   const r = albert(['bench', '--config', 'tiny', '--mode', 'train', '--batch', '1', '--seq', '8', '--steps', '1', '--warmup', '0', '--profile']);
   assert.equal(r.status, 0, r.stderr);
   for (const k of ['gemm', 'attentionBackward', 'layerNormForward', 'adamUpdate', '(outside kernels)']) assert.match(r.stdout, new RegExp(`\\n +${k.replace(/[()]/g, '\\$&')} `));
-  // the tiny model's FFN input GEMM, (B*S, H) x (I, H)^T, once per layer (4)
-  assert.match(r.stdout, /gemm by op\(A\) op\(B\)[^\n]*\n(.*\n)*  +NT 8x512x128 x1 +4 /);
+  // the tiny model's FFN input GEMM, (B*S, H) x (I, H)^T, once per layer (4); on packed weights the FFN output's
+  // backward dx = dy W (same m x n x k) shares its row
+  assert.match(r.stdout, /gemm by op\(A\) op\(B\)[^\n]*\n(.*\n)*  +(NT 8x512x128 x1 +4|packed 8x512x128 +8) /);
 });
 
 test('albert bench rejects bad flags and files with one clear line', () => {
