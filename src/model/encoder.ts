@@ -118,11 +118,15 @@ export class Encoder {
   /** The Linears of the unique blocks: each is packed once per forward or backward, however many calls share it. */
   private readonly linears: Linear[];
 
-  /** Packs every unique Linear's weight for this forward (or backward) only: the optimizer changes them in place. */
+  /**
+   * Packs every unique Linear's weight for this forward (or backward) only: the optimizer changes them in
+   * place. A checkpointed backward reruns forwards, so it packs for those and leaves dx = dy W to plain
+   * GEMMs: one pack per weight at any time, as checkpointing is about memory.
+   */
   private pack(be: Backend, backward: boolean): void {
     for (const l of this.linears) {
-      if (!backward || this.checkpointActivations) l.pack(be); // a checkpointed backward reruns forwards
-      if (backward) l.packBackward(be);
+      if (!backward || this.checkpointActivations) l.pack(be);
+      else l.packBackward(be);
     }
   }
 

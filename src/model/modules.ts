@@ -16,7 +16,7 @@ export class Linear {
   // W packed for the backend's gemmPacked: W^T for forward, W for backward's dx = dy W. A pack is a
   // copy of W at the time of packing, so it is used only between pack*() and unpack() (the encoder
   // brackets each forward and backward with them), never across an optimizer step. The storages are
-  // kept for the next pack; forward and backward share one unless both are live (checkpointing).
+  // kept for the next pack; forward and backward share one unless both are live at once.
   private readonly storages: PackedB[] = [];
   private fwd: PackedB | null = null;
   private bwd: PackedB | null = null;
