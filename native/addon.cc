@@ -214,6 +214,20 @@ ALBERT_FN(Gemm) {
   });
 }
 
+ALBERT_FN(PackedGemmKernel) {
+  napi_value s;
+  napi_create_string_utf8(env, packed_gemm_kernel(), NAPI_AUTO_LENGTH, &s);
+  return s;
+}
+
+ALBERT_FN(SetPackedGemmGeneric) {
+  return guarded(env, [&] {
+    Args a(env, info, "setPackedGemmGeneric", 1);
+    set_packed_gemm_generic(a.flag(0, "on"));
+    return undefined(env);
+  });
+}
+
 ALBERT_FN(PackedBFloats) {
   return guarded(env, [&] {
     Args a(env, info, "packedBFloats", 2);
@@ -550,7 +564,9 @@ NAPI_MODULE_INIT() {
   } fns[] = {
       {"setThreads", SetThreads}, {"getThreads", GetThreads}, {"gemmImpl", GemmImpl},
       {"setPortableGemm", SetPortableGemm}, {"setBlasThreading", SetBlasThreading}, {"gemm", Gemm},
-      {"packedBFloats", PackedBFloats}, {"packB", PackB}, {"gemmPacked", GemmPacked},
+      {"packedGemmKernel", PackedGemmKernel}, {"setPackedGemmGeneric", SetPackedGemmGeneric},
+      {"packedBFloats", PackedBFloats}, {"packB", PackB},
+      {"gemmPacked", GemmPacked},
       {"addBias", AddBias}, {"biasGrad", BiasGrad}, {"activationForward", ActivationForward},
       {"activationBackward", ActivationBackward}, {"layerNormForward", LayerNormForward},
       {"layerNormBackward", LayerNormBackward}, {"attentionForward", AttentionForward},

@@ -26,6 +26,10 @@ void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
 // ---- GEMM against a prepacked B (packed_gemm.cc) ----
+/** The micro-kernel gemm_packed runs on this CPU: "avx2" (AVX2 + FMA) or "generic" (vector extensions). */
+const char* packed_gemm_kernel();
+/** Forces the generic micro-kernel (tests compare it with the AVX2 one). */
+void set_packed_gemm_generic(bool on);
 /** Floats a packed op(B) (k, n) occupies: ceil(n / 16) column panels of k x 16 (zero-padded past n). */
 int64_t packed_b_floats(int64_t k, int64_t n);
 /** Bytes the packed data should be aligned to (its start; each panel then is too). */

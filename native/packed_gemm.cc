@@ -16,7 +16,8 @@
 #include "kernels.h"
 #include "pool.h"
 
-#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+// The AVX2 + FMA kernel, picked at run time when the CPU has them (ALBERT_NO_MULTIVERSION: generic only).
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(ALBERT_NO_MULTIVERSION)
 #include <immintrin.h>
 #define ALBERT_PACKED_AVX2 1
 #endif
@@ -30,8 +31,6 @@ constexpr int64_t MC = 192;  // rows of a task: the B slice (KC x NCP*NR) stream
 constexpr int64_t NCP = 16;  // panels of a task (256 columns)
 constexpr double kSerialWork = 262144;  // multiply-adds below which threads cost more than they give
 
-// One MR' x NR tile over one K slice: c (R rows, stride ldc, NR columns) =
-//   (load_c ? c : 0) + (bias ? bias : 0) + a (R rows, stride lda, kc columns) bp (kc, NR).
 #if defined(__clang__)
 #define ALBERT_UNROLL4 _Pragma("clang loop unroll_count(4)")
 #elif defined(__GNUC__)
@@ -40,48 +39,57 @@ constexpr double kSerialWork = 262144;  // multiply-adds below which threads cos
 #define ALBERT_UNROLL4
 #endif
 
+// The body of a tile kernel: one R x NR tile (R <= MR) over one K slice,
+//   c (R rows, stride ldc, NR columns) = (load_c ? c : 0) + (bias ? bias : 0) + a (R rows, stride lda, kc) bp (kc, NR),
+// over 8-float vectors of type V with the operations O##_zero, _load, _store, _add, _bcast, _fma, so that
+// each instance compiles for its own target. Named accumulators, not arrays: GCC 12 spills arrays of
+// vectors to the stack on every iteration. Unrolling by 4 gains 10% on Zen3 (loop overhead otherwise
+// delays the loads behind the FMAs).
+#define ALBERT_ROWS(X, O) \
+  X(0, c00, c01, O) X(1, c10, c11, O) X(2, c20, c21, O) X(3, c30, c31, O) X(4, c40, c41, O) X(5, c50, c51, O)
+#define ALBERT_INIT(r, x0, x1, O)                                        \
+  if (r < R) {                                                           \
+    x0 = load_c ? O##_add(O##_load(c + r * ldc), bias0) : bias0;         \
+    x1 = load_c ? O##_add(O##_load(c + r * ldc + 8), bias1) : bias1;     \
+  }
+#define ALBERT_FMA(r, x0, x1, O)          \
+  if (r < R) {                            \
+    const auto x = O##_bcast(a##r + l);   \
+    x0 = O##_fma(x, b0, x0);              \
+    x1 = O##_fma(x, b1, x1);              \
+  }
+#define ALBERT_STORE(r, x0, x1, O)        \
+  if (r < R) {                            \
+    O##_store(c + r * ldc, x0);           \
+    O##_store(c + r * ldc + 8, x1);       \
+  }
+#define ALBERT_TILE_BODY(V, O)                                                                               \
+  const V z = O##_zero();                                                                                    \
+  const V bias0 = bias ? O##_load(bias) : z, bias1 = bias ? O##_load(bias + 8) : z;                          \
+  V c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z; \
+  ALBERT_ROWS(ALBERT_INIT, O)                                                                                \
+  const float *a0 = a, *a1 = a + (R > 1 ? lda : 0), *a2 = a + (R > 2 ? 2 * lda : 0);                         \
+  const float *a3 = a + (R > 3 ? 3 * lda : 0), *a4 = a + (R > 4 ? 4 * lda : 0), *a5 = a + (R > 5 ? 5 * lda : 0); \
+  ALBERT_UNROLL4                                                                                             \
+  for (int64_t l = 0; l < kc; l++, bp += NR) {                                                               \
+    const V b0 = O##_load(bp), b1 = O##_load(bp + 8);                                                        \
+    ALBERT_ROWS(ALBERT_FMA, O)                                                                               \
+  }                                                                                                          \
+  ALBERT_ROWS(ALBERT_STORE, O)
+
 #if defined(ALBERT_PACKED_AVX2)
-// Named accumulators, not arrays: GCC 12 spills arrays of __m256 to the stack on every iteration.
+#define ALBERT_AVX2 __attribute__((target("avx2,fma")))
+ALBERT_AVX2 inline __m256 avx_zero() { return _mm256_setzero_ps(); }
+ALBERT_AVX2 inline __m256 avx_load(const float* p) { return _mm256_loadu_ps(p); }
+ALBERT_AVX2 inline void avx_store(float* p, __m256 v) { _mm256_storeu_ps(p, v); }
+ALBERT_AVX2 inline __m256 avx_add(__m256 x, __m256 y) { return _mm256_add_ps(x, y); }
+ALBERT_AVX2 inline __m256 avx_bcast(const float* p) { return _mm256_broadcast_ss(p); }
+ALBERT_AVX2 inline __m256 avx_fma(__m256 x, __m256 y, __m256 acc) { return _mm256_fmadd_ps(x, y, acc); }
+
 template <int R>
-__attribute__((target("avx2,fma"))) void tile_avx2(int64_t kc, const float* a, int64_t lda, const float* bp, float* c,
-                                                  int64_t ldc, bool load_c, const float* bias) {
-  const __m256 z = _mm256_setzero_ps();
-  const __m256 bias0 = bias ? _mm256_loadu_ps(bias) : z, bias1 = bias ? _mm256_loadu_ps(bias + 8) : z;
-  __m256 c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-#define ALBERT_ROWS(X) X(0, c00, c01) X(1, c10, c11) X(2, c20, c21) X(3, c30, c31) X(4, c40, c41) X(5, c50, c51)
-#define ALBERT_INIT(r, x0, x1)                                                                   \
-  if (r < R) {                                                                                   \
-    x0 = load_c ? _mm256_add_ps(_mm256_loadu_ps(c + r * ldc), bias0) : bias0;                    \
-    x1 = load_c ? _mm256_add_ps(_mm256_loadu_ps(c + r * ldc + 8), bias1) : bias1;                \
-  }
-  ALBERT_ROWS(ALBERT_INIT)
-  const float* a0 = a;
-  const float* a1 = a + (R > 1 ? lda : 0);
-  const float* a2 = a + (R > 2 ? 2 * lda : 0);
-  const float* a3 = a + (R > 3 ? 3 * lda : 0);
-  const float* a4 = a + (R > 4 ? 4 * lda : 0);
-  const float* a5 = a + (R > 5 ? 5 * lda : 0);
-#define ALBERT_FMA(r, x0, x1)                                                                    \
-  if (r < R) {                                                                                   \
-    const __m256 x = _mm256_broadcast_ss(a##r + l);                                              \
-    x0 = _mm256_fmadd_ps(x, b0, x0);                                                             \
-    x1 = _mm256_fmadd_ps(x, b1, x1);                                                             \
-  }
-  ALBERT_UNROLL4  // +10% on Zen3: the loop overhead otherwise delays the loads behind the FMAs
-  for (int64_t l = 0; l < kc; l++, bp += NR) {
-    const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
-    ALBERT_ROWS(ALBERT_FMA)
-  }
-#define ALBERT_STORE(r, x0, x1)                                                                  \
-  if (r < R) {                                                                                   \
-    _mm256_storeu_ps(c + r * ldc, x0);                                                           \
-    _mm256_storeu_ps(c + r * ldc + 8, x1);                                                       \
-  }
-  ALBERT_ROWS(ALBERT_STORE)
-#undef ALBERT_ROWS
-#undef ALBERT_INIT
-#undef ALBERT_FMA
-#undef ALBERT_STORE
+ALBERT_AVX2 void tile_avx2(int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t ldc, bool load_c,
+                           const float* bias) {
+  ALBERT_TILE_BODY(__m256, avx)
 }
 
 bool cpu_has_avx2() {
@@ -89,9 +97,11 @@ bool cpu_has_avx2() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 const bool kAvx2 = cpu_has_avx2();
+bool force_generic = false;  // set_packed_gemm_generic: tests run the generic kernel here too
+bool use_avx2() { return kAvx2 && !force_generic; }
 
 // out[l * NR + j] = b[j * ldb + l] for j < 8, l < 8: an 8 x 8 transpose in registers (packing W^T).
-__attribute__((target("avx2,fma"))) void transpose8(const float* b, int64_t ldb, float* out) {
+ALBERT_AVX2 void transpose8(const float* b, int64_t ldb, float* out) {
   __m256 r0 = _mm256_loadu_ps(b), r1 = _mm256_loadu_ps(b + ldb), r2 = _mm256_loadu_ps(b + 2 * ldb),
          r3 = _mm256_loadu_ps(b + 3 * ldb), r4 = _mm256_loadu_ps(b + 4 * ldb), r5 = _mm256_loadu_ps(b + 5 * ldb),
          r6 = _mm256_loadu_ps(b + 6 * ldb), r7 = _mm256_loadu_ps(b + 7 * ldb);
@@ -117,40 +127,32 @@ __attribute__((target("avx2,fma"))) void transpose8(const float* b, int64_t ldb,
 }
 #endif
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"  // v8f by value in the baseline (non-AVX) build: internal only
-#endif
-// The same tile on GCC/Clang vector types: any CPU (SSE pairs on baseline x86-64, NEON on arm64).
-typedef float v8f __attribute__((vector_size(32)));
-static inline v8f ld8(const float* p) {
+// The same tile on GCC/Clang 16-byte vector types (an 8-float vector is two of them: GCC lowers 32-byte
+// generic vectors badly without AVX): any CPU. On arm64 the 24 accumulators fit NEON's 32 registers; on
+// baseline x86-64 they do not fit SSE's 16 (correct, not fast; NativeBackend then keeps Linear on CBLAS).
+typedef float v4f __attribute__((vector_size(16)));
+struct v8f {
+  v4f lo, hi;
+};
+inline v8f gen_zero() { return v8f{}; }
+inline v8f gen_load(const float* p) {
   v8f v;
-  std::memcpy(&v, p, sizeof(v));
+  std::memcpy(&v.lo, p, sizeof(v4f));
+  std::memcpy(&v.hi, p + 4, sizeof(v4f));
   return v;
 }
-static inline void st8(float* p, const v8f& v) { std::memcpy(p, &v, sizeof(v)); }
+inline void gen_store(float* p, const v8f& v) {
+  std::memcpy(p, &v.lo, sizeof(v4f));
+  std::memcpy(p + 4, &v.hi, sizeof(v4f));
+}
+inline v8f gen_add(const v8f& x, const v8f& y) { return {x.lo + y.lo, x.hi + y.hi}; }
+inline float gen_bcast(const float* p) { return *p; }  // float * v4f broadcasts
+inline v8f gen_fma(float x, const v8f& y, const v8f& acc) { return {acc.lo + x * y.lo, acc.hi + x * y.hi}; }
 
 template <int R>
 void tile_generic(int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t ldc, bool load_c,
                   const float* bias) {
-  v8f acc0[R], acc1[R];
-  const v8f z = {};
-  const v8f bias0 = bias ? ld8(bias) : z, bias1 = bias ? ld8(bias + 8) : z;
-  for (int r = 0; r < R; r++) {
-    acc0[r] = load_c ? ld8(c + r * ldc) + bias0 : bias0;
-    acc1[r] = load_c ? ld8(c + r * ldc + 8) + bias1 : bias1;
-  }
-  for (int64_t l = 0; l < kc; l++, bp += NR) {
-    const v8f b0 = ld8(bp), b1 = ld8(bp + 8);
-    for (int r = 0; r < R; r++) {
-      const float x = a[r * lda + l];
-      acc0[r] += x * b0;
-      acc1[r] += x * b1;
-    }
-  }
-  for (int r = 0; r < R; r++) {
-    st8(c + r * ldc, acc0[r]);
-    st8(c + r * ldc + 8, acc1[r]);
-  }
+  ALBERT_TILE_BODY(v8f, gen)
 }
 
 typedef void (*TileFn)(int64_t, const float*, int64_t, const float*, float*, int64_t, bool, const float*);
@@ -159,7 +161,7 @@ TileFn tile_for(int rows) {
 #if defined(ALBERT_PACKED_AVX2)
   static const TileFn avx2[MR + 1] = {nullptr, tile_avx2<1>, tile_avx2<2>, tile_avx2<3>,
                                       tile_avx2<4>, tile_avx2<5>, tile_avx2<6>};
-  if (kAvx2) return avx2[rows];
+  if (use_avx2()) return avx2[rows];
 #endif
   static const TileFn generic[MR + 1] = {nullptr, tile_generic<1>, tile_generic<2>, tile_generic<3>,
                                          tile_generic<4>, tile_generic<5>, tile_generic<6>};
@@ -210,6 +212,21 @@ void block(int64_t i0, int64_t i1, int64_t p0, int64_t p1, int64_t n, int64_t k,
 
 }  // namespace
 
+const char* packed_gemm_kernel() {
+#if defined(ALBERT_PACKED_AVX2)
+  if (use_avx2()) return "avx2";
+#endif
+  return "generic";
+}
+
+void set_packed_gemm_generic(bool on) {
+#if defined(ALBERT_PACKED_AVX2)
+  force_generic = on;
+#else
+  (void)on;
+#endif
+}
+
 int64_t packed_b_floats(int64_t k, int64_t n) { return (n + NR - 1) / NR * NR * k; }
 
 int64_t packed_b_alignment() { return 64; }
@@ -238,7 +255,7 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t k, int64_t n, float* d
         const int64_t kc = std::min(KC, k - l0);
         int64_t l = 0;
 #if defined(ALBERT_PACKED_AVX2)
-        if (kAvx2 && cols == NR)
+        if (use_avx2() && cols == NR)
           for (; l + 8 <= kc; l += 8)
             for (int j = 0; j < NR; j += 8) transpose8(b + (j0 + j) * ldb + l0 + l, ldb, out + l * NR + j);
 #endif

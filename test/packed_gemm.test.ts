@@ -51,8 +51,16 @@ test('js gemmPacked equals js gemm + addBias', () => {
 });
 
 const variants: { label: string; make(): NativeBackend }[] = [];
-if (existsSync(ADDON_PATH)) for (const threads of [1, 2]) variants.push({ label: `native threads=${threads}`, make: () => new NativeBackend(threads) });
-if (existsSync(PORTABLE_ADDON_PATH)) variants.push({ label: 'portable build threads=2', make: () => new NativeBackend(2, PORTABLE_ADDON_PATH) });
+const nativeAt = (threads: number, generic: boolean, file = ADDON_PATH) => () => {
+  const b = new NativeBackend(threads, file);
+  b.setPackedGemmGeneric(generic);
+  return b;
+};
+if (existsSync(ADDON_PATH)) {
+  for (const threads of [1, 2]) variants.push({ label: `native threads=${threads}`, make: nativeAt(threads, false) });
+  variants.push({ label: 'native generic kernel threads=2', make: nativeAt(2, true) }); // the arm64 kernel
+}
+if (existsSync(PORTABLE_ADDON_PATH)) variants.push({ label: 'portable build threads=2', make: nativeAt(2, false, PORTABLE_ADDON_PATH) });
 if (variants.length === 0) test('native gemmPacked', (t) => t.skip(`native addon not built (${ADDON_PATH} missing): run npm run build:native`));
 
 for (const v of variants) {

@@ -20,6 +20,9 @@ interface Addon {
   gemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
     b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
     batch: number, sa: number, sb: number, sc: number): void;
+  /** 'avx2' or 'generic': the micro-kernel gemmPacked runs on this CPU. */
+  packedGemmKernel(): string;
+  setPackedGemmGeneric(on: boolean): void;
   packedBFloats(k: number, n: number): number;
   /** Packs into store at its first 64-byte-aligned element and returns that element's index. */
   packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, store: Float32Array): number;
@@ -89,9 +92,19 @@ export class NativeBackend implements Backend {
   /** threads: kernel worker threads (default: keep the addon's current setting). */
   constructor(threads?: number, addonFile: string = ADDON_PATH) {
     this.addon = loadAddon(addonFile);
+    const env = process.env.ALBERT_PACKED_GEMM;
+    this.packedGemm = env === '0' ? false : env === '1' ? true : this.addon.packedGemmKernel() === 'avx2';
     if (threads !== undefined) this.setThreads(threads);
   }
 
+  /** 'avx2' | 'generic': the micro-kernel of gemmPacked on this CPU. */
+  packedGemmKernel(): string {
+    return this.addon.packedGemmKernel();
+  }
+  /** Runs gemmPacked on its generic kernel even where AVX2 is available (tests compare the two). */
+  setPackedGemmGeneric(on: boolean): void {
+    this.addon.setPackedGemmGeneric(on);
+  }
   /** 'openblas' | 'accelerate' | 'portable': the GEMM this build uses. */
   gemmImpl(): string {
     return this.addon.gemmImpl();
@@ -122,8 +135,11 @@ export class NativeBackend implements Backend {
     this.addon.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, batch, strideA, strideB, strideC);
   }
 
-  /** ALBERT_PACKED_GEMM=0 turns the packed path off (read once per backend), for A/B comparisons. */
-  readonly packedGemm = process.env.ALBERT_PACKED_GEMM !== '0';
+  /**
+   * Linear layers use packB + gemmPacked where its AVX2 kernel runs (elsewhere the CBLAS GEMM is the faster
+   * one); $ALBERT_PACKED_GEMM = 0 or 1 (read once per backend) forces it off or on, e.g. for A/B comparisons.
+   */
+  readonly packedGemm: boolean;
 
   packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, into?: PackedB): PackedB {
     checkPackInto(into, 'native');
