@@ -120,13 +120,13 @@ export class Encoder {
 
   /**
    * Packs every unique Linear's weight for this forward (or backward) only: the optimizer changes them in
-   * place. A checkpointed backward reruns forwards, so it packs for those and leaves dx = dy W to plain
-   * GEMMs: one pack per weight at any time, as checkpointing is about memory.
+   * place. A checkpointed backward reruns forwards, so it holds both packs (the same kernels as without
+   * checkpointing keep the two bit for bit equal).
    */
   private pack(be: Backend, backward: boolean): void {
     for (const l of this.linears) {
       if (!backward || this.checkpointActivations) l.pack(be);
-      else l.packBackward(be);
+      if (backward) l.packBackward(be);
     }
   }
 
