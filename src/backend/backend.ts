@@ -26,6 +26,8 @@ export interface PackedB {
   data: Float32Array;
   /** The allocation behind data, reused by packB(..., into) while it is large enough. */
   storage: Float32Array;
+  /** The B it was packed from (native: gemmPacked may read it instead, on shapes where CBLAS is faster). */
+  source?: { b: Float32Array; ldb: number; transB: boolean };
 }
 
 export interface Backend {
@@ -57,7 +59,8 @@ export interface Backend {
   /**
    * C (m, n) = A (m, k) op(B) + bias (n, broadcast over rows; null for none) [+ C when beta = 1],
    * with b from this backend's packB. A and C are row-major with row strides lda, ldc; C may not
-   * alias A. The bias is fused (no separate addBias pass).
+   * alias A. The bias is fused (no separate addBias pass). B must not change while its pack is in use
+   * (the native backend reads B itself for the shapes where CBLAS beats the packed kernel).
    */
   gemmPacked(
     m: number, a: Float32Array, lda: number, b: PackedB, beta: 0 | 1, c: Float32Array, ldc: number,

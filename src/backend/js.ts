@@ -105,6 +105,7 @@ export function fillPacked(into: PackedB | undefined, packed: PackedB): PackedB 
   into.n = packed.n;
   into.data = packed.data;
   into.storage = packed.storage;
+  into.source = packed.source;
   return into;
 }
 
