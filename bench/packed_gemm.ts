@@ -2,7 +2,8 @@
 // ALBERT-base-v2's Linear shapes: forward y = x W^T + b (transB) and backward dx = dy W, for
 // M = 1024 (batch 8 x seq 128) and M = 128 (batch 1). The two run alternately in one process, so a
 // neighbour's load hits both alike; figures are medians. Decide with --threads 1 (and --cpu-time on a
-// shared machine).
+// shared machine). It times the packed kernel itself, also where NativeBackend hands the call to CBLAS
+// (one thread, >= 512 rows: see gemmPacked in src/backend/native.ts).
 //
 //   npm run build && node dist/bench/packed_gemm.js [--threads T] [--rounds 15] [--cpu-time] [--json]
 import { parseArgs } from 'node:util';
@@ -49,7 +50,8 @@ for (const threads of threadList) {
           if (bias) be.addBias(c, bias, m, n);
         };
         let packed = be.packB(w, ldw, fwd, k, n);
-        const packedRun = () => be.gemmPacked(m, a, k, packed, 0, c, n, bias);
+        // the kernel itself: without its source B, gemmPacked cannot hand one-thread calls to CBLAS
+        const packedRun = () => be.gemmPacked(m, a, k, { ...packed, source: undefined }, 0, c, n, bias);
         blas();
         packedRun();
         const tb: number[] = [], tp: number[] = [], tpack: number[] = [];
