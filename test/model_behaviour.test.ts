@@ -119,15 +119,17 @@ test('the MLM loss, decoded only at labelled positions, equals CE over the full 
   assert.ok(Math.abs(res.mlmLoss! - mlm) < 1e-5, `${res.mlmLoss} vs ${mlm}`);
   assert.ok(Math.abs(res.sopLoss! - sentence) < 1e-5);
   assert.ok(Math.abs(res.loss - (mlm + sentence)) < 1e-5);
-  // loss() computes the same without touching any gradient
+  // loss() computes the same without touching any gradient (up to rounding: an inference forward may
+  // use the packed-weight GEMM, whose sums run in another order)
   m.zeroGrad();
   const only = m.loss(inputs, { labels, sentenceOrderLabel: sop });
-  assert.equal(only.loss, res.loss);
+  assert.ok(Math.abs(only.loss - res.loss) <= 1e-6 * Math.abs(res.loss), `${only.loss} vs ${res.loss}`);
   assert.equal(only.mlmAccuracy, res.mlmAccuracy);
   assert.ok(m.params().every((p) => p.grad.every((g) => g === 0)));
   const qa = makeModel(c, 'question-answering');
   const qaLabels = { startPositions: new Int32Array([1, 2]), endPositions: new Int32Array([3, 9]) };
-  assert.equal(qa.loss(inputs, qaLabels).loss, qa.lossAndBackward(inputs, qaLabels, { train: false }).loss);
+  const qaLoss = qa.lossAndBackward(inputs, qaLabels, { train: false }).loss;
+  assert.ok(Math.abs(qa.loss(inputs, qaLabels).loss - qaLoss) <= 1e-6 * Math.abs(qaLoss));
   assert.equal(out.poolerOutput.length, 2 * c.hidden_size);
   assert.equal(makeModel(c, 'masked-lm').forward(inputs).poolerOutput.length, 0);
 });

@@ -115,24 +115,8 @@ export class Encoder {
     this.linears = [...attention.flatMap((a) => [a.qkv, a.dense]), ...ffn.flatMap((f) => [f.ffn, f.out])];
   }
 
-  /** The Linears of the unique blocks: each is packed once per forward or backward, however many calls share it. */
+  /** The Linears of the unique blocks: an inference forward packs each once, however many calls share it. */
   private readonly linears: Linear[];
-
-  /**
-   * Packs every unique Linear's weight for this forward (or backward) only: the optimizer changes them in
-   * place. A checkpointed backward reruns forwards, so it holds both packs (the same kernels as without
-   * checkpointing keep the two bit for bit equal).
-   */
-  private pack(be: Backend, backward: boolean): void {
-    for (const l of this.linears) {
-      if (!backward || this.checkpointActivations) l.pack(be);
-      if (backward) l.packBackward(be);
-    }
-  }
-
-  private unpack(): void {
-    for (const l of this.linears) l.unpack();
-  }
 
   /**
    * x (B*S, H) -> the last hidden state (B*S, H) (a buffer owned by the encoder or the last call).
@@ -143,7 +127,8 @@ export class Encoder {
     be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, train: boolean, seed: number,
     forBackward: boolean, onHiddenState?: (i: number, h: Float32Array) => void,
   ): Float32Array {
-    this.pack(be, false);
+    // inference packs the weights for this forward only (they may change in place before the next)
+    if (!forBackward) for (const l of this.linears) l.pack(be);
     try {
       let h = x;
       let next = 0;
@@ -160,7 +145,7 @@ export class Encoder {
       });
       return h;
     } finally {
-      this.unpack();
+      for (const l of this.linears) l.unpack();
     }
   }
 
@@ -169,18 +154,13 @@ export class Encoder {
     const n = B * S * this.c.hidden_size;
     // ping-pong between two buffers: a call's dx must not alias its dy
     const bufs = [this.buf.f32('d0', n), this.buf.f32('d1', n)];
-    this.pack(be, true);
-    try {
-      let d = dy;
-      const last = this.calls.length - 1;
-      for (let k = last, t = 0; k >= 0; k--, t ^= 1) {
-        // the shared buffers still hold the last call's activations: no recompute for it
-        this.calls[k].backward(be, d, bufs[t], k === last);
-        d = bufs[t];
-      }
-      return d;
-    } finally {
-      this.unpack();
+    let d = dy;
+    const last = this.calls.length - 1;
+    for (let k = last, t = 0; k >= 0; k--, t ^= 1) {
+      // the shared buffers still hold the last call's activations: no recompute for it
+      this.calls[k].backward(be, d, bufs[t], k === last);
+      d = bufs[t];
     }
+    return d;
   }
 }

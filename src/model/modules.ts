@@ -13,48 +13,30 @@ export class Linear {
     this.b = store.get(`${prefix}.bias`);
   }
 
-  // W packed for the backend's gemmPacked: W^T for forward, W for backward's dx = dy W. A pack is a
-  // copy of W at the time of packing, so it is used only between pack*() and unpack() (the encoder
-  // brackets each forward and backward with them), never across an optimizer step. The storages are
-  // kept for the next pack; forward and backward share one unless both are live at once.
-  private readonly storages: PackedB[] = [];
-  private fwd: PackedB | null = null;
-  private bwd: PackedB | null = null;
-  private fwdFor: Backend | null = null;
-  private bwdFor: Backend | null = null;
+  // W^T packed for the backend's gemmPacked. Inference only: there the encoder packs each shared weight
+  // once per forward and every one of the L calls reuses it (training gains nothing measurable from it,
+  // and would hold a copy of the weights through backward). A pack is a copy of W, so it is used only
+  // between pack() and unpack(), never across a change of the weights; its storage is kept for the next.
+  private packed: PackedB | null = null;
+  private packedFor: Backend | null = null;
 
   /** Packs W for forward(be) until unpack() (no-op when the backend prefers plain GEMMs). */
   pack(be: Backend): void {
     if (!be.packedGemm) return;
-    this.fwd = this.packInto(be, true, this.fwd);
-    this.fwdFor = be;
+    const into = this.packed?.layout === be.name ? this.packed : undefined;
+    this.packed = be.packB(this.w.data, this.inF, true, this.inF, this.outF, into);
+    this.packedFor = be;
   }
 
-  /** Packs W for backward(be)'s dx until unpack(). */
-  packBackward(be: Backend): void {
-    if (!be.packedGemm) return;
-    this.bwd = this.packInto(be, false, this.bwd);
-    this.bwdFor = be;
-  }
-
-  /** Forgets both packs. */
+  /** forward() goes back to the plain GEMM (the storage stays for the next pack). */
   unpack(): void {
-    this.fwd = this.bwd = this.fwdFor = this.bwdFor = null;
-  }
-
-  /** W (transB: W^T) packed into `own` or a free storage of this backend's layout. */
-  private packInto(be: Backend, transB: boolean, own: PackedB | null): PackedB {
-    const into = own ?? this.storages.find((p) => p !== this.fwd && p !== this.bwd && p.layout === be.name);
-    const k = transB ? this.inF : this.outF, n = transB ? this.outF : this.inF;
-    const packed = be.packB(this.w.data, this.inF, transB, k, n, into?.layout === be.name ? into : undefined);
-    if (!this.storages.includes(packed)) this.storages.push(packed);
-    return packed;
+    this.packedFor = null;
   }
 
   /** y (rows, out) = x (rows, in) W^T + b; ldx lets x be every ldx-th float (e.g. token 0 of each sequence). */
   forward(be: Backend, x: Float32Array, y: Float32Array, rows: number, ldx = this.inF): void {
-    if (this.fwdFor === be) {
-      be.gemmPacked(rows, x, ldx, this.fwd!, 0, y, this.outF, this.b.data);
+    if (this.packedFor === be) {
+      be.gemmPacked(rows, x, ldx, this.packed!, 0, y, this.outF, this.b.data);
       return;
     }
     be.gemm(false, true, rows, this.outF, this.inF, 1, x, ldx, this.w.data, this.inF, 0, y, this.outF);
@@ -72,9 +54,7 @@ export class Linear {
   ): void {
     be.gemm(true, false, this.outF, this.inF, rows, 1, dy, this.outF, x, ldx, 1, this.w.grad, this.inF);
     be.biasGrad(dy, this.b.grad, rows, this.outF);
-    if (!dx) return;
-    if (this.bwdFor === be) be.gemmPacked(rows, dy, this.outF, this.bwd!, accumulate ? 1 : 0, dx, lddx, null);
-    else be.gemm(false, false, rows, this.inF, this.outF, 1, dy, this.outF, this.w.data, this.inF, accumulate ? 1 : 0, dx, lddx);
+    if (dx) be.gemm(false, false, rows, this.inF, this.outF, 1, dy, this.outF, this.w.data, this.inF, accumulate ? 1 : 0, dx, lddx);
   }
 }
 
