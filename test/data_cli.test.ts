@@ -13,6 +13,7 @@ const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const albert = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, ALBERT_BACKEND: 'js' } });
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-data-cli-'));
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 const tok = path.join(tmp, 'tok.model');
 fs.writeFileSync(tok, syntheticTokenizerModel());
 fs.writeFileSync(path.join(tmp, 'corpus.txt'), syntheticCorpusText(40, 4));

@@ -11,6 +11,7 @@ import { UserError } from '../src/errors.js';
 import { wordTokenizer } from './data_helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-data-'));
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 const corpus = path.join(tmp, 'corpus.txt');
 fs.writeFileSync(corpus, syntheticCorpusText(120, 2));
 const tok = wordTokenizer();

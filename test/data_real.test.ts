@@ -26,6 +26,7 @@ test('a real Project Gutenberg book with the ALBERT tokenizer', async (t) => {
 
   const { tokenizer, albert, sha256 } = loadDataTokenizer(SPM);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-real-'));
+  process.on('exit', () => fs.rmSync(out, { recursive: true, force: true }));
   const s = await createPretrainingData({ inputs: [BOOK], layout: 'docs', tokenizer, tokenizerSha256: sha256, output: out, maxSeqLength: 128, dupeFactor: 3, seed: 7 });
   assert.ok(s.instances > 50);
   assert.ok(s.maskedFraction > 0.13 && s.maskedFraction < 0.16, `masked fraction ${s.maskedFraction}`);

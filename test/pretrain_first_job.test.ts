@@ -11,6 +11,7 @@ const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 test('first job (shortened): the tiny ALBERT learns both the masked words and the sentence order', async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-first-job-'));
+  process.on('exit', () => fs.rmSync(out, { recursive: true, force: true }));
   const lines: string[] = [];
   const r = await runFirstJob({ output: out, steps: 200, trainDocuments: 1000, threads: 1, quiet: true, log: (l) => lines.push(l) });
   // chance: SOP 50%; MLM: always answering the most frequent masked word

@@ -11,6 +11,7 @@ export const SMALL_MODEL = { embedding_size: 16, hidden_size: 32, num_attention_
 
 export async function smallData(docs = 150, maxSeqLength = 48): Promise<{ dir: string; data: string; tokenizer: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-pretrain-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const tokenizer = path.join(dir, 'tok.model');
   fs.writeFileSync(tokenizer, syntheticTokenizerModel());
   fs.writeFileSync(path.join(dir, 'corpus.txt'), syntheticCorpusText(docs, 3));
