@@ -268,6 +268,8 @@ ALBERT_FN(GemmPacked) {
     auto C = a.f32(7, "c");
     const int64_t ldc = a.dim(8, "ldc");
     auto bias = a.f32(9, "bias", true);
+    const int64_t act = a.opt_dim(10, "act", ACT_LINEAR);  // optional: fused activation code
+    if (act > ACT_TANH) a.fail(true, "unknown activation code " + std::to_string(act));
     if (beta != 0 && beta != 1) a.fail(true, "beta must be 0 or 1");
     if (lda < std::max<int64_t>(1, k)) a.fail(true, "lda " + std::to_string(lda) + " < k " + std::to_string(k));
     if (ldc < std::max<int64_t>(1, n)) a.fail(true, "ldc " + std::to_string(ldc) + " < n " + std::to_string(n));
@@ -275,7 +277,7 @@ ALBERT_FN(GemmPacked) {
     if (m > 0 && n > 0) a.need(A, span_of(1, 0, m, lda, k), "a");
     a.need(C, span_of(1, 0, m, ldc, n), "c");
     if (bias.data) a.need(bias, double(n), "bias");
-    gemm_packed(m, n, k, A.data, lda, P.data, beta == 1, C.data, ldc, bias.data);
+    gemm_packed(m, n, k, A.data, lda, P.data, beta == 1, C.data, ldc, bias.data, int(act));
     return undefined(env);
   });
 }

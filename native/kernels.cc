@@ -300,6 +300,8 @@ void bias_grad(const float* dy, float* dbias, int64_t rows, int64_t cols) {
   accumulate_columns(dy, nullptr, nullptr, nullptr, rows, cols, dbias, nullptr);
 }
 
+void act_forward_serial(int act, const float* x, float* y, int64_t n) { act_forward_chunk(act, x, y, n); }
+
 void act_forward(int act, const float* x, float* y, int64_t n) {
   parallel_for(n, kGrain / 4, [&](int64_t lo, int64_t hi) { act_forward_chunk(act, x + lo, y + lo, hi - lo); }, 16);
 }

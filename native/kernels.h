@@ -36,12 +36,17 @@ int64_t packed_b_floats(int64_t k, int64_t n);
 int64_t packed_b_alignment();
 /** Packs op(B) (k, n) into dst: B is (k, n) with row stride ldb, or (n, k) when tb. */
 void pack_b(const float* b, int64_t ldb, bool tb, int64_t k, int64_t n, float* dst);
-/** C (m, n) = A (m, k) op(B) + bias (n, or null) broadcast over rows [+ C when beta]; bp from pack_b. */
+/**
+ * C (m, n) = act(A (m, k) op(B) + bias (n, or null) broadcast over rows [+ C when beta]); bp from pack_b;
+ * act an Act code (ACT_LINEAR: none), applied to each block of C while it is still in cache.
+ */
 void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* bp, bool beta, float* c,
-                 int64_t ldc, const float* bias);
+                 int64_t ldc, const float* bias, int act = 0);
 
 // ---- everything else (kernels.cc, attention.cc) ----
 void add_bias(float* x, const float* bias, int64_t rows, int64_t cols);
+/** y = act(x) over n elements on the calling thread (y may be x): the body of act_forward's tasks. */
+void act_forward_serial(int act, const float* x, float* y, int64_t n);
 void bias_grad(const float* dy, float* dbias, int64_t rows, int64_t cols);
 void act_forward(int act, const float* x, float* y, int64_t n);
 void act_backward(int act, const float* x, const float* dy, float* dx, int64_t n);

@@ -192,11 +192,11 @@ inline int64_t at(int64_t p, int64_t l, int64_t k, int64_t panels) {
 
 // Rows [i0, i1) x panels [p0, p1) of C, all of K.
 void block(int64_t i0, int64_t i1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a, int64_t lda,
-           const float* bp, bool beta, float* c, int64_t ldc, const float* bias) {
+           const float* bp, bool beta, float* c, int64_t ldc, const float* bias, int act) {
   const int64_t panels = (n + NR - 1) / NR;
   for (int64_t l0 = 0; l0 < std::max<int64_t>(k, 1); l0 += KC) {
     const int64_t kc = std::min(KC, k - l0);
-    const bool first = l0 == 0;
+    const bool first = l0 == 0, last = l0 + KC >= k;
     for (int64_t i = i0; i < i1; i += MR) {
       const int rows = int(std::min<int64_t>(MR, i1 - i));
       alignas(64) float as[MR * KC];
@@ -205,6 +205,10 @@ void block(int64_t i0, int64_t i1, int64_t p0, int64_t p1, int64_t n, int64_t k,
         const int64_t j = p * NR;
         tile(rows, int(std::min<int64_t>(NR, n - j)), kc, as, KC,
              bp + at(p, l0, k, panels), c + i * ldc + j, ldc, !first || beta, first && bias ? bias + j : nullptr);
+      }
+      if (last && act != ACT_LINEAR) {  // the strip's rows of this block are final and still in L1/L2
+        const int64_t j0 = p0 * NR, j1 = std::min(n, p1 * NR);
+        for (int r = 0; r < rows; r++) act_forward_serial(act, c + (i + r) * ldc + j0, c + (i + r) * ldc + j0, j1 - j0);
       }
     }
   }
@@ -269,14 +273,14 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t k, int64_t n, float* d
 }
 
 void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* bp, bool beta, float* c,
-                 int64_t ldc, const float* bias) {
+                 int64_t ldc, const float* bias, int act) {
   if (m <= 0 || n <= 0) return;
   const int64_t panels = (n + NR - 1) / NR;
   const int threads = pool_in_task() ? 1 : pool_threads();
   if (threads == 1 || double(m) * double(n) * double(k) < kSerialWork) {
     for (int64_t i0 = 0; i0 < m; i0 += MC)
       for (int64_t p0 = 0; p0 < panels; p0 += NCP)
-        block(i0, std::min(m, i0 + MC), p0, std::min(panels, p0 + NCP), n, k, a, lda, bp, beta, c, ldc, bias);
+        block(i0, std::min(m, i0 + MC), p0, std::min(panels, p0 + NCP), n, k, a, lda, bp, beta, c, ldc, bias, act);
     return;
   }
   // A grid of (row blocks) x (panel blocks), scheduled dynamically. Row blocks are multiples of MR,
@@ -289,7 +293,7 @@ void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, c
   parallel_tasks(mblocks * pblocks, [&](int64_t t) {
     const int64_t i0 = (t / pblocks) * mstep, p0 = (t % pblocks) * pstep;
     if (i0 >= m) return;
-    block(i0, std::min(m, i0 + mstep), p0, std::min(panels, p0 + pstep), n, k, a, lda, bp, beta, c, ldc, bias);
+    block(i0, std::min(m, i0 + mstep), p0, std::min(panels, p0 + pstep), n, k, a, lda, bp, beta, c, ldc, bias, act);
   });
 }
 

@@ -1,13 +1,14 @@
 // packB + gemmPacked: the js spec against js gemm + addBias, and every native build against the js
 // spec, on shapes that are not multiples of the tiles (m, n, k odd, m = 1, k past one K slice),
-// strides wider than the rows, both transB, beta 0 and 1, with and without bias, 1 and 2 threads;
+// strides wider than the rows, both transB, beta 0 and 1, with and without bias (and a fused
+// activation), 1 and 2 threads;
 // and the model using them, step after step, against a js model that never packs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { JsBackend } from '../src/backend/js.js';
 import { NativeBackend, ADDON_PATH, PORTABLE_ADDON_PATH } from '../src/backend/native.js';
-import type { Backend } from '../src/backend/backend.js';
+import type { Activation, Backend } from '../src/backend/backend.js';
 import { rng, randArray, assertClose } from './backend_util.js';
 import { AlbertModel } from '../src/model/index.js';
 import { makeInputs, makeModel, mlmLabels, smallConfig } from './model_util.js';
@@ -20,7 +21,7 @@ const SHAPES = [[1, 1, 1], [1, 33, 7], [7, 5, 3], [13, 17, 257], [70, 100, 300],
 
 /** gemmPacked on every shape and option; `ref` computes the expected C. */
 function checkAll(be: Backend, label: string, ref: (m: number, a: Float32Array, lda: number, b: Float32Array, ldb: number,
-  tb: boolean, k: number, n: number, beta: 0 | 1, c: Float32Array, ldc: number, bias: Float32Array | null) => void): void {
+  tb: boolean, k: number, n: number, beta: 0 | 1, c: Float32Array, ldc: number, bias: Float32Array | null, act: Activation) => void): void {
   const r = rng(7);
   for (const [m, n, k] of SHAPES) {
     for (const tb of [false, true]) {
@@ -28,26 +29,30 @@ function checkAll(be: Backend, label: string, ref: (m: number, a: Float32Array, 
       const a = randArray(r, m * lda), b = randArray(r, (tb ? n : k) * ldb + 1), bias = randArray(r, n);
       const packed = be.packB(b, ldb, tb, k, n);
       for (const beta of [0, 1] as const) {
-        for (const withBias of [false, true]) {
+        for (const [withBias, act] of [[false, 'linear'], [true, 'linear'], [true, 'gelu_new'], [false, 'relu']] as const) {
           const c0 = randArray(r, m * ldc);
           if (beta === 0) c0.fill(NaN); // beta = 0 must not read C
           const want = c0.slice(), got = c0.slice();
-          ref(m, a, lda, b, ldb, tb, k, n, beta, want, ldc, withBias ? bias : null);
-          be.gemmPacked(m, a, lda, packed, beta, got, ldc, withBias ? bias : null);
+          ref(m, a, lda, b, ldb, tb, k, n, beta, want, ldc, withBias ? bias : null, act);
+          be.gemmPacked(m, a, lda, packed, beta, got, ldc, withBias ? bias : null, act);
           // the gaps between rows (ldc > n) stay as they were
           for (let i = 0; i < got.length; i++) if (i % ldc >= n) assert.ok(Object.is(got[i], c0[i]), `${label}: wrote outside C at ${i}`);
           for (let i = 0; i < got.length; i++) if (i % ldc >= n) want[i] = got[i] = 0;
-          assertClose(got, want, 1e-5, 2e-7 * (k + 1), `${label} m=${m} n=${n} k=${k} transB=${tb} beta=${beta} bias=${withBias}`);
+          assertClose(got, want, 1e-5, 2e-7 * (k + 1), `${label} m=${m} n=${n} k=${k} transB=${tb} beta=${beta} bias=${withBias} act=${act}`);
         }
       }
     }
   }
 }
 
-test('js gemmPacked equals js gemm + addBias', () => {
-  checkAll(js, 'js', (m, a, lda, b, ldb, tb, k, n, beta, c, ldc, bias) => {
+test('js gemmPacked equals js gemm + addBias + activationForward', () => {
+  checkAll(js, 'js', (m, a, lda, b, ldb, tb, k, n, beta, c, ldc, bias, act) => {
     js.gemm(false, tb, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
-    if (bias) for (let i = 0; i < m; i++) js.addBias(c.subarray(i * ldc, i * ldc + n), bias, 1, n);
+    for (let i = 0; i < m; i++) {
+      const row = c.subarray(i * ldc, i * ldc + n);
+      if (bias) js.addBias(row, bias, 1, n);
+      js.activationForward(act, row, row, n);
+    }
   });
 });
 
@@ -67,8 +72,8 @@ if (variants.length === 0) test('native gemmPacked', (t) => t.skip(`native addon
 for (const v of variants) {
   test(`${v.label}: gemmPacked equals the js spec`, () => {
     const nb = v.make();
-    checkAll(nb, v.label, (m, a, lda, b, ldb, tb, k, n, beta, c, ldc, bias) =>
-      js.gemmPacked(m, a, lda, js.packB(b, ldb, tb, k, n), beta, c, ldc, bias));
+    checkAll(nb, v.label, (m, a, lda, b, ldb, tb, k, n, beta, c, ldc, bias, act) =>
+      js.gemmPacked(m, a, lda, js.packB(b, ldb, tb, k, n), beta, c, ldc, bias, act));
   });
 }
 

@@ -57,14 +57,15 @@ export interface Backend {
    */
   packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, into?: PackedB): PackedB;
   /**
-   * C (m, n) = A (m, k) op(B) + bias (n, broadcast over rows; null for none) [+ C when beta = 1],
+   * C (m, n) = act(A (m, k) op(B) + bias (n, broadcast over rows; null for none) [+ C when beta = 1]),
    * with b from this backend's packB. A and C are row-major with row strides lda, ldc; C may not
-   * alias A. The bias is fused (no separate addBias pass). B must not change while its pack is in use
-   * (the native backend reads B itself for the shapes where CBLAS beats the packed kernel).
+   * alias A. The bias and the activation (default 'linear': none) are fused: no separate addBias or
+   * activationForward pass over C. B must not change while its pack is in use (the native backend reads
+   * B itself for the shapes where CBLAS beats the packed kernel).
    */
   gemmPacked(
     m: number, a: Float32Array, lda: number, b: PackedB, beta: 0 | 1, c: Float32Array, ldc: number,
-    bias: Float32Array | null,
+    bias: Float32Array | null, act?: Activation,
   ): void;
   /** Whether Linear layers should use packB + gemmPacked (native: unless ALBERT_PACKED_GEMM=0). */
   readonly packedGemm: boolean;

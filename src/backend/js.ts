@@ -175,7 +175,7 @@ export class JsBackend implements Backend {
 
   gemmPacked(
     m: number, a: Float32Array, lda: number, b: PackedB, beta: 0 | 1, c: Float32Array, ldc: number,
-    bias: Float32Array | null,
+    bias: Float32Array | null, act: Activation = 'linear',
   ): void {
     checkPacked(b, 'js');
     const { k, n, data } = b;
@@ -188,6 +188,10 @@ export class JsBackend implements Backend {
       }
       const cr = i * ldc;
       for (let j = 0; j < n; j++) c[cr + j] = beta === 1 ? acc[j] + c[cr + j] : acc[j];
+      if (act !== 'linear') {
+        const row = c.subarray(cr, cr + n);
+        this.activationForward(act, row, row, n);
+      }
     }
   }
 

@@ -27,7 +27,7 @@ interface Addon {
   /** Packs into store at its first 64-byte-aligned element and returns that element's index. */
   packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, store: Float32Array): number;
   gemmPacked(m: number, a: Float32Array, lda: number, packed: Float32Array, k: number, n: number, beta: number,
-    c: Float32Array, ldc: number, bias: Float32Array | null): void;
+    c: Float32Array, ldc: number, bias: Float32Array | null, act?: number): void;
   addBias(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;
   biasGrad(dy: Float32Array, dbias: Float32Array, rows: number, cols: number): void;
   activationForward(act: number, x: Float32Array, y: Float32Array, n: number): void;
@@ -157,7 +157,7 @@ export class NativeBackend implements Backend {
 
   gemmPacked(
     m: number, a: Float32Array, lda: number, b: PackedB, beta: 0 | 1, c: Float32Array, ldc: number,
-    bias: Float32Array | null,
+    bias: Float32Array | null, act: Activation = 'linear',
   ): void {
     checkPacked(b, 'native');
     const src = b.source;
@@ -167,9 +167,11 @@ export class NativeBackend implements Backend {
       this.addon.gemm(false, src.transB, m, b.n, b.k, 1, a, lda, src.b, src.ldb, beta, c, ldc, 1, 0, 0, 0);
       if (bias && ldc === b.n) this.addon.addBias(c, bias, m, b.n);
       else if (bias) for (let i = 0; i < m; i++) this.addon.addBias(c.subarray(i * ldc, i * ldc + b.n), bias, 1, b.n);
+      if (act !== 'linear' && ldc === b.n) this.addon.activationForward(actCode(act), c, c, m * b.n);
+      else if (act !== 'linear') for (let i = 0; i < m; i++) this.addon.activationForward(actCode(act), c.subarray(i * ldc), c.subarray(i * ldc), b.n);
       return;
     }
-    this.addon.gemmPacked(m, a, lda, b.data, b.k, b.n, beta, c, ldc, bias);
+    this.addon.gemmPacked(m, a, lda, b.data, b.k, b.n, beta, c, ldc, bias, actCode(act));
   }
 
   addBias(x: Float32Array, bias: Float32Array, rows: number, cols: number): void {

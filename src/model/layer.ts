@@ -155,10 +155,15 @@ export class LayerCall {
     const a = buf.f32('a', NH);
     attn.norm.forward(be, s1, a, tail.f32('mean1', N), tail.f32('rstd1', N), N);
     // g = act(h) is not kept: backward recomputes it (cheap) instead of holding (N, I) per call
-    const h = buf.f32('h', N * I), g = this.scratch.f32('g', N * I);
-    ffn.ffn.forward(be, a, h, N);
-    if (!whole) return null;
-    be.activationForward(this.act, h, g, N * I);
+    const g = this.scratch.f32('g', N * I);
+    if (this.mode === 'shared') { // inference needs no h: g in one pass (the activation fused where it can be)
+      ffn.ffn.forward(be, a, g, N, H, this.act);
+    } else {
+      const h = buf.f32('h', N * I);
+      ffn.ffn.forward(be, a, h, N);
+      if (!whole) return null;
+      be.activationForward(this.act, h, g, N * I);
+    }
     const s2 = tail.f32('s2', NH);
     ffn.out.forward(be, g, s2, N);
     be.add(s2, a, s2, NH);

@@ -1,6 +1,6 @@
 // The two PyTorch modules every block is made of, with explicit forward and backward:
 // nn.Linear (y = x W^T + b, W (out, in)) and nn.LayerNorm over the last dim.
-import type { Backend, PackedB } from '../backend/backend.js';
+import type { Activation, Backend, PackedB } from '../backend/backend.js';
 import type { Param, ParamStore } from './params.js';
 
 export class Linear {
@@ -33,14 +33,18 @@ export class Linear {
     this.packedFor = null;
   }
 
-  /** y (rows, out) = x (rows, in) W^T + b; ldx lets x be every ldx-th float (e.g. token 0 of each sequence). */
-  forward(be: Backend, x: Float32Array, y: Float32Array, rows: number, ldx = this.inF): void {
+  /**
+   * y (rows, out) = act(x (rows, in) W^T + b); ldx lets x be every ldx-th float (e.g. token 0 of each
+   * sequence). The activation (default none) is fused when the weight is packed.
+   */
+  forward(be: Backend, x: Float32Array, y: Float32Array, rows: number, ldx = this.inF, act: Activation = 'linear'): void {
     if (this.packedFor === be) {
-      be.gemmPacked(rows, x, ldx, this.packed!, 0, y, this.outF, this.b.data);
+      be.gemmPacked(rows, x, ldx, this.packed!, 0, y, this.outF, this.b.data, act);
       return;
     }
     be.gemm(false, true, rows, this.outF, this.inF, 1, x, ldx, this.w.data, this.inF, 0, y, this.outF);
     be.addBias(y, this.b.data, rows, this.outF);
+    if (act !== 'linear') be.activationForward(act, y, y, rows * this.outF);
   }
 
   /**
