@@ -182,3 +182,26 @@ export function dropoutKeep(seed: number, i: number, p: number): boolean {
   const u = fmix32((fmix32(seed >>> 0) ^ i) >>> 0) >>> 8;
   return u >= Math.floor(p * 16777216);
 }
+
+// ---- helpers every backend's packB / gemmPacked uses ----
+
+/** Throws unless `into` (when given) was packed by a backend with this layout. */
+export function checkPackInto(into: PackedB | undefined, layout: PackedB['layout']): void {
+  if (into && into.layout !== layout) throw new RangeError(`packB: into was packed by the ${into.layout} backend, not ${layout}`);
+}
+
+/** Throws unless b was packed by a backend with this layout. */
+export function checkPacked(b: PackedB, layout: PackedB['layout']): void {
+  if (b.layout !== layout) throw new RangeError(`gemmPacked: b was packed by the ${b.layout} backend, not ${layout}`);
+}
+
+/** `into` updated in place to `packed` (so the caller's reference stays valid), or `packed` itself. */
+export function fillPacked(into: PackedB | undefined, packed: PackedB): PackedB {
+  if (!into) return packed;
+  into.k = packed.k;
+  into.n = packed.n;
+  into.data = packed.data;
+  into.storage = packed.storage;
+  into.source = packed.source;
+  return into;
+}

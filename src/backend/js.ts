@@ -2,7 +2,7 @@
 // Float32Array, single-threaded. Reductions that decide accuracy (dot products, layernorm stats,
 // softmax sums, cross-entropy) accumulate in float64; results are rounded once when stored.
 // The native addon must agree with these to rel. 1e-5 (test/backend_native.test.ts).
-import { type Activation, type Backend, type PackedB, dropoutKeep } from './backend.js';
+import { type Activation, type Backend, type PackedB, checkPackInto, checkPacked, dropoutKeep, fillPacked } from './backend.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -86,27 +86,6 @@ export function checkActivation(act: string): asserts act is Activation {
 /** The scale applied to kept elements, 0 when everything is dropped (p = 1). */
 export function dropoutScale(p: number): number {
   return p >= 1 ? 0 : 1 / (1 - p);
-}
-
-/** Throws unless `into` (when given) was packed by a backend with this layout. */
-export function checkPackInto(into: PackedB | undefined, layout: PackedB['layout']): void {
-  if (into && into.layout !== layout) throw new RangeError(`packB: into was packed by the ${into.layout} backend, not ${layout}`);
-}
-
-/** Throws unless b was packed by a backend with this layout. */
-export function checkPacked(b: PackedB, layout: PackedB['layout']): void {
-  if (b.layout !== layout) throw new RangeError(`gemmPacked: b was packed by the ${b.layout} backend, not ${layout}`);
-}
-
-/** `into` updated in place to `packed` (so the caller's reference stays valid), or `packed` itself. */
-export function fillPacked(into: PackedB | undefined, packed: PackedB): PackedB {
-  if (!into) return packed;
-  into.k = packed.k;
-  into.n = packed.n;
-  into.data = packed.data;
-  into.storage = packed.storage;
-  into.source = packed.source;
-  return into;
 }
 
 export class JsBackend implements Backend {

@@ -5,8 +5,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { Activation, Backend, PackedB } from './backend.js';
-import { checkPackInto, checkPacked, fillPacked } from './js.js';
+import { type Activation, type Backend, type PackedB, checkPackInto, checkPacked, fillPacked } from './backend.js';
 
 /** The addon's exports (native/addon.cc). Activations are passed as codes, see ACT_CODES. */
 interface Addon {
