@@ -410,8 +410,10 @@ ALBERT_FN(AttentionForward) {
     auto mask = a.f32(3, "mask", true);
     if (mask.data) a.need(mask, double(d.B * d.S), "mask");
     float *q = a.f32n(0, "q", nview), *k = a.f32n(1, "k", nview), *v = a.f32n(2, "v", nview);
-    float *probs = a.f32n(4, "probs", d.B * d.nh * d.S * d.S), *ctx = a.f32n(5, "ctx", nqkv);
-    attention_forward(q, k, v, mask.data, probs, ctx, d.B, d.S, d.nh, d.hd, d.scale, d.p, d.seed, ld);
+    auto probs = a.f32(4, "probs", true);  // null: not kept (inference)
+    if (probs.data) a.need(probs, double(d.B * d.nh * d.S * d.S), "probs");
+    float* ctx = a.f32n(5, "ctx", nqkv);
+    attention_forward(q, k, v, mask.data, probs.data, ctx, d.B, d.S, d.nh, d.hd, d.scale, d.p, d.seed, ld);
     return undefined(env);
   });
 }

@@ -82,10 +82,12 @@ void attention_forward(const float* q, const float* k, const float* v, const flo
     // head h of batch b: (S, hd) with row stride ld in q, k, v and H in ctx
     const int64_t off = b * S * ld + h * hd, offc = b * S * H + h * hd;
     const float* key_mask = mask ? mask + b * S : nullptr;
-    float* scratch = scratch_floats(drop.on ? R * S : 0);
+    // without probs (inference) a block's scores live only in this task's scratch, which stays in cache
+    float* scratch = scratch_floats((drop.on ? R * S : 0) + (probs ? 0 : R * S));
+    float* rows = scratch + (drop.on ? R * S : 0);
     for (int64_t i0 = 0; i0 < S; i0 += R) {
       const int64_t r = std::min(R, S - i0);
-      float* P = probs + (bh * S + i0) * S;  // rows i0 .. i0 + r of this head's (S, S) probs
+      float* P = probs ? probs + (bh * S + i0) * S : rows;  // rows i0 .. i0 + r of this head's (S, S) probs
       // scores = scale * Q_h[rows] K_h^T  (r, S), then softmax in place
       gemm_serial(false, true, r, S, hd, scale, q + off + i0 * ld, ld, k + off, ld, 0.0f, P, S);
       for (int64_t i = 0; i < r; i++) softmax_row(P + i * S, key_mask, S);

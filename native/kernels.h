@@ -55,7 +55,7 @@ void layernorm_forward(const float* x, const float* gamma, const float* beta, fl
 void layernorm_backward(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd,
                         float* dx, float* dgamma, float* dbeta, int64_t rows, int64_t cols);
 // q, k, v, dq, dk, dv: (B*S, nh*hd) with row stride ld (>= nh*hd: e.g. 3*nh*hd for views into one packed
-// (B*S, 3H) QKV tensor); ctx, dctx: (B*S, nh*hd) contiguous; mask: (B, S) or null; probs: (B, nh, S, S)
+// (B*S, 3H) QKV tensor); ctx, dctx: (B*S, nh*hd) contiguous; mask: (B, S) or null; probs: (B, nh, S, S) (forward: or null, not kept)
 void attention_forward(const float* q, const float* k, const float* v, const float* mask, float* probs, float* ctx,
                        int64_t B, int64_t S, int64_t nh, int64_t hd, float scale, double p, uint32_t seed, int64_t ld);
 void attention_backward(const float* dctx, const float* q, const float* k, const float* v, const float* probs,

@@ -173,6 +173,11 @@ function checkAttention(nb: Backend, r: () => number): void {
     assertClose(probs2, probs1, 1e-5, 1e-7, `${label} probs`);
     for (let i = 0; i < probs1.length; i++) assert.equal(probs1[i] === 0, probs2[i] === 0, `${label}: masked entry ${i} differs`);
     assertClose(ctx2, ctx1, 1e-5, 1e-6, `${label} ctx`);
+    for (const be of [js, nb]) { // probs null (inference): the same ctx, dropout included
+      const ctx0 = new Float32Array(N);
+      be.attentionForward(q, k, v, mask, null, ctx0, B, S, nh, hd, scale, p, seed);
+      assertClose(ctx0, ctx1, 1e-5, 1e-6, `${label} ${be.name} ctx without probs`);
+    }
     const dctx = randArray(r, N);
     const g1 = [new Float32Array(N), new Float32Array(N), new Float32Array(N)];
     const g2 = [new Float32Array(N).fill(NaN), new Float32Array(N).fill(NaN), new Float32Array(N).fill(NaN)];

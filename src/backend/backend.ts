@@ -101,14 +101,15 @@ export interface Backend {
    * q, k, v, ctx: (B*S, nh*hd), head h occupies columns h*hd .. h*hd+hd-1.
    * mask: additive (B, S) over key positions (0 keep, -3.4028234663852886e38 masked, as HF's
    *   (1 - attention_mask) * finfo(float32).min), or null for no mask.
-   * probs: (B, nh, S, S) out, softmax output BEFORE dropout (backward needs it).
+   * probs: (B, nh, S, S) out, softmax output BEFORE dropout (backward needs it); null when nothing
+   *   needs it (inference): then no (B, nh, S, S) array is written at all.
    * Dropout on probs uses dropoutKeep(seed, i) with i the flat index into probs.
    * ldqkv: row stride of q, k, v (default nh*hd), so that they can be column views of one packed
    *   (B*S, 3H) tensor (q = qkv, k = qkv.subarray(H), v = qkv.subarray(2H), ldqkv = 3H).
    */
   attentionForward(
     q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null,
-    probs: Float32Array, ctx: Float32Array,
+    probs: Float32Array | null, ctx: Float32Array,
     B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number, ldqkv?: number,
   ): void;
   /** Gradients of attentionForward w.r.t. q, k, v (written; dq, dk, dv with row stride ldqkv, and only

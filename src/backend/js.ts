@@ -247,18 +247,19 @@ export class JsBackend implements Backend {
 
   attentionForward(
     q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null,
-    probs: Float32Array, ctx: Float32Array,
+    probs: Float32Array | null, ctx: Float32Array,
     B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number, ldqkv = nh * hd,
   ): void {
     const H = nh * hd, ld = ldqkv;
     const keepScale = dropoutScale(dropoutP);
-    const work = this.scratch(S + hd);
-    const scores = work.subarray(0, S), acc = work.subarray(S, S + hd);
+    const work = this.scratch(2 * S + hd);
+    const scores = work.subarray(0, S), acc = work.subarray(S, S + hd), row = work.subarray(S + hd);
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < nh; h++) {
         for (let i = 0; i < S; i++) {
           const qo = (b * S + i) * ld + h * hd, co = (b * S + i) * H + h * hd;
-          const po = ((b * nh + h) * S + i) * S; // row (b, h, i) of probs
+          const po = ((b * nh + h) * S + i) * S; // row (b, h, i) of probs (dropout indices count in it)
+          const pr = probs ? probs.subarray(po, po + S) : row;
           let max = -Infinity;
           for (let j = 0; j < S; j++) {
             const ko = (b * S + j) * ld + h * hd;
@@ -274,11 +275,11 @@ export class JsBackend implements Backend {
             scores[j] = Math.exp(scores[j] - max);
             sum += scores[j];
           }
-          for (let j = 0; j < S; j++) probs[po + j] = scores[j] / sum;
+          for (let j = 0; j < S; j++) pr[j] = scores[j] / sum;
           // ctx row = dropout(probs row) @ V_h
           acc.fill(0);
           for (let j = 0; j < S; j++) {
-            let p = probs[po + j];
+            let p = pr[j];
             if (dropoutP > 0) p = dropoutKeep(seed, po + j, dropoutP) ? p * keepScale : 0;
             if (p === 0) continue;
             const vo = (b * S + j) * ld + h * hd;

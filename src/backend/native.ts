@@ -36,7 +36,7 @@ interface Addon {
   layerNormBackward(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array,
     dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, rows: number, cols: number): void;
   attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null,
-    probs: Float32Array, ctx: Float32Array, B: number, S: number, nh: number, hd: number,
+    probs: Float32Array | null, ctx: Float32Array, B: number, S: number, nh: number, hd: number,
     scale: number, p: number, seed: number, ldqkv?: number): void;
   attentionBackward(dctx: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, probs: Float32Array,
     dq: Float32Array, dk: Float32Array, dv: Float32Array, B: number, S: number, nh: number, hd: number,
@@ -202,7 +202,7 @@ export class NativeBackend implements Backend {
 
   attentionForward(
     q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null,
-    probs: Float32Array, ctx: Float32Array,
+    probs: Float32Array | null, ctx: Float32Array,
     B: number, S: number, nh: number, hd: number, scale: number, dropoutP: number, seed: number, ldqkv?: number,
   ): void {
     this.addon.attentionForward(q, k, v, mask, probs, ctx, B, S, nh, hd, scale, dropoutP, seed >>> 0, ldqkv);

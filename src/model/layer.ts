@@ -142,7 +142,8 @@ export class LayerCall {
   private compute(be: Backend, whole: boolean): Float32Array | null {
     const { H, I, nh, hd, B, S, x, mask, drop, buf, tail, attn, ffn } = this, N = B * S, NH = N * H;
     const qkv = this.qkvBuf.f32('qkv', 3 * NH), ctx = buf.f32('ctx', NH);
-    const probs = buf.f32('probs', B * nh * S * S);
+    // inference keeps no (B, nh, S, S) probabilities: only backward reads them
+    const probs = this.mode === 'shared' ? null : buf.f32('probs', B * nh * S * S);
     if (whole || this.mode !== 'checkpoint-qkv') attn.qkv.forward(be, x, qkv, N);
     be.attentionForward(qkv, qkv.subarray(H), qkv.subarray(2 * H), mask, probs, ctx, B, S, nh, hd, 1 / Math.sqrt(hd),
       drop.attnP, drop.attnSeed, 3 * H);
