@@ -1,5 +1,5 @@
-// gemmPacked (B packed once, bias fused) against today's Linear path, gemm (CBLAS) + addBias, on
-// ALBERT-base-v2's Linear shapes: forward y = x W^T + b (transB) and backward dx = dy W, for
+// gemmPacked (B packed once, bias fused) against the unpacked Linear path, gemm (CBLAS) + addBias, on
+// ALBERT-base-v2's Linear shapes y = x W^T + b (what inference packs; training does not), for
 // M = 1024 (batch 8 x seq 128) and M = 128 (batch 1). The two run alternately in one process, so a
 // neighbour's load hits both alike; figures are medians. Decide with --threads 1 (and --cpu-time on a
 // shared machine). It times the packed kernel itself, also where NativeBackend hands the call to CBLAS
@@ -27,50 +27,45 @@ const cpuTime = values['cpu-time'];
 const now = makeClock(cpuTime);
 
 interface Row {
-  threads: number; form: string; m: number; n: number; k: number;
+  threads: number; m: number; n: number; k: number;
   blas_gflops: number; packed_gflops: number; speedup: number; pack_ms: number;
 }
 
-// (n, k) of op(B): the forward of qkv, dense, ffn, ffn_output, then their backward dx = dy W
-const FORWARD: [number, number][] = [[2304, 768], [768, 768], [3072, 768], [768, 3072]];
-const BACKWARD: [number, number][] = [[768, 2304], [768, 768], [768, 3072], [3072, 768]];
+// (n, k) of op(B) = W^T: qkv, dense, ffn, ffn_output
+const SHAPES: [number, number][] = [[2304, 768], [768, 768], [3072, 768], [768, 3072]];
 
 const rows: Row[] = [];
 for (const threads of threadList) {
   const be = new NativeBackend(threads);
   for (const m of [1024, 128]) {
-    for (const [form, shapes] of [['forward x W^T + b', FORWARD], ['backward dy W', BACKWARD]] as const) {
-      for (const [n, k] of shapes) {
-        const fwd = form.startsWith('forward');
-        // W is (n, k) for the forward (op(B) = W^T) and (k, n) for the backward (op(B) = W)
-        const a = filled(m * k, 1), w = filled(n * k, 2), bias = fwd ? filled(n, 3) : null, c = new Float32Array(m * n);
-        const ldw = fwd ? k : n;
-        const blas = () => {
-          be.gemm(false, fwd, m, n, k, 1, a, k, w, ldw, 0, c, n);
-          if (bias) be.addBias(c, bias, m, n);
-        };
-        let packed = be.packB(w, ldw, fwd, k, n);
-        // the kernel itself: without its source B, gemmPacked cannot hand one-thread calls to CBLAS
-        const packedRun = () => be.gemmPacked(m, a, k, { ...packed, source: undefined }, 0, c, n, bias);
+    for (const [n, k] of SHAPES) {
+      // W is (n, k) = (out, in)
+      const a = filled(m * k, 1), w = filled(n * k, 2), bias = filled(n, 3), c = new Float32Array(m * n);
+      const blas = () => {
+        be.gemm(false, true, m, n, k, 1, a, k, w, k, 0, c, n);
+        be.addBias(c, bias, m, n);
+      };
+      let packed = be.packB(w, k, true, k, n);
+      // the kernel itself: without its source B, gemmPacked cannot hand one-thread calls to CBLAS
+      const packedRun = () => be.gemmPacked(m, a, k, { ...packed, source: undefined }, 0, c, n, bias);
+      blas();
+      packedRun();
+      const tb: number[] = [], tp: number[] = [], tpack: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        let t0 = now();
         blas();
+        tb.push(now() - t0);
+        t0 = now();
         packedRun();
-        const tb: number[] = [], tp: number[] = [], tpack: number[] = [];
-        for (let r = 0; r < rounds; r++) {
-          let t0 = now();
-          blas();
-          tb.push(now() - t0);
-          t0 = now();
-          packedRun();
-          tp.push(now() - t0);
-          t0 = now();
-          packed = be.packB(w, ldw, fwd, k, n, packed);
-          tpack.push(now() - t0);
-        }
-        const gflop = 2 * m * n * k / 1e9, b = median(tb), p = median(tp);
-        rows.push({
-          threads, form, m, n, k, blas_gflops: gflop / b, packed_gflops: gflop / p, speedup: b / p, pack_ms: median(tpack) * 1e3,
-        });
+        tp.push(now() - t0);
+        t0 = now();
+        packed = be.packB(w, k, true, k, n, packed);
+        tpack.push(now() - t0);
       }
+      const gflop = 2 * m * n * k / 1e9, b = median(tb), p = median(tp);
+      rows.push({
+        threads, m, n, k, blas_gflops: gflop / b, packed_gflops: gflop / p, speedup: b / p, pack_ms: median(tpack) * 1e3,
+      });
     }
   }
 }
@@ -79,9 +74,9 @@ if (values.json) {
   console.log(JSON.stringify(rows, null, 2));
 } else {
   console.log(`gemmPacked vs gemm + addBias (${new NativeBackend().gemmImpl()}), medians of ${rounds} alternating rounds${cpuTime ? ', CPU time' : ''}`);
-  console.log('threads  form                   M      N      K   blas GF/s  packed GF/s  speedup  pack ms');
+  console.log('threads      M      N      K   blas GF/s  packed GF/s  speedup  pack ms');
   for (const r of rows) {
-    console.log(`${String(r.threads).padStart(7)}  ${r.form.padEnd(19)} ${String(r.m).padStart(5)} ${String(r.n).padStart(6)} ${String(r.k).padStart(6)}`
+    console.log(`${String(r.threads).padStart(7)}  ${String(r.m).padStart(5)} ${String(r.n).padStart(6)} ${String(r.k).padStart(6)}`
       + `  ${r.blas_gflops.toFixed(1).padStart(10)}  ${r.packed_gflops.toFixed(1).padStart(11)}  ${r.speedup.toFixed(2).padStart(7)}  ${r.pack_ms.toFixed(2).padStart(7)}`);
   }
 }

@@ -67,6 +67,18 @@ class Args {
     return vt == napi_undefined ? fallback : dim(i, name);
   }
 
+  /** Throws unless the row stride ld (named ld_name) holds a row of `cols` (named what). */
+  void need_ld(int64_t ld, const char* ld_name, int64_t cols, const char* what) {
+    if (ld < std::max<int64_t>(1, cols)) fail(true, std::string(ld_name) + " " + std::to_string(ld) + " < " + what + " " + std::to_string(cols));
+  }
+
+  /** An activation code (enum Act); when `optional`, ACT_LINEAR if the argument is absent or undefined. */
+  int act(size_t i, bool optional = false) {
+    const int64_t c = optional ? opt_dim(i, "act", ACT_LINEAR) : dim(i, "act");
+    if (c > ACT_TANH) fail(true, "unknown activation code " + std::to_string(c));
+    return int(c);
+  }
+
   bool flag(size_t i, const char* name) {
     bool v;
     if (napi_get_value_bool(env_, argv_[i], &v) != napi_ok) fail(false, std::string(name) + " must be a boolean");
@@ -130,6 +142,12 @@ napi_value number(napi_env env, double v) {
   return r;
 }
 
+napi_value string(napi_env env, const char* s) {
+  napi_value r;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
 // Wraps a body so that ArgError becomes a JS exception.
 template <class F>
 napi_value guarded(napi_env env, F&& body) {
@@ -163,27 +181,18 @@ ALBERT_FN(SetThreads) {
 
 ALBERT_FN(GetThreads) { return number(env, get_threads()); }
 
-ALBERT_FN(GemmImpl) {
-  napi_value s;
-  napi_create_string_utf8(env, gemm_impl(), NAPI_AUTO_LENGTH, &s);
-  return s;
-}
-
-ALBERT_FN(SetPortableGemm) {
+// fn(on): a switch of the GEMMs (tests and benchmarks compare their variants)
+napi_value set_switch(napi_env env, napi_callback_info info, const char* fn, void (*set)(bool)) {
   return guarded(env, [&] {
-    Args a(env, info, "setPortableGemm", 1);
-    set_portable_gemm(a.flag(0, "on"));
+    Args a(env, info, fn, 1);
+    set(a.flag(0, "on"));
     return undefined(env);
   });
 }
 
-ALBERT_FN(SetBlasThreading) {
-  return guarded(env, [&] {
-    Args a(env, info, "setBlasThreading", 1);
-    set_blas_threading(a.flag(0, "on"));
-    return undefined(env);
-  });
-}
+ALBERT_FN(GemmImpl) { return string(env, gemm_impl()); }
+ALBERT_FN(SetPortableGemm) { return set_switch(env, info, "setPortableGemm", set_portable_gemm); }
+ALBERT_FN(SetBlasThreading) { return set_switch(env, info, "setBlasThreading", set_blas_threading); }
 
 ALBERT_FN(Gemm) {
   return guarded(env, [&] {
@@ -200,9 +209,9 @@ ALBERT_FN(Gemm) {
     int64_t ldc = a.dim(12, "ldc");
     int64_t batch = a.dim(13, "batch"), sa = a.dim(14, "strideA"), sb = a.dim(15, "strideB"), sc = a.dim(16, "strideC");
     const int64_t rowsA = ta ? k : m, colsA = ta ? m : k, rowsB = tb ? n : k, colsB = tb ? k : n;
-    if (lda < std::max<int64_t>(1, colsA)) a.fail(true, "lda " + std::to_string(lda) + " < columns of A " + std::to_string(colsA));
-    if (ldb < std::max<int64_t>(1, colsB)) a.fail(true, "ldb " + std::to_string(ldb) + " < columns of B " + std::to_string(colsB));
-    if (ldc < std::max<int64_t>(1, n)) a.fail(true, "ldc " + std::to_string(ldc) + " < n " + std::to_string(n));
+    a.need_ld(lda, "lda", colsA, "columns of A");
+    a.need_ld(ldb, "ldb", colsB, "columns of B");
+    a.need_ld(ldc, "ldc", n, "n");
     if (batch > 1 && m > 0 && n > 0 && sc < span_of(1, 0, m, ldc, n)) a.fail(true, "strideC is smaller than one C block: batched outputs would overlap");
     if (m > 0 && n > 0) {
       a.need(A, span_of(batch, sa, rowsA, lda, colsA), "a");
@@ -214,19 +223,8 @@ ALBERT_FN(Gemm) {
   });
 }
 
-ALBERT_FN(PackedGemmKernel) {
-  napi_value s;
-  napi_create_string_utf8(env, packed_gemm_kernel(), NAPI_AUTO_LENGTH, &s);
-  return s;
-}
-
-ALBERT_FN(SetPackedGemmGeneric) {
-  return guarded(env, [&] {
-    Args a(env, info, "setPackedGemmGeneric", 1);
-    set_packed_gemm_generic(a.flag(0, "on"));
-    return undefined(env);
-  });
-}
+ALBERT_FN(PackedGemmKernel) { return string(env, packed_gemm_kernel()); }
+ALBERT_FN(SetPackedGemmGeneric) { return set_switch(env, info, "setPackedGemmGeneric", set_packed_gemm_generic); }
 
 ALBERT_FN(PackedBFloats) {
   return guarded(env, [&] {
@@ -246,7 +244,7 @@ ALBERT_FN(PackB) {
     const int64_t k = a.dim(3, "k"), n = a.dim(4, "n");
     auto store = a.f32(5, "store");
     const int64_t rowsB = tb ? n : k, colsB = tb ? k : n;
-    if (ldb < std::max<int64_t>(1, colsB)) a.fail(true, "ldb " + std::to_string(ldb) + " < columns of B " + std::to_string(colsB));
+    a.need_ld(ldb, "ldb", colsB, "columns of B");
     a.need(B, span_of(1, 0, rowsB, ldb, colsB), "b");
     const int64_t align = packed_b_alignment() / int64_t(sizeof(float));
     const int64_t offset = (align - int64_t(reinterpret_cast<uintptr_t>(store.data) / sizeof(float) % align)) % align;
@@ -268,16 +266,15 @@ ALBERT_FN(GemmPacked) {
     auto C = a.f32(7, "c");
     const int64_t ldc = a.dim(8, "ldc");
     auto bias = a.f32(9, "bias", true);
-    const int64_t act = a.opt_dim(10, "act", ACT_LINEAR);  // optional: fused activation code
-    if (act > ACT_TANH) a.fail(true, "unknown activation code " + std::to_string(act));
+    const int act = a.act(10, true);  // optional: the fused activation
     if (beta != 0 && beta != 1) a.fail(true, "beta must be 0 or 1");
-    if (lda < std::max<int64_t>(1, k)) a.fail(true, "lda " + std::to_string(lda) + " < k " + std::to_string(k));
-    if (ldc < std::max<int64_t>(1, n)) a.fail(true, "ldc " + std::to_string(ldc) + " < n " + std::to_string(n));
+    a.need_ld(lda, "lda", k, "k");
+    a.need_ld(ldc, "ldc", n, "n");
     a.need(P, double(packed_b_floats(k, n)), "packed");
     if (m > 0 && n > 0) a.need(A, span_of(1, 0, m, lda, k), "a");
     a.need(C, span_of(1, 0, m, ldc, n), "c");
     if (bias.data) a.need(bias, double(n), "bias");
-    gemm_packed(m, n, k, A.data, lda, P.data, beta == 1, C.data, ldc, bias.data, int(act));
+    gemm_packed(m, n, k, A.data, lda, P.data, beta == 1, C.data, ldc, bias.data, act);
     return undefined(env);
   });
 }
@@ -306,16 +303,10 @@ ALBERT_FN(BiasGrad) {
   });
 }
 
-int act_code(Args& a, size_t i) {
-  int64_t c = a.dim(i, "act");
-  if (c > ACT_TANH) a.fail(true, "unknown activation code " + std::to_string(c));
-  return int(c);
-}
-
 ALBERT_FN(ActivationForward) {
   return guarded(env, [&] {
     Args a(env, info, "activationForward", 4);
-    const int act = act_code(a, 0);
+    const int act = a.act(0);
     const int64_t n = a.dim(3, "n");
     float *x = a.f32n(1, "x", n), *y = a.f32n(2, "y", n);
     act_forward(act, x, y, n);
@@ -326,7 +317,7 @@ ALBERT_FN(ActivationForward) {
 ALBERT_FN(ActivationBackward) {
   return guarded(env, [&] {
     Args a(env, info, "activationBackward", 5);
-    const int act = act_code(a, 0);
+    const int act = a.act(0);
     const int64_t n = a.dim(4, "n");
     float *x = a.f32n(1, "x", n), *dy = a.f32n(2, "dy", n), *dx = a.f32n(3, "dx", n);
     act_backward(act, x, dy, dx, n);

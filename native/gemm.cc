@@ -1,13 +1,12 @@
-// GEMM: CBLAS when the build found one (OpenBLAS on Linux, Accelerate on macOS), else a portable
-// packed/blocked GEMM. Either way the work is split over our thread pool (CBLAS then runs
+// GEMM: CBLAS when the build found one (OpenBLAS on Linux, Accelerate on macOS), else the portable
+// one below (packed_gemm.cc's kernel). Either way the work is split over our thread pool (CBLAS then runs
 // single-threaded in each task), so the pool and OpenBLAS never fight over the cores.
 #include <algorithm>
-#include <cstring>
+#include <cstdint>
 #include <vector>
 
 #include "kernels.h"
 #include "pool.h"
-#include "vmath.h"
 
 #if defined(ALBERT_CBLAS_OPENBLAS)
 #include <cblas.h>
@@ -32,47 +31,18 @@ void blas_threads(int n) {
 #endif
 }
 
-// ---- portable GEMM: pack op(A) into MR-row panels and op(B) into NR-column panels, then a
-// register-blocked MR x NR micro-kernel on GCC/Clang vector types (12 accumulators of 8 floats:
-// one AVX2 register each in the x86-64-v3 clone, two SSE registers in the baseline one).
-constexpr int MR = 6, NR = 16;
-constexpr int64_t KC = 256, MC = 120, NC = 2048;
-typedef float v8f __attribute__((vector_size(32)));
-
-struct Packs {
+// ---- portable GEMM: the packed-B kernel of packed_gemm.cc (its AVX2 tile where the CPU has one),
+// with op(B) packed per call (alpha folded in) and op(A) copied row-major when transposed.
+struct Scratch {
   std::vector<float> a, b;  // grown once per thread, reused
 };
-thread_local Packs packs;
+thread_local Scratch scratch;
 
-ALBERT_MULTIVERSION
-void micro_kernel(const float* ap, const float* bp, int64_t kc, float* c, int64_t ldc, int rows, int cols) {
-  v8f acc[MR][2] = {};
-  for (int64_t l = 0; l < kc; l++) {
-    v8f b0, b1;
-    std::memcpy(&b0, bp + l * NR, sizeof(v8f));
-    std::memcpy(&b1, bp + l * NR + 8, sizeof(v8f));
-    for (int r = 0; r < MR; r++) {
-      const float a = ap[l * MR + r];
-      acc[r][0] += a * b0;
-      acc[r][1] += a * b1;
-    }
-  }
-  if (rows == MR && cols == NR) {
-    for (int r = 0; r < MR; r++) {
-      v8f c0, c1;
-      std::memcpy(&c0, c + r * ldc, sizeof(v8f));
-      std::memcpy(&c1, c + r * ldc + 8, sizeof(v8f));
-      c0 += acc[r][0];
-      c1 += acc[r][1];
-      std::memcpy(c + r * ldc, &c0, sizeof(v8f));
-      std::memcpy(c + r * ldc + 8, &c1, sizeof(v8f));
-    }
-  } else {  // edge tile
-    float tile[MR][NR];
-    std::memcpy(tile, acc, sizeof(tile));
-    for (int r = 0; r < rows; r++)
-      for (int j = 0; j < cols; j++) c[r * ldc + j] += tile[r][j];
-  }
+float* aligned(std::vector<float>& v, int64_t n) {
+  const int64_t pad = packed_b_alignment() / int64_t(sizeof(float));
+  if (int64_t(v.size()) < n + pad) v.resize(n + pad);
+  const uintptr_t a = uintptr_t(packed_b_alignment()), p = reinterpret_cast<uintptr_t>(v.data());
+  return reinterpret_cast<float*>((p + a - 1) / a * a);
 }
 
 void portable_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
@@ -83,39 +53,17 @@ void portable_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alph
     else if (beta != 1.0f) for (int64_t j = 0; j < n; j++) row[j] *= beta;
   }
   if (k == 0 || alpha == 0.0f) return;
-  auto A = [&](int64_t i, int64_t l) { return ta ? a[l * lda + i] : a[i * lda + l]; };
-  auto Bv = [&](int64_t l, int64_t j) { return tb ? b[j * ldb + l] : b[l * ldb + j]; };
-  Packs& pk = packs;
-  for (int64_t j0 = 0; j0 < n; j0 += NC) {
-    int64_t nc = std::min(NC, n - j0), npan = (nc + NR - 1) / NR;
-    for (int64_t l0 = 0; l0 < k; l0 += KC) {
-      int64_t kc = std::min(KC, k - l0);
-      if (int64_t(pk.b.size()) < npan * kc * NR) pk.b.resize(npan * kc * NR);
-      for (int64_t jp = 0; jp < npan; jp++)
-        for (int64_t l = 0; l < kc; l++)
-          for (int j = 0; j < NR; j++) {
-            int64_t jj = j0 + jp * NR + j;
-            pk.b[(jp * kc + l) * NR + j] = jj < n ? Bv(l0 + l, jj) : 0.0f;
-          }
-      for (int64_t i0 = 0; i0 < m; i0 += MC) {
-        int64_t mc = std::min(MC, m - i0), mpan = (mc + MR - 1) / MR;
-        if (int64_t(pk.a.size()) < mpan * kc * MR) pk.a.resize(mpan * kc * MR);
-        for (int64_t ip = 0; ip < mpan; ip++)
-          for (int64_t l = 0; l < kc; l++)
-            for (int r = 0; r < MR; r++) {
-              int64_t ii = i0 + ip * MR + r;
-              pk.a[(ip * kc + l) * MR + r] = ii < m ? alpha * A(ii, l0 + l) : 0.0f;
-            }
-        // B micro-panel (kc x NR) stays in L1 while the A block (mc x kc) streams from L2
-        for (int64_t jp = 0; jp < npan; jp++)
-          for (int64_t ip = 0; ip < mpan; ip++) {
-            int64_t i = i0 + ip * MR, j = j0 + jp * NR;
-            micro_kernel(&pk.a[ip * kc * MR], &pk.b[jp * kc * NR], kc, c + i * ldc + j, ldc,
-                         int(std::min<int64_t>(MR, m - i)), int(std::min<int64_t>(NR, n - j)));
-          }
-      }
-    }
+  float* bp = aligned(scratch.b, packed_b_floats(k, n));
+  pack_b(b, ldb, tb, k, n, bp);
+  if (alpha != 1.0f) for (int64_t t = 0, e = packed_b_floats(k, n); t < e; t++) bp[t] *= alpha;
+  if (ta) {  // op(A) = A^T, A (k, m)
+    float* at = aligned(scratch.a, m * k);
+    for (int64_t l = 0; l < k; l++)
+      for (int64_t i = 0; i < m; i++) at[i * k + l] = a[l * lda + i];
+    a = at;
+    lda = k;
   }
+  gemm_packed(m, n, k, a, lda, bp, true, c, ldc, nullptr);
 }
 
 // Below this many multiply-adds a GEMM is not worth splitting across threads.

@@ -1,4 +1,4 @@
-// GEMM against a prepacked B: C (m, n) = A (m, k) op(B) (k, n) + bias [+ C].
+// GEMM against a prepacked B: C (m, n) = act(A (m, k) op(B) (k, n) + bias [+ C]).
 //
 // Why: a Linear's weight is constant over a forward (and, with ALBERT's sharing, used L times in
 // it), but CBLAS repacks both operands on every call. Here op(B) is packed once, by pack_b, into
@@ -9,7 +9,8 @@
 // rows of A is copied into a contiguous 6 KB buffer that stays in L1 (in place, rows lda apart hit
 // the same L1 sets when lda is a multiple of 1024), and the slice's B panels stream past it from L2
 // as one contiguous run. The bias is where the accumulators start (first K slice); later slices
-// resume from C. Tuned on a 2-core Zen3 (bench/packed_gemm.ts).
+// resume from C; the activation runs over each strip of a block once its last slice is done, while the
+// strip is still in cache. Tuned on a 2-core Zen3 (bench/packed_gemm.ts).
 #include <algorithm>
 #include <cstring>
 
@@ -168,11 +169,10 @@ TileFn tile_for(int rows) {
   return generic[rows];
 }
 
-// A tile of `rows` <= MR rows and `cols` <= NR columns of C; a narrow one (the last panel) goes
-// through a padded copy so the kernel always writes NR columns.
-inline void tile(int rows, int cols, int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t ldc,
-                 bool load_c, const float* bias) {
-  TileFn fn = tile_for(rows);
+// A tile of `rows` <= MR rows (fn = tile_for(rows)) and `cols` <= NR columns of C; a narrow one (the
+// last panel) goes through a padded copy so the kernel always writes NR columns.
+inline void tile(TileFn fn, int rows, int cols, int64_t kc, const float* a, int64_t lda, const float* bp, float* c,
+                 int64_t ldc, bool load_c, const float* bias) {
   if (cols == NR) {
     fn(kc, a, lda, bp, c, ldc, load_c, bias);
     return;
@@ -199,11 +199,12 @@ void block(int64_t i0, int64_t i1, int64_t p0, int64_t p1, int64_t n, int64_t k,
     const bool first = l0 == 0, last = l0 + KC >= k;
     for (int64_t i = i0; i < i1; i += MR) {
       const int rows = int(std::min<int64_t>(MR, i1 - i));
+      const TileFn fn = tile_for(rows);
       alignas(64) float as[MR * KC];
       for (int r = 0; r < rows; r++) std::memcpy(as + r * KC, a + (i + r) * lda + l0, kc * sizeof(float));
       for (int64_t p = p0; p < p1; p++) {
         const int64_t j = p * NR;
-        tile(rows, int(std::min<int64_t>(NR, n - j)), kc, as, KC,
+        tile(fn, rows, int(std::min<int64_t>(NR, n - j)), kc, as, KC,
              bp + at(p, l0, k, panels), c + i * ldc + j, ldc, !first || beta, first && bias ? bias + j : nullptr);
       }
       if (last && act != ACT_LINEAR) {  // the strip's rows of this block are final and still in L1/L2

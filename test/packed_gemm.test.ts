@@ -25,7 +25,7 @@ function checkAll(be: Backend, label: string, ref: (m: number, a: Float32Array, 
   const r = rng(7);
   for (const [m, n, k] of SHAPES) {
     for (const tb of [false, true]) {
-      const lda = k + 3, ldb = (tb ? k : n) + 2, ldc = n + 5;
+      const lda = k + 3, ldb = (tb ? k : n) + 2, ldc = tb ? n + 5 : n; // C rows with gaps, and without
       const a = randArray(r, m * lda), b = randArray(r, (tb ? n : k) * ldb + 1), bias = randArray(r, n);
       const packed = be.packB(b, ldb, tb, k, n);
       for (const beta of [0, 1] as const) {

@@ -164,10 +164,13 @@ export class NativeBackend implements Backend {
     // ALBERT's shapes; on two, the packed kernel wins (bench/packed_gemm.ts): such calls go to CBLAS.
     if (src && m >= CBLAS_MIN_ROWS_ONE_THREAD && this.hasCblas && this.getThreads() === 1) {
       this.addon.gemm(false, src.transB, m, b.n, b.k, 1, a, lda, src.b, src.ldb, beta, c, ldc, 1, 0, 0, 0);
-      if (bias && ldc === b.n) this.addon.addBias(c, bias, m, b.n);
-      else if (bias) for (let i = 0; i < m; i++) this.addon.addBias(c.subarray(i * ldc, i * ldc + b.n), bias, 1, b.n);
-      if (act !== 'linear' && ldc === b.n) this.addon.activationForward(actCode(act), c, c, m * b.n);
-      else if (act !== 'linear') for (let i = 0; i < m; i++) this.addon.activationForward(actCode(act), c.subarray(i * ldc), c.subarray(i * ldc), b.n);
+      // the epilogue the kernel fuses: over all of C at once, or row by row where ldc leaves gaps
+      const [parts, rows] = ldc === b.n ? [1, m] : [m, 1];
+      for (let i = 0; i < parts; i++) {
+        const ci = c.subarray(i * ldc, i * ldc + rows * b.n);
+        if (bias) this.addon.addBias(ci, bias, rows, b.n);
+        if (act !== 'linear') this.addon.activationForward(actCode(act), ci, ci, rows * b.n);
+      }
       return;
     }
     this.addon.gemmPacked(m, a, lda, b.data, b.k, b.n, beta, c, ldc, bias, actCode(act));

@@ -88,6 +88,9 @@ export interface CallDropout { attnP: number; hiddenP: number; attnSeed: number;
  */
 export type ActivationMode = 'own' | 'shared' | 'checkpoint' | 'checkpoint-qkv';
 
+/** The two checkpointing modes: backward recomputes what they do not keep. */
+const recomputes = (mode: ActivationMode): boolean => mode === 'checkpoint' || mode === 'checkpoint-qkv';
+
 export class LayerCall {
   private readonly own = new Buffers();
   private buf = this.own;
@@ -116,7 +119,7 @@ export class LayerCall {
   /**
    * x (B*S, H) -> y (B*S, H). x must stay unchanged until backward.
    * mask: additive (B, S) over keys, or null.
-   * shared: the buffers every call shares, for the 'shared' and 'checkpoint' modes (see ActivationMode).
+   * shared: the buffers every call shares, for every mode but 'own' (see ActivationMode).
    */
   forward(
     be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, drop: CallDropout,
@@ -125,8 +128,7 @@ export class LayerCall {
     if (mode !== 'own' && !shared) throw new Error(`LayerCall.forward: mode '${mode}' needs the shared buffers`);
     this.mode = mode;
     this.buf = mode === 'own' ? this.own : shared!;
-    const checkpoint = mode === 'checkpoint' || mode === 'checkpoint-qkv';
-    this.tail = checkpoint ? this.own : this.buf;
+    this.tail = recomputes(mode) ? this.own : this.buf;
     this.qkvBuf = mode === 'checkpoint-qkv' ? this.own : this.buf;
     this.x = x;
     this.mask = mask;
@@ -175,12 +177,12 @@ export class LayerCall {
 
   /**
    * dy (B*S, H) of the last forward -> dx written into `dx` (must not alias dy); parameter gradients accumulate.
-   * A 'checkpoint' call first recomputes its activations into the shared buffers, unless `fresh` says
+   * A checkpointed call first recomputes its activations into the shared buffers, unless `fresh` says
    * they still hold this call's (it was the last call to run forward).
    */
   backward(be: Backend, dy: Float32Array, dx: Float32Array, fresh = false): void {
     if (this.mode === 'shared') throw new Error('LayerCall.backward after an inference-only forward');
-    if ((this.mode === 'checkpoint' || this.mode === 'checkpoint-qkv') && !fresh) this.compute(be, false);
+    if (recomputes(this.mode) && !fresh) this.compute(be, false);
     const { H, I, nh, hd, B, S, attn, ffn, buf, tail, drop } = this, N = B * S, NH = N * H;
     const sb = this.scratch;
     // full_layer_layer_norm(ffn_output(act(ffn(a))) + a)
