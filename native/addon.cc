@@ -223,8 +223,8 @@ ALBERT_FN(Gemm) {
   });
 }
 
-ALBERT_FN(PackedGemmKernel) { return string(env, packed_gemm_kernel()); }
-ALBERT_FN(SetPackedGemmGeneric) { return set_switch(env, info, "setPackedGemmGeneric", set_packed_gemm_generic); }
+ALBERT_FN(SimdKernels) { return string(env, simd_kernels()); }
+ALBERT_FN(SetGenericKernels) { return set_switch(env, info, "setGenericKernels", set_generic_kernels); }
 
 ALBERT_FN(PackedBFloats) {
   return guarded(env, [&] {
@@ -559,7 +559,7 @@ NAPI_MODULE_INIT() {
   } fns[] = {
       {"setThreads", SetThreads}, {"getThreads", GetThreads}, {"gemmImpl", GemmImpl},
       {"setPortableGemm", SetPortableGemm}, {"setBlasThreading", SetBlasThreading}, {"gemm", Gemm},
-      {"packedGemmKernel", PackedGemmKernel}, {"setPackedGemmGeneric", SetPackedGemmGeneric},
+      {"simdKernels", SimdKernels}, {"setGenericKernels", SetGenericKernels},
       {"packedBFloats", PackedBFloats}, {"packB", PackB},
       {"gemmPacked", GemmPacked},
       {"addBias", AddBias}, {"biasGrad", BiasGrad}, {"activationForward", ActivationForward},

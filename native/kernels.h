@@ -25,11 +25,13 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
 void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
+// ---- hand-vectorized kernels (simd.cc): gemm_packed's micro-kernel, the attention softmax ----
+/** What they run on this CPU: "avx2" (AVX2 + FMA) or "generic" (portable vector code). */
+const char* simd_kernels();
+/** Forces the generic kernels (tests compare them with the AVX2 ones). */
+void set_generic_kernels(bool on);
+
 // ---- GEMM against a prepacked B (packed_gemm.cc) ----
-/** The micro-kernel gemm_packed runs on this CPU: "avx2" (AVX2 + FMA) or "generic" (vector extensions). */
-const char* packed_gemm_kernel();
-/** Forces the generic micro-kernel (tests compare it with the AVX2 one). */
-void set_packed_gemm_generic(bool on);
 /** Floats a packed op(B) (k, n) occupies: ceil(n / 16) column panels of k x 16 (zero-padded past n). */
 int64_t packed_b_floats(int64_t k, int64_t n);
 /** Bytes the packed data should be aligned to (its start; each panel then is too). */

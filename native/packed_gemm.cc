@@ -17,12 +17,7 @@
 
 #include "kernels.h"
 #include "pool.h"
-
-// The AVX2 + FMA kernel, picked at run time when the CPU has them (ALBERT_NO_MULTIVERSION: generic only).
-#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && !defined(ALBERT_NO_MULTIVERSION)
-#include <immintrin.h>
-#define ALBERT_PACKED_AVX2 1
-#endif
+#include "simd.h"
 
 namespace albert {
 namespace {
@@ -79,8 +74,7 @@ constexpr double kSerialWork = 262144;  // multiply-adds below which threads cos
   }                                                                                                          \
   ALBERT_ROWS(ALBERT_STORE, O)
 
-#if defined(ALBERT_PACKED_AVX2)
-#define ALBERT_AVX2 __attribute__((target("avx2,fma")))
+#if defined(ALBERT_HAS_AVX2)
 ALBERT_AVX2 inline __m256 avx_zero() { return _mm256_setzero_ps(); }
 ALBERT_AVX2 inline __m256 avx_load(const float* p) { return _mm256_loadu_ps(p); }
 ALBERT_AVX2 inline void avx_store(float* p, __m256 v) { _mm256_storeu_ps(p, v); }
@@ -93,14 +87,6 @@ ALBERT_AVX2 void tile_avx2(int64_t kc, const float* a, int64_t lda, const float*
                            const float* bias) {
   ALBERT_TILE_BODY(__m256, avx)
 }
-
-bool cpu_has_avx2() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-const bool kAvx2 = cpu_has_avx2();
-bool force_generic = false;  // set_packed_gemm_generic: tests run the generic kernel here too
-bool use_avx2() { return kAvx2 && !force_generic; }
 
 // out[l * NR + j] = b[j * ldb + l] for j < 8, l < 8: an 8 x 8 transpose in registers (packing W^T).
 ALBERT_AVX2 void transpose8(const float* b, int64_t ldb, float* out) {
@@ -160,7 +146,7 @@ void tile_generic(int64_t kc, const float* a, int64_t lda, const float* bp, floa
 typedef void (*TileFn)(int64_t, const float*, int64_t, const float*, float*, int64_t, bool, const float*);
 
 TileFn tile_for(int rows) {
-#if defined(ALBERT_PACKED_AVX2)
+#if defined(ALBERT_HAS_AVX2)
   static const TileFn avx2[MR + 1] = {nullptr, tile_avx2<1>, tile_avx2<2>, tile_avx2<3>,
                                       tile_avx2<4>, tile_avx2<5>, tile_avx2<6>};
   if (use_avx2()) return avx2[rows];
@@ -229,21 +215,6 @@ void block(int64_t i0, int64_t i1, int64_t p0, int64_t p1, int64_t n, int64_t k,
 
 }  // namespace
 
-const char* packed_gemm_kernel() {
-#if defined(ALBERT_PACKED_AVX2)
-  if (use_avx2()) return "avx2";
-#endif
-  return "generic";
-}
-
-void set_packed_gemm_generic(bool on) {
-#if defined(ALBERT_PACKED_AVX2)
-  force_generic = on;
-#else
-  (void)on;
-#endif
-}
-
 int64_t packed_b_floats(int64_t k, int64_t n) { return (n + NR - 1) / NR * NR * k; }
 
 int64_t packed_b_alignment() { return 64; }
@@ -271,7 +242,7 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t k, int64_t n, float* d
         float* out = dst + at(p, l0, k, panels);
         const int64_t kc = std::min(KC, k - l0);
         int64_t l = 0;
-#if defined(ALBERT_PACKED_AVX2)
+#if defined(ALBERT_HAS_AVX2)
         if (use_avx2() && cols == NR)
           for (; l + 8 <= kc; l += 8)
             for (int j = 0; j < NR; j += 8) transpose8(b + (j0 + j) * ldb + l0 + l, ldb, out + l * NR + j);

@@ -1,6 +1,7 @@
 // Every native kernel against the js specification (rel. 1e-5 with an abs floor suited to each
 // kernel), on odd shapes, transposes, batch strides, masks, dropout (bit-exact masks), ignore
-// index; with 1, 2 and 4 threads, with CBLAS and with the portable GEMM (forced and as its own build).
+// index; with 1, 2 and 4 threads, with CBLAS and with the portable GEMM (forced and as its own build),
+// and with the generic kernels in place of the AVX2 ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -19,11 +20,20 @@ interface Variant {
 }
 
 const variants: Variant[] = [];
+// (the switches are per addon, not per backend object: each variant sets all of them)
+function native(threads: number, portableGemm: boolean, genericKernels: boolean): NativeBackend {
+  const b = new NativeBackend(threads);
+  b.setPortableGemm(portableGemm);
+  b.setGenericKernels(genericKernels);
+  return b;
+}
 if (existsSync(ADDON_PATH)) {
   for (const threads of [1, 2, 4]) { // 4: GEMMs split into 2 x 2 grids
-    variants.push({ label: `native threads=${threads}`, make: () => { const b = new NativeBackend(threads); b.setPortableGemm(false); return b; } });
+    variants.push({ label: `native threads=${threads}`, make: () => native(threads, false, false) });
   }
-  variants.push({ label: 'native portable-gemm threads=2', make: () => { const b = new NativeBackend(2); b.setPortableGemm(true); return b; } });
+  variants.push({ label: 'native portable-gemm threads=2', make: () => native(2, true, false) });
+  // the portable kernels beside the AVX2 ones (softmax, packed GEMM): what runs on CPUs without AVX2
+  variants.push({ label: 'native generic kernels threads=2', make: () => native(2, false, true) });
 }
 if (existsSync(PORTABLE_ADDON_PATH)) {
   variants.push({ label: 'portable build threads=2', make: () => new NativeBackend(2, PORTABLE_ADDON_PATH) });

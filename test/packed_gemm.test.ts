@@ -59,7 +59,7 @@ test('js gemmPacked equals js gemm + addBias + activationForward', () => {
 const variants: { label: string; make(): NativeBackend }[] = [];
 const nativeAt = (threads: number, generic: boolean, file = ADDON_PATH) => () => {
   const b = new NativeBackend(threads, file);
-  b.setPackedGemmGeneric(generic);
+  b.setGenericKernels(generic);
   return b;
 };
 if (existsSync(ADDON_PATH)) {

@@ -20,8 +20,8 @@ interface Addon {
     b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
     batch: number, sa: number, sb: number, sc: number): void;
   /** 'avx2' or 'generic': the micro-kernel gemmPacked runs on this CPU. */
-  packedGemmKernel(): string;
-  setPackedGemmGeneric(on: boolean): void;
+  simdKernels(): string;
+  setGenericKernels(on: boolean): void;
   packedBFloats(k: number, n: number): number;
   /** Packs into store at its first 64-byte-aligned element and returns that element's index. */
   packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, store: Float32Array): number;
@@ -96,17 +96,17 @@ export class NativeBackend implements Backend {
     this.addon = loadAddon(addonFile);
     this.hasCblas = this.addon.gemmImpl() !== 'portable';
     const env = process.env.ALBERT_PACKED_GEMM;
-    this.packedGemm = env === '0' ? false : env === '1' ? true : this.addon.packedGemmKernel() === 'avx2';
+    this.packedGemm = env === '0' ? false : env === '1' ? true : this.addon.simdKernels() === 'avx2';
     if (threads !== undefined) this.setThreads(threads);
   }
 
-  /** 'avx2' | 'generic': the micro-kernel of gemmPacked on this CPU. */
-  packedGemmKernel(): string {
-    return this.addon.packedGemmKernel();
+  /** 'avx2' | 'generic': the hand-vectorized kernels on this CPU (gemmPacked's micro-kernel, softmax). */
+  simdKernels(): string {
+    return this.addon.simdKernels();
   }
-  /** Runs gemmPacked on its generic kernel even where AVX2 is available (tests compare the two). */
-  setPackedGemmGeneric(on: boolean): void {
-    this.addon.setPackedGemmGeneric(on);
+  /** Runs those kernels' generic versions even where AVX2 is available (tests compare the two). */
+  setGenericKernels(on: boolean): void {
+    this.addon.setGenericKernels(on);
   }
   /** 'openblas' | 'accelerate' | 'portable': the GEMM this build uses. */
   gemmImpl(): string {
