@@ -274,7 +274,7 @@ void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, c
   const int64_t mblocks = (m + MC - 1) / MC;
   const int64_t mstep = ((m + mblocks - 1) / mblocks + MR - 1) / MR * MR;
   int64_t pstep = NCP;
-  while (pstep > 1 && mblocks * ((panels + pstep - 1) / pstep) < 4 * threads) pstep /= 2;
+  while (pstep > 1 && mblocks * ((panels + pstep - 1) / pstep) < 2 * threads) pstep /= 2;
   struct Task {
     int64_t i0, p0, p1;
   };

@@ -123,3 +123,25 @@ test('inference packs the weights afresh: outputs follow in-place weight changes
     for (const m of [ref, nat]) for (const p of m.params()) for (let i = 0; i < p.data.length; i++) p.data[i] *= 1 - 0.1 * Math.sin(i + step);
   }
 });
+
+test('inferenceOnly keeps the packs from one forward to the next, repacks when set again, refuses training', (t) => {
+  if (variants.length === 0) return t.skip('native addon not built');
+  const c = smallConfig({ num_hidden_layers: 3 });
+  const nb = new NativeBackend(2);
+  (nb as { packedGemm: boolean }).packedGemm = true;
+  const fresh = new AlbertModel(c, 'pretraining', nb), kept = new AlbertModel(c, 'pretraining', nb, { inferenceOnly: true });
+  const init = makeModel(c, 'pretraining');
+  [fresh, kept].forEach((m) => m.params().forEach((p, k) => p.data.set(init.params()[k].data)));
+  const hidden = (m: AlbertModel, seed: number) => m.forward(makeInputs(c, 2, 6, seed)).lastHiddenState!;
+  for (const seed of [4, 5]) assert.deepEqual(hidden(kept, seed), hidden(fresh, seed), `forward on inputs ${seed}`);
+  const labels = { labels: new Int32Array(12).fill(-100), sentenceOrderLabel: new Int32Array(2) };
+  assert.throws(() => kept.lossAndBackward(makeInputs(c, 2, 6, 4), labels), /inferenceOnly/);
+  // a weight written behind its back is not seen (that is what keeping the packs means) ...
+  for (const m of [fresh, kept]) m.params().forEach((p) => p.data.forEach((x, i) => { p.data[i] = x * 1.5; }));
+  assert.notDeepEqual(hidden(kept, 4), hidden(fresh, 4), 'the packs were not kept');
+  // ... until inferenceOnly is set again, which repacks
+  kept.inferenceOnly = true;
+  assert.deepEqual(hidden(kept, 4), hidden(fresh, 4), 'after setting inferenceOnly again');
+  kept.inferenceOnly = false;
+  kept.lossAndBackward(makeInputs(c, 2, 6, 4), labels);
+});

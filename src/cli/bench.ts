@@ -132,7 +132,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
   const prof = o.profile ? profiledBackend(base) : null;
   const train = o.mode === 'train';
   const model = new AlbertModel(o.config, train ? 'pretraining' : 'base', prof?.backend ?? base,
-    { checkpointActivations: o.checkpointActivations });
+    { checkpointActivations: o.checkpointActivations, inferenceOnly: !train }); // infer: packed once, as ORT prepacks
   model.initWeights(seed);
   const inputs = randomInputs(o.config, o.batch, o.seq, seed);
   const labels = train ? randomLabels(inputs, seed) : null;

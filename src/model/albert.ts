@@ -56,6 +56,8 @@ export interface ModelOptions {
    *  (and, for a quarter of the calls, [q k v]) and recomputes the rest during backward: on base-v2 about
    *  40% less peak memory for about 15% more time (BENCHMARKS.md). Gradients are unchanged. */
   checkpointActivations?: boolean;
+  /** The weights will not change from the first forward on (see AlbertModel.inferenceOnly). */
+  inferenceOnly?: boolean;
 }
 
 export class AlbertModel {
@@ -77,6 +79,7 @@ export class AlbertModel {
     this.embeddings = new Embeddings(this.store, p, config);
     this.encoder = new Encoder(this.store, this.layout.encoder, config);
     this.encoder.checkpointActivations = opts.checkpointActivations ?? false;
+    this.encoder.keepPacked = opts.inferenceOnly ?? false;
     this.pooler = HEADS[head].pooler ? new Linear(this.store, `${p}pooler`, config.hidden_size, config.hidden_size) : null;
     this.headImpl = HEADS[head].create(this.store, config, p);
   }
@@ -88,6 +91,21 @@ export class AlbertModel {
 
   set checkpointActivations(on: boolean) {
     this.encoder.checkpointActivations = on;
+  }
+
+  /**
+   * Serving: the weights do not change from the next forward on, so inference keeps its packed copy of
+   * the encoder weights (the native backend's packed GEMM) from one call to the next instead of packing
+   * them again per forward, as an onnxruntime session prepacks at load (~2% of a batch-1 forward on
+   * base-v2). lossAndBackward is refused meanwhile. Load the weights first; writing param.data while on is
+   * not seen (switch off and on again to repack).
+   */
+  get inferenceOnly(): boolean {
+    return this.encoder.keepPacked;
+  }
+
+  set inferenceOnly(on: boolean) {
+    this.encoder.keepPacked = on;
   }
 
   /** Unique parameters under their HF state_dict names. */
@@ -103,6 +121,7 @@ export class AlbertModel {
   /** HF's _init_weights, from a seed (deterministic). */
   initWeights(seed: number): void {
     this.store.init(seed, this.config.initializer_range);
+    if (this.inferenceOnly) this.inferenceOnly = true; // repack at the next forward
   }
 
   zeroGrad(): void {
@@ -131,6 +150,7 @@ export class AlbertModel {
   /** forward (train mode unless opts.train = false) + the HF class's loss + backward; gradients accumulate. */
   lossAndBackward(inputs: ModelInputs, labels: Labels, opts: { train?: boolean; seed?: number } = {}): LossResult {
     if (!this.headImpl) throw new UserError('the bare AlbertModel has no loss: choose a head (pretraining, masked-lm, ...)');
+    if (this.inferenceOnly) throw new UserError('this model is inferenceOnly (its weights are packed for serving): switch it off to train');
     const ctx = this.run(inputs, opts.train ?? true, opts.seed ?? 0, true, null);
     const H = this.config.hidden_size, N = ctx.rows * ctx.S;
     const dSeq = this.buf.f32('dSeq', N * H);

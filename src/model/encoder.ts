@@ -118,6 +118,19 @@ export class Encoder {
   /** The Linears of the unique blocks: an inference forward packs each once, however many calls share it. */
   private readonly linears: Linear[];
 
+  /** Inference keeps the packs from one forward to the next (the weights must not change meanwhile).
+   *  Setting it, either way, drops the packs made so far. */
+  get keepPacked(): boolean {
+    return this.keep;
+  }
+
+  set keepPacked(on: boolean) {
+    this.keep = on;
+    for (const l of this.linears) l.unpack();
+  }
+
+  private keep = false;
+
   /**
    * x (B*S, H) -> the last hidden state (B*S, H) (a buffer owned by the encoder or the last call).
    * onHiddenState(i, h) is called with HF's hidden_states[i + 1] for i = 0..L-1 (h is reused: copy it).
@@ -127,8 +140,9 @@ export class Encoder {
     be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, train: boolean, seed: number,
     forBackward: boolean, onHiddenState?: (i: number, h: Float32Array) => void,
   ): Float32Array {
-    // inference packs the weights for this forward only (they may change in place before the next)
-    if (!forBackward) for (const l of this.linears) l.pack(be);
+    // inference packs the weights for this forward only (they may change in place before the next),
+    // unless told they will not (keepPacked)
+    if (!forBackward) for (const l of this.linears) if (!(this.keep && l.isPackedFor(be))) l.pack(be);
     try {
       let h = x;
       let next = 0;
@@ -145,7 +159,7 @@ export class Encoder {
       });
       return h;
     } finally {
-      for (const l of this.linears) l.unpack();
+      if (!this.keep || forBackward) for (const l of this.linears) l.unpack();
     }
   }
 

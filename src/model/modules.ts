@@ -16,7 +16,8 @@ export class Linear {
   // W^T packed for the backend's gemmPacked. Inference only: there the encoder packs each shared weight
   // once per forward and every one of the L calls reuses it (training gains nothing measurable from it,
   // and would hold a copy of the weights through backward). A pack is a copy of W, so it is used only
-  // between pack() and unpack(), never across a change of the weights; its storage is kept for the next.
+  // between pack() and unpack(), never across a change of the weights (AlbertModel.inferenceOnly keeps it
+  // from one forward to the next); its storage is kept for the next.
   private packed: PackedB | null = null;
   private packedFor: Backend | null = null;
 
@@ -26,6 +27,11 @@ export class Linear {
     const into = this.packed?.layout === be.name ? this.packed : undefined;
     this.packed = be.packB(this.w.data, this.inF, true, this.inF, this.outF, into);
     this.packedFor = be;
+  }
+
+  /** Whether forward(be) runs on a pack of W. */
+  isPackedFor(be: Backend): boolean {
+    return this.packedFor === be;
   }
 
   /** forward() goes back to the plain GEMM (the storage stays for the next pack). */

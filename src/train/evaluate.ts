@@ -23,22 +23,28 @@ export function evaluate(model: AlbertModel, set: EvalSet, batchSize: number): E
   const sentence = model.head === 'pretraining' || model.head === 'pretraining-nsp';
   let mlmLoss = 0, mlmCorrect = 0, labelled = 0, sentCorrect = 0, n = 0;
   let builder: BatchBuilder | null = null;
-  for (let i = set.first; i < set.end; i += batchSize) {
-    const B = Math.min(batchSize, set.end - i);
-    if (!builder || builder.batch !== B) builder = new BatchBuilder(B, S, ds.index.pad_id);
-    const insts = Array.from({ length: B }, (_, k) => ds.get(i + k));
-    builder.fill(insts);
-    const count = insts.reduce((s, x) => s + x.maskedPositions.length, 0);
-    const labels = sentence ? builder.labels : { labels: builder.labels.labels };
-    // loss() gives the loss and accuracies on labelled positions only (forward() would compute all B*S*V logits)
-    const r = model.loss(builder.inputs, labels, { train: false });
-    if (count > 0) {
-      mlmLoss += r.mlmLoss! * count;
-      mlmCorrect += r.mlmAccuracy! * count;
-      labelled += count;
+  const wasInferenceOnly = model.inferenceOnly;
+  model.inferenceOnly = true; // the weights are fixed over the set: pack them once, not per batch
+  try {
+    for (let i = set.first; i < set.end; i += batchSize) {
+      const B = Math.min(batchSize, set.end - i);
+      if (!builder || builder.batch !== B) builder = new BatchBuilder(B, S, ds.index.pad_id);
+      const insts = Array.from({ length: B }, (_, k) => ds.get(i + k));
+      builder.fill(insts);
+      const count = insts.reduce((s, x) => s + x.maskedPositions.length, 0);
+      const labels = sentence ? builder.labels : { labels: builder.labels.labels };
+      // loss() gives the loss and accuracies on labelled positions only (forward() would compute all B*S*V logits)
+      const r = model.loss(builder.inputs, labels, { train: false });
+      if (count > 0) {
+        mlmLoss += r.mlmLoss! * count;
+        mlmCorrect += r.mlmAccuracy! * count;
+        labelled += count;
+      }
+      if (sentence) sentCorrect += r.sentenceAccuracy! * B;
+      n += B;
     }
-    if (sentence) sentCorrect += r.sentenceAccuracy! * B;
-    n += B;
+  } finally {
+    model.inferenceOnly = wasInferenceOnly;
   }
   return {
     set: set.name, objective: ds.index.objective, instances: n,
