@@ -22,24 +22,28 @@ static inline To bits(From f) {
   return t;
 }
 
+// exp_f's constants, shared with its 8-lane version (simd.h's exp8).
+namespace expk {
+constexpr float kLo = -87.3f, kHi = 88.3f;  // below kLo the result is 0; above kHi it is clamped
+constexpr float kMagic = 12582912.0f;       // 1.5 * 2^23: adding it rounds to an integer held in the low bits
+constexpr float kLog2e = 1.44269504088896341f;
+constexpr float kLn2Hi = 0.693145751953125f, kLn2Lo = 1.428606765330187e-06f;  // ln2 split hi + lo
+// Taylor coefficients of e^r, highest first (Horner)
+constexpr float kPoly[8] = {1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
+}  // namespace expk
+
 /** e^x in float, ~2 ulp; 0 below -87.3 (so masked softmax entries are exactly 0). */
 static inline float exp_f(float x) {
-  const float kMagic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer held in the low bits
-  float xc = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
-  float t = xc * 1.44269504088896341f + kMagic;
+  using namespace expk;
+  float xc = x < kLo ? kLo : (x > kHi ? kHi : x);
+  float t = xc * kLog2e + kMagic;
   int32_t k = bits<int32_t>(t) - bits<int32_t>(kMagic);
   float kf = t - kMagic;
-  float r = xc - kf * 0.693145751953125f - kf * 1.428606765330187e-06f;  // ln2 split hi + lo
-  float p = 1.0f / 5040;
-  p = p * r + 1.0f / 720;
-  p = p * r + 1.0f / 120;
-  p = p * r + 1.0f / 24;
-  p = p * r + 1.0f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  float r = xc - kf * kLn2Hi - kf * kLn2Lo;
+  float p = kPoly[0];
+  for (int i = 1; i < 8; i++) p = p * r + kPoly[i];
   float e = p * bits<float>((k + 127) << 23);
-  return x < -87.3f ? 0.0f : e;
+  return x < kLo ? 0.0f : e;
 }
 
 /** max of x[0..n), n >= 1, in 8 lanes (a plain max loop does not vectorize under IEEE rules). */

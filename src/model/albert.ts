@@ -121,7 +121,7 @@ export class AlbertModel {
   /** HF's _init_weights, from a seed (deterministic). */
   initWeights(seed: number): void {
     this.store.init(seed, this.config.initializer_range);
-    if (this.inferenceOnly) this.inferenceOnly = true; // repack at the next forward
+    this.encoder.dropPacks();
   }
 
   zeroGrad(): void {

@@ -126,6 +126,11 @@ export class Encoder {
 
   set keepPacked(on: boolean) {
     this.keep = on;
+    this.dropPacks();
+  }
+
+  /** The next inference forward packs the weights afresh (they changed). */
+  dropPacks(): void {
     for (const l of this.linears) l.unpack();
   }
 
@@ -159,7 +164,7 @@ export class Encoder {
       });
       return h;
     } finally {
-      if (!this.keep || forBackward) for (const l of this.linears) l.unpack();
+      if (!this.keep || forBackward) this.dropPacks();
     }
   }
 
