@@ -3,8 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../src/errors.js';
-import { AlbertModel, architectureOf, encoderLayout, groupOfLayer, headFromArchitectures, withConfig } from '../src/model/index.js';
-import { backend, makeInputs, makeModel, mlmLabels, smallConfig } from './model_util.js';
+import { AlbertModel, MASKED, architectureOf, encoderLayout, groupOfLayer, headFromArchitectures, withConfig } from '../src/model/index.js';
+import { Encoder, encoderSpecs } from '../src/model/encoder.js';
+import { qkvPacks } from '../src/model/layer.js';
+import { ParamStore } from '../src/model/params.js';
+import { backend, makeInputs, makeModel, mlmLabels, rng, smallConfig } from './model_util.js';
 
 test('HF grouping: layer i runs group int(i / (L / G)), all its inner layers, one hidden state per i', () => {
   const groups = (L: number, G: number) => Array.from({ length: L }, (_, i) => groupOfLayer(i, L, G));
@@ -132,6 +135,50 @@ test('the MLM loss, decoded only at labelled positions, equals CE over the full 
   assert.ok(Math.abs(qa.loss(inputs, qaLabels).loss - qaLoss) <= 1e-6 * Math.abs(qaLoss));
   assert.equal(out.poolerOutput.length, 2 * c.hidden_size);
   assert.equal(makeModel(c, 'masked-lm').forward(inputs).poolerOutput.length, 0);
+});
+
+test('a loss that reads some rows: the last layer call computes its FFN only there, same values and gradients', () => {
+  // hidden dropout off (its mask covers every row), attention dropout on (the attention still runs whole)
+  const c = smallConfig({ hidden_dropout_prob: 0 });
+  const layout = encoderLayout('', c), specs = encoderSpecs(layout, c);
+  const B = 2, S = 5, H = c.hidden_size, N = B * S, rows = Int32Array.from([0, 3, 5, 9]);
+  const r = rng(12);
+  const x = new Float32Array(N * H).map(() => r() - 0.5);
+  const dy = new Float32Array(N * H);
+  for (const i of rows) for (let j = 0; j < H; j++) dy[i * H + j] = r() - 0.5;
+  const mask = new Float32Array(N).fill(0, 0, N - 1).fill(MASKED, N - 1);
+  for (const checkpoint of [false, true]) {
+    const run = (subset: boolean) => {
+      const store = new ParamStore(specs, qkvPacks(specs));
+      store.init(4, 0.3);
+      const enc = new Encoder(store, layout, c);
+      enc.checkpointActivations = checkpoint;
+      const ffnRows: number[] = []; // the rows of every GEMM into (rows, I): the FFN's first, in forward
+      const be = new Proxy(backend, {
+        get: (t, k) => (k === 'gemm'
+          ? (...a: unknown[]) => { if (a[3] === c.intermediate_size && !a[0]) ffnRows.push(a[2] as number); return (t.gemm as (...b: unknown[]) => void)(...a); }
+          : Reflect.get(t, k)),
+      });
+      const y = enc.forward(be, x, mask, B, S, true, 7, true, undefined, subset ? rows : null).slice();
+      const forwardRows = ffnRows.splice(0);
+      const dx = enc.backward(be, dy, B, S).slice();
+      return { y, dx, grads: store.list.map((p) => p.grad), ffnRows: forwardRows };
+    };
+    const whole = run(false), part = run(true);
+    assert.deepEqual(part.ffnRows, [N, N, rows.length], 'the last call runs its FFN at the rows read only');
+    assert.deepEqual(whole.ffnRows, [N, N, N]);
+    const close = (a: Float32Array, b: Float32Array, what: string) => {
+      const scale = Math.max(1e-3, ...b.map(Math.abs));
+      const err = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+      assert.ok(err <= 1e-6 * scale, `${what} (checkpoint ${checkpoint}): err ${err} scale ${scale}`);
+    };
+    for (let i = 0; i < N; i++) {
+      const want = rows.includes(i) ? whole.y.subarray(i * H, (i + 1) * H) : new Float32Array(H);
+      close(part.y.subarray(i * H, (i + 1) * H), want, `y row ${i}`);
+    }
+    close(part.dx, whole.dx, 'dx');
+    part.grads.forEach((g, k) => close(g, whole.grads[k], specs[k].name));
+  }
 });
 
 test('training dropout is deterministic in the seed; eval mode has none', () => {

@@ -33,19 +33,23 @@ export type BenchMode = 'infer' | 'train';
 /**
  * Model FLOPs of one step, 2*m*n*k per GEMM (attention's QK^T and PV included):
  *   infer: embedding projection E->H, L * inner_group_num layers, pooler (AlbertModel, eval);
- *   train: 3x the forward of AlbertForPreTraining (backward = 2 GEMMs per forward GEMM), whose MLM
- *          head counts only at the masked positions (the work the loss needs) and whose SOP is (B, H) x (H, 2).
+ *   train: 3x the forward of AlbertForPreTraining (backward = 2 GEMMs per forward GEMM), counting only
+ *          the work the loss needs: the MLM head and the last layer call after its attention at the masked
+ *          positions (and token 0 of each sequence, which the pooler reads); SOP is (B, H) x (H, 2).
  * Elementwise work (layernorm, softmax, gelu, optimizer) is not counted, as usual for model FLOPs.
  */
 export function modelFlops(c: AlbertConfig, batch: number, seq: number, mode: BenchMode): number {
   const N = batch * seq, E = c.embedding_size, H = c.hidden_size, I = c.intermediate_size;
-  const layer = 2 * N * H * 3 * H // Q, K, V projections
-    + 2 * 2 * N * seq * H //        scores Q K^T and context P V, all heads
-    + 2 * N * H * H //              attention output dense
-    + 2 * 2 * N * H * I; //         FFN in and out
-  let fwd = 2 * N * E * H + c.num_hidden_layers * c.inner_group_num * layer + 2 * batch * H * H;
-  if (mode === 'infer') return fwd;
+  const attention = 2 * N * H * 3 * H // Q, K, V projections
+    + 2 * 2 * N * seq * H; //       scores Q K^T and context P V, all heads
+  const tail = (rows: number) => 2 * rows * H * H // attention output dense
+    + 2 * 2 * rows * H * I; //                     FFN in and out
+  const calls = c.num_hidden_layers * c.inner_group_num;
+  let fwd = 2 * N * E * H + calls * attention + 2 * batch * H * H;
+  if (mode === 'infer') return fwd + calls * tail(N);
   const M = batch * maskedPerSequence(seq);
+  // the last call's tail only at the rows the loss reads: the masked ones and token 0 (pooler)
+  fwd += (calls - 1) * tail(N) + tail(M + batch);
   fwd += 2 * M * H * E + 2 * M * E * c.vocab_size + 2 * batch * H * 2;
   return 3 * fwd;
 }

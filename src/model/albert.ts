@@ -13,6 +13,7 @@ import { HEADS } from './heads/index.js';
 import { qkvPacks } from './layer.js';
 import { Linear } from './modules.js';
 import { Buffers, type Param, type ParamSpec, ParamStore, linearSpecs, numel, siteSeed } from './params.js';
+import { markedRows } from './rows.js';
 import type { HeadKind, Labels, LossResult, ModelInputs, ModelOutputs } from './types.js';
 
 export type { HeadKind, Labels, LossResult, ModelInputs, ModelOutputs } from './types.js';
@@ -143,7 +144,7 @@ export class AlbertModel {
   /** The HF class's loss (eval mode unless opts.train), without backward: param.grad is untouched. */
   loss(inputs: ModelInputs, labels: Labels, opts: { train?: boolean; seed?: number } = {}): LossResult {
     if (!this.headImpl) throw new UserError('the bare AlbertModel has no loss: choose a head (pretraining, masked-lm, ...)');
-    const ctx = this.run(inputs, opts.train ?? false, opts.seed ?? 0, false, null);
+    const ctx = this.run(inputs, opts.train ?? false, opts.seed ?? 0, false, null, labels);
     return this.headImpl.lossAndBackward(ctx, labels, this.buf.f32('dSeq', 0), null);
   }
 
@@ -151,7 +152,7 @@ export class AlbertModel {
   lossAndBackward(inputs: ModelInputs, labels: Labels, opts: { train?: boolean; seed?: number } = {}): LossResult {
     if (!this.headImpl) throw new UserError('the bare AlbertModel has no loss: choose a head (pretraining, masked-lm, ...)');
     if (this.inferenceOnly) throw new UserError('this model is inferenceOnly (its weights are packed for serving): switch it off to train');
-    const ctx = this.run(inputs, opts.train ?? true, opts.seed ?? 0, true, null);
+    const ctx = this.run(inputs, opts.train ?? true, opts.seed ?? 0, true, null, labels);
     const H = this.config.hidden_size, N = ctx.rows * ctx.S;
     const dSeq = this.buf.f32('dSeq', N * H);
     dSeq.fill(0);
@@ -167,15 +168,21 @@ export class AlbertModel {
     return result;
   }
 
-  /** Embeddings, encoder and pooler; the state every head and backward start from. */
-  private run(inputs: ModelInputs, train: boolean, seed: number, forBackward: boolean, hidden: Float32Array[] | null): HeadContext {
+  /**
+   * Embeddings, encoder and pooler; the state every head and backward start from. With `labels` (a loss
+   * follows), the last hidden state is computed only at the rows the loss reads (lossRows).
+   */
+  private run(
+    inputs: ModelInputs, train: boolean, seed: number, forBackward: boolean, hidden: Float32Array[] | null, labels?: Labels,
+  ): HeadContext {
     const { rows, S } = validateInputs(inputs, this.config, this.head);
     const be = this.backend, c = this.config, N = rows * S;
     const types = inputs.tokenTypeIds ?? this.buf.i32('zeroTypes', N).fill(0);
     const mask = additiveMask(inputs.attentionMask, N, this.buf);
     const x0 = this.embeddings.forward(be, inputs.inputIds, types, rows, S, train ? c.hidden_dropout_prob : 0, siteSeed(seed, 0));
     if (hidden) hidden.push(x0.slice());
-    const seq = this.encoder.forward(be, x0, mask, rows, S, train, seed, forBackward, hidden ? (_i, h) => hidden.push(h.slice()) : undefined);
+    const seq = this.encoder.forward(be, x0, mask, rows, S, train, seed, forBackward, hidden ? (_i, h) => hidden.push(h.slice()) : undefined,
+      labels ? this.lossRows(labels, rows, S) : null);
     let pooled: Float32Array | null = null;
     if (this.pooler) {
       const H = c.hidden_size;
@@ -185,6 +192,16 @@ export class AlbertModel {
       be.activationForward('tanh', pre, pooled, rows * H);
     }
     return { be, seq, pooled, batch: inputs.batch, rows, S, train, seed, backward: forBackward };
+  }
+
+  /** The rows of the last hidden state a loss with these labels reads (the head's, and token 0 of each
+   *  sequence for the pooler), sorted; null for all. */
+  private lossRows(labels: Labels, rows: number, S: number): Int32Array | null {
+    if (!this.headImpl?.markLossRows) return null;
+    const marked = new Uint8Array(rows * S);
+    this.headImpl.markLossRows(labels, marked);
+    if (this.pooler) for (let b = 0; b < rows; b++) marked[b * S] = 1;
+    return markedRows(marked);
   }
 
   private poolerBackward(ctx: HeadContext, dPooled: Float32Array, dSeq: Float32Array): void {

@@ -13,6 +13,7 @@ import type { AlbertConfig } from './config.js';
 import type { Linear } from './modules.js';
 import { type ActivationMode, AttentionBlock, type CallDropout, FfnBlock, LayerCall, attentionSpecs, ffnSpecs } from './layer.js';
 import { Buffers, type ParamSpec, type ParamStore, siteSeed } from './params.js';
+import { scatterRows } from './rows.js';
 
 export interface EncoderLayout {
   /** Unique blocks by name prefix (up to "...albert_layers.J."). */
@@ -140,10 +141,13 @@ export class Encoder {
    * x (B*S, H) -> the last hidden state (B*S, H) (a buffer owned by the encoder or the last call).
    * onHiddenState(i, h) is called with HF's hidden_states[i + 1] for i = 0..L-1 (h is reused: copy it).
    * Without forBackward, all calls share one set of activation buffers.
+   * lossRows: the only rows of the result that will be read (sorted; the others come back zero): the last
+   * call computes its layer after the attention only there, unless hidden dropout is on (its mask is
+   * drawn over every row). Backward then expects a dy that is zero elsewhere.
    */
   forward(
     be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, train: boolean, seed: number,
-    forBackward: boolean, onHiddenState?: (i: number, h: Float32Array) => void,
+    forBackward: boolean, onHiddenState?: (i: number, h: Float32Array) => void, lossRows: Int32Array | null = null,
   ): Float32Array {
     // inference packs the weights for this forward only (they may change in place before the next),
     // unless told they will not (keepPacked)
@@ -159,7 +163,10 @@ export class Encoder {
         return k < last && k >= last - Math.ceil(last / 4) ? 'checkpoint-qkv' : 'checkpoint';
       };
       this.calls.forEach((call, k) => {
-        h = call.forward(be, h, mask, B, S, callDropout(this.c, k, train, seed), mode(k), this.shared);
+        const drop = callDropout(this.c, k, train, seed);
+        const rows = k === last && drop.hiddenP === 0 ? lossRows : null;
+        h = call.forward(be, h, mask, B, S, drop, mode(k), this.shared, rows);
+        if (rows) h = scatterRows(h, rows, this.c.hidden_size, this.buf.f32('seq', B * S * this.c.hidden_size));
         if (onHiddenState && this.layout.hiddenStateAfter[next] === k) onHiddenState(next++, h);
       });
       return h;

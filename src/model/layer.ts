@@ -13,6 +13,7 @@
 import type { Activation, Backend } from '../backend/backend.js';
 import type { AlbertConfig } from './config.js';
 import { LayerNorm, Linear } from './modules.js';
+import { gatherRows, scatterRows } from './rows.js';
 import { Buffers, type Param, type ParamSpec, type ParamStore, layerNormSpecs, linearSpecs, packedSpan } from './params.js';
 
 /** `prefix` is the layer's name up to and including the dot, e.g. "albert.encoder.albert_layer_groups.0.albert_layers.0.". */
@@ -101,6 +102,9 @@ export class LayerCall {
   private mode: ActivationMode = 'own';
   private x: Float32Array = new Float32Array(0);
   private mask: Float32Array | null = null;
+  /** The rows whose output is read (sorted), or null for all: after the attention, which every row's
+   *  keys and values feed, the call computes only these (see Encoder.forward's lossRows). */
+  private rows: Int32Array | null = null;
   private B = 0;
   private S = 0;
   private drop: CallDropout = { attnP: 0, hiddenP: 0, attnSeed: 0, hiddenSeed: 0 };
@@ -120,12 +124,16 @@ export class LayerCall {
    * x (B*S, H) -> y (B*S, H). x must stay unchanged until backward.
    * mask: additive (B, S) over keys, or null.
    * shared: the buffers every call shares, for every mode but 'own' (see ActivationMode).
+   * rows: compute y only at these rows (sorted): y is then (rows.length, H), and backward takes a dy
+   * (B*S, H) that is zero elsewhere. Not with hidden dropout (its mask is drawn over all rows).
    */
   forward(
     be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, drop: CallDropout,
-    mode: ActivationMode = 'own', shared?: Buffers,
+    mode: ActivationMode = 'own', shared?: Buffers, rows: Int32Array | null = null,
   ): Float32Array {
     if (mode !== 'own' && !shared) throw new Error(`LayerCall.forward: mode '${mode}' needs the shared buffers`);
+    if (rows && drop.hiddenP > 0) throw new Error('LayerCall.forward: a row subset with hidden dropout');
+    this.rows = rows;
     this.mode = mode;
     this.buf = mode === 'own' ? this.own : shared!;
     this.tail = recomputes(mode) ? this.own : this.buf;
@@ -142,20 +150,24 @@ export class LayerCall {
    *  `whole`, what a checkpointed backward needs again: [q k v] (unless kept), the attention, a from the
    *  kept s1, and h. */
   private compute(be: Backend, whole: boolean): Float32Array | null {
-    const { H, I, nh, hd, B, S, x, mask, drop, buf, tail, attn, ffn } = this, N = B * S, NH = N * H;
-    const qkv = this.qkvBuf.f32('qkv', 3 * NH), ctx = buf.f32('ctx', NH);
+    const { H, I, nh, hd, B, S, mask, drop, buf, tail, attn, ffn, rows } = this, NH = B * S * H;
+    const qkv = this.qkvBuf.f32('qkv', 3 * NH), ctxAll = buf.f32('ctx', NH);
     // inference keeps no (B, nh, S, S) probabilities: only backward reads them
     const probs = this.mode === 'shared' ? null : buf.f32('probs', B * nh * S * S);
-    if (whole || this.mode !== 'checkpoint-qkv') attn.qkv.forward(be, x, qkv, N);
-    be.attentionForward(qkv, qkv.subarray(H), qkv.subarray(2 * H), mask, probs, ctx, B, S, nh, hd, 1 / Math.sqrt(hd),
+    if (whole || this.mode !== 'checkpoint-qkv') attn.qkv.forward(be, this.x, qkv, B * S);
+    be.attentionForward(qkv, qkv.subarray(H), qkv.subarray(2 * H), mask, probs, ctxAll, B, S, nh, hd, 1 / Math.sqrt(hd),
       drop.attnP, drop.attnSeed, 3 * H);
-    const s1 = tail.f32('s1', NH); // x + dropout(dense(ctx)): the attention LayerNorm's input
+    // from here on, row by row: N rows, or only those read
+    const N = rows ? rows.length : B * S, NR = N * H;
+    const ctx = rows ? gatherRows(ctxAll, rows, H, buf.f32('ctxRows', NR)) : ctxAll;
+    const x = rows ? gatherRows(this.x, rows, H, buf.f32('xRows', NR)) : this.x;
+    const s1 = tail.f32('s1', NR); // x + dropout(dense(ctx)): the attention LayerNorm's input
     if (whole) {
       attn.dense.forward(be, ctx, s1, N);
-      if (drop.hiddenP > 0) be.dropoutForward(s1, s1, NH, drop.hiddenP, drop.hiddenSeed);
-      be.add(s1, x, s1, NH);
+      if (drop.hiddenP > 0) be.dropoutForward(s1, s1, NR, drop.hiddenP, drop.hiddenSeed);
+      be.add(s1, x, s1, NR);
     }
-    const a = buf.f32('a', NH);
+    const a = buf.f32('a', NR);
     attn.norm.forward(be, s1, a, tail.f32('mean1', N), tail.f32('rstd1', N), N);
     // g = act(h) is not kept: backward recomputes it (cheap) instead of holding (N, I) per call
     const g = this.scratch.f32('g', N * I);
@@ -167,10 +179,10 @@ export class LayerCall {
       if (!whole) return null;
       be.activationForward(this.act, h, g, N * I);
     }
-    const s2 = tail.f32('s2', NH);
+    const s2 = tail.f32('s2', NR);
     ffn.out.forward(be, g, s2, N);
-    be.add(s2, a, s2, NH);
-    const y = tail.f32('y', NH);
+    be.add(s2, a, s2, NR);
+    const y = tail.f32('y', NR);
     ffn.norm.forward(be, s2, y, tail.f32('mean2', N), tail.f32('rstd2', N), N);
     return y;
   }
@@ -183,12 +195,15 @@ export class LayerCall {
   backward(be: Backend, dy: Float32Array, dx: Float32Array, fresh = false): void {
     if (this.mode === 'shared') throw new Error('LayerCall.backward after an inference-only forward');
     if (recomputes(this.mode) && !fresh) this.compute(be, false);
-    const { H, I, nh, hd, B, S, attn, ffn, buf, tail, drop } = this, N = B * S, NH = N * H;
+    const { H, I, nh, hd, B, S, attn, ffn, buf, tail, drop, rows } = this, NH = B * S * H;
     const sb = this.scratch;
+    // up to the attention, row by row (N rows, or only those read; see compute)
+    const N = rows ? rows.length : B * S, NR = N * H;
+    if (rows) dy = gatherRows(dy, rows, H, sb.f32('dyRows', NR));
     // full_layer_layer_norm(ffn_output(act(ffn(a))) + a)
-    const ds2 = sb.f32('ds2', NH);
-    ffn.norm.backward(be, dy, tail.f32('s2', NH), tail.f32('mean2', N), tail.f32('rstd2', N), ds2, N);
-    const a = buf.f32('a', NH), h = buf.f32('h', N * I), g = sb.f32('g', N * I);
+    const ds2 = sb.f32('ds2', NR);
+    ffn.norm.backward(be, dy, tail.f32('s2', NR), tail.f32('mean2', N), tail.f32('rstd2', N), ds2, N);
+    const a = buf.f32('a', NR), h = buf.f32('h', N * I), g = sb.f32('g', N * I);
     be.activationForward(this.act, h, g, N * I);
     const dg = g; // dx may alias x in Linear.backward: one (N, I) buffer fewer
     ffn.out.backward(be, ds2, g, dg, N);
@@ -196,19 +211,26 @@ export class LayerCall {
     const da = ds2; // the residual branch passes ds2 straight to a; the FFN branch adds to it
     ffn.ffn.backward(be, dg, a, da, N, true);
     // attention LayerNorm(x + dropout(dense(ctx)))
-    const ds1 = sb.f32('ds1', NH);
-    attn.norm.backward(be, da, tail.f32('s1', NH), tail.f32('mean1', N), tail.f32('rstd1', N), ds1, N);
+    const ds1 = sb.f32('ds1', NR);
+    attn.norm.backward(be, da, tail.f32('s1', NR), tail.f32('mean1', N), tail.f32('rstd1', N), ds1, N);
     let dd = ds1;
     if (drop.hiddenP > 0) {
-      dd = sb.f32('dd', NH);
-      be.dropoutBackward(ds1, dd, NH, drop.hiddenP, drop.hiddenSeed);
+      dd = sb.f32('dd', NR);
+      be.dropoutBackward(ds1, dd, NR, drop.hiddenP, drop.hiddenSeed);
     }
     const dctx = sb.f32('dctx', NH);
-    attn.dense.backward(be, dd, buf.f32('ctx', NH), dctx, N);
+    if (rows) {
+      const dctxRows = sb.f32('dctxRows', NR);
+      attn.dense.backward(be, dd, buf.f32('ctxRows', NR), dctxRows, N);
+      scatterRows(dctxRows, rows, H, dctx); // the other rows' queries get no gradient
+    } else {
+      attn.dense.backward(be, dd, buf.f32('ctx', NH), dctx, N);
+    }
     const qkv = this.qkvBuf.f32('qkv', 3 * NH), dqkv = sb.f32('dqkv', 3 * NH);
     be.attentionBackward(dctx, qkv, qkv.subarray(H), qkv.subarray(2 * H), buf.f32('probs', B * nh * S * S),
       dqkv, dqkv.subarray(H), dqkv.subarray(2 * H), B, S, nh, hd, 1 / Math.sqrt(hd), drop.attnP, drop.attnSeed, 3 * H);
-    dx.set(ds1); // residual
-    attn.qkv.backward(be, dqkv, this.x, dx, N, true);
+    if (rows) scatterRows(ds1, rows, H, dx); // residual
+    else dx.set(ds1);
+    attn.qkv.backward(be, dqkv, this.x, dx, B * S, true);
   }
 }

@@ -3,7 +3,7 @@ import type { Backend } from '../../backend/backend.js';
 import type { AlbertConfig } from '../config.js';
 import { Linear } from '../modules.js';
 import { Buffers, type ParamStore, siteSeed } from '../params.js';
-import type { ModelOutputs } from '../types.js';
+import type { Labels, ModelOutputs } from '../types.js';
 import { HEAD_DROPOUT_SITE, type HeadContext } from './head.js';
 
 /** HF's classifier dropout: classifier_dropout_prob, or hidden_dropout_prob when that is null. */
@@ -76,5 +76,10 @@ export abstract class ClassifierHead {
 
   outputs(ctx: HeadContext, out: ModelOutputs): void {
     out.logits = this.logits(ctx).slice();
+  }
+
+  /** Over the pooled output no row of the sequence is read here (the pooler's are the model's). */
+  markLossRows(_labels: Labels, marked: Uint8Array): void {
+    if (this.over === 'tokens') marked.fill(1);
   }
 }

@@ -28,6 +28,12 @@ export interface Head {
    * dPooled (rows, H) (both zeroed by the caller), and into the head's parameter gradients.
    */
   lossAndBackward(ctx: HeadContext, labels: Labels, dSeq: Float32Array, dPooled: Float32Array | null): LossResult;
+  /**
+   * Marks (sets to 1) the rows of the last hidden state (N = marked.length) that this loss reads; the
+   * pooled output is the model's business. Rows left unmarked reach the head as zeros: the encoder's last
+   * call computes its layer after the attention only at marked rows. Without it, every row is read.
+   */
+  markLossRows?(labels: Labels, marked: Uint8Array): void;
 }
 
 export interface HeadDef {

@@ -4,6 +4,16 @@ import { UserError } from '../../errors.js';
 
 export const IGNORE_INDEX = -100;
 
+/** markLossRows for a loss over labelled positions (-100 ignored); every row when the labels do not fit
+ *  (the loss reports them). */
+export function markLabelledRows(labels: ArrayLike<number> | undefined, marked: Uint8Array): void {
+  if (!labels || labels.length !== marked.length) {
+    marked.fill(1);
+    return;
+  }
+  for (let i = 0; i < marked.length; i++) if (labels[i] !== IGNORE_INDEX) marked[i] = 1;
+}
+
 /**
  * nn.CrossEntropyLoss(ignore_index): mean over rows whose label is not ignored; NaN when every row
  * is ignored (as PyTorch), with zero gradient then. dlogits (rows, V) = d(mean)/d(logits).

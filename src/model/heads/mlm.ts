@@ -7,6 +7,7 @@ import type { Activation, Backend } from '../../backend/backend.js';
 import type { AlbertConfig } from '../config.js';
 import { LayerNorm, Linear } from '../modules.js';
 import { Buffers, type Param, type ParamSpec, type ParamStore, layerNormSpecs, linearSpecs } from '../params.js';
+import { gatherRows } from '../rows.js';
 import { IGNORE_INDEX, checkClassLabels, meanCrossEntropy } from './losses.js';
 
 export function mlmSpecs(c: AlbertConfig): ParamSpec[] {
@@ -82,9 +83,9 @@ export class MlmHead {
       if (lab[i] === IGNORE_INDEX) continue;
       rows[m] = i;
       rowLabels[m] = lab[i];
-      x.set(seq.subarray(i * H, (i + 1) * H), m * H);
       m++;
     }
+    gatherRows(seq, rows, H, x);
     const logits = this.forward(be, x, M);
     const dlogits = dSeq ? logits : null; // in place: the logits are not needed after the loss
     const { loss, count, correct } = meanCrossEntropy(be, logits, rowLabels, M, V, dlogits);

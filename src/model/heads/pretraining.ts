@@ -6,7 +6,7 @@ import { Buffers, type ParamStore, siteSeed } from '../params.js';
 import type { Labels, LossResult, ModelOutputs } from '../types.js';
 import { DropoutLinear, classifierDropout } from './classifier.js';
 import { HEAD_DROPOUT_SITE, type Head, type HeadContext } from './head.js';
-import { checkClassLabels, meanCrossEntropy } from './losses.js';
+import { checkClassLabels, markLabelledRows, meanCrossEntropy } from './losses.js';
 import { MlmHead } from './mlm.js';
 import type { SentenceObjective } from './sentence.js';
 
@@ -26,6 +26,10 @@ export class PretrainingHead implements Head {
     const logits = this.sentence.forward(ctx.be, ctx.pooled!, ctx.rows, ctx.train, siteSeed(ctx.seed, HEAD_DROPOUT_SITE)).slice();
     if (this.objective.kind === 'sop') out.sopLogits = logits;
     else out.nspLogits = logits;
+  }
+
+  markLossRows(labels: Labels, marked: Uint8Array): void {
+    markLabelledRows(labels.labels, marked);
   }
 
   lossAndBackward(ctx: HeadContext, labels: Labels, dSeq: Float32Array, dPooled: Float32Array | null): LossResult {
@@ -55,6 +59,10 @@ export class MaskedLmHead implements Head {
 
   outputs(ctx: HeadContext, out: ModelOutputs): void {
     out.logits = this.mlm.forward(ctx.be, ctx.seq, ctx.rows * ctx.S).slice();
+  }
+
+  markLossRows(labels: Labels, marked: Uint8Array): void {
+    markLabelledRows(labels.labels, marked);
   }
 
   lossAndBackward(ctx: HeadContext, labels: Labels, dSeq: Float32Array): LossResult {
