@@ -6,7 +6,7 @@ import type { Labels, LossResult, ModelOutputs } from '../types.js';
 
 export interface HeadContext {
   be: Backend;
-  /** The last hidden state (N, H), N = rows * S. */
+  /** The last hidden state (N, H), N = rows * S; for a loss, zero at the rows markLossRows left unmarked. */
   seq: Float32Array;
   /** The pooler output (rows, H), or null when the head's HF class has no pooler. */
   pooled: Float32Array | null;
