@@ -283,7 +283,11 @@ void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, c
   struct Task {
     int64_t i0, p0, p1;
   };
-  std::vector<Task> tasks;
+  // grown once per calling thread, not allocated per call; the pool's workers read it through this reference
+  // (naming the thread_local inside the task would give each worker its own, empty one)
+  thread_local std::vector<Task> task_list;
+  std::vector<Task>& tasks = task_list;
+  tasks.clear();
   for (int64_t p0 = 0, w; p0 < panels; p0 += w) {
     w = std::min(pstep, std::max<int64_t>(2, ((panels - p0) * mblocks + 2 * threads - 1) / (2 * threads)));
     for (int64_t i0 = 0; i0 < m; i0 += mstep) tasks.push_back({i0, p0, std::min(panels, p0 + w)});

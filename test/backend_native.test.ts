@@ -9,7 +9,7 @@ import { JsBackend } from '../src/backend/js.js';
 import { NativeBackend, ADDON_PATH, PORTABLE_ADDON_PATH } from '../src/backend/native.js';
 import { loadBackend, nativeUnavailableReason } from '../src/backend/index.js';
 import type { Activation, Backend } from '../src/backend/backend.js';
-import { rng, randArray, assertClose } from './backend_util.js';
+import { rng, randArray, assertClose, nativeBackend } from './backend_util.js';
 
 const js = new JsBackend();
 const MIN = -3.4028234663852886e38;
@@ -20,23 +20,16 @@ interface Variant {
 }
 
 const variants: Variant[] = [];
-// (the switches are per addon, not per backend object: each variant sets all of them)
-function native(threads: number, portableGemm: boolean, genericKernels: boolean): NativeBackend {
-  const b = new NativeBackend(threads);
-  b.setPortableGemm(portableGemm);
-  b.setGenericKernels(genericKernels);
-  return b;
-}
 if (existsSync(ADDON_PATH)) {
   for (const threads of [1, 2, 4]) { // 4: GEMMs split into 2 x 2 grids
-    variants.push({ label: `native threads=${threads}`, make: () => native(threads, false, false) });
+    variants.push({ label: `native threads=${threads}`, make: () => nativeBackend(threads) });
   }
-  variants.push({ label: 'native portable-gemm threads=2', make: () => native(2, true, false) });
+  variants.push({ label: 'native portable-gemm threads=2', make: () => nativeBackend(2, { portableGemm: true }) });
   // the portable kernels beside the AVX2 ones (softmax, packed GEMM): what runs on CPUs without AVX2
-  variants.push({ label: 'native generic kernels threads=2', make: () => native(2, false, true) });
+  variants.push({ label: 'native generic kernels threads=2', make: () => nativeBackend(2, { genericKernels: true }) });
 }
 if (existsSync(PORTABLE_ADDON_PATH)) {
-  variants.push({ label: 'portable build threads=2', make: () => new NativeBackend(2, PORTABLE_ADDON_PATH) });
+  variants.push({ label: 'portable build threads=2', make: () => nativeBackend(2, { file: PORTABLE_ADDON_PATH }) });
 }
 
 if (variants.length === 0) {

@@ -1,5 +1,17 @@
-// Helpers shared by the backend tests: a seeded RNG and a closeness assertion.
+// Helpers shared by the backend tests: a seeded RNG, a closeness assertion, native backend variants.
 import assert from 'node:assert/strict';
+import { NativeBackend } from '../src/backend/native.js';
+
+/**
+ * A NativeBackend on `file` (default: the main build) with every run-time switch of the addon set: they
+ * are per addon, not per backend object, so each variant sets them all.
+ */
+export function nativeBackend(threads: number, opts: { portableGemm?: boolean; genericKernels?: boolean; file?: string } = {}): NativeBackend {
+  const b = new NativeBackend(threads, opts.file);
+  b.setPortableGemm(opts.portableGemm ?? false);
+  b.setGenericKernels(opts.genericKernels ?? false);
+  return b;
+}
 
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */
 export function rng(seed: number): () => number {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { JsBackend } from '../src/backend/js.js';
 import { NativeBackend, ADDON_PATH, PORTABLE_ADDON_PATH } from '../src/backend/native.js';
 import type { Activation, Backend } from '../src/backend/backend.js';
-import { rng, randArray, assertClose } from './backend_util.js';
+import { rng, randArray, assertClose, nativeBackend } from './backend_util.js';
 import { AlbertModel } from '../src/model/index.js';
 import { makeInputs, makeModel, mlmLabels, smallConfig } from './model_util.js';
 
@@ -57,16 +57,11 @@ test('js gemmPacked equals js gemm + addBias + activationForward', () => {
 });
 
 const variants: { label: string; make(): NativeBackend }[] = [];
-const nativeAt = (threads: number, generic: boolean, file = ADDON_PATH) => () => {
-  const b = new NativeBackend(threads, file);
-  b.setGenericKernels(generic);
-  return b;
-};
 if (existsSync(ADDON_PATH)) {
-  for (const threads of [1, 2]) variants.push({ label: `native threads=${threads}`, make: nativeAt(threads, false) });
-  variants.push({ label: 'native generic kernel threads=2', make: nativeAt(2, true) }); // the arm64 kernel
+  for (const threads of [1, 2]) variants.push({ label: `native threads=${threads}`, make: () => nativeBackend(threads) });
+  variants.push({ label: 'native generic kernel threads=2', make: () => nativeBackend(2, { genericKernels: true }) }); // the arm64 kernel
 }
-if (existsSync(PORTABLE_ADDON_PATH)) variants.push({ label: 'portable build threads=2', make: nativeAt(2, false, PORTABLE_ADDON_PATH) });
+if (existsSync(PORTABLE_ADDON_PATH)) variants.push({ label: 'portable build threads=2', make: () => nativeBackend(2, { file: PORTABLE_ADDON_PATH }) });
 if (variants.length === 0) test('native gemmPacked', (t) => t.skip(`native addon not built (${ADDON_PATH} missing): run npm run build:native`));
 
 for (const v of variants) {

@@ -19,7 +19,7 @@ interface Addon {
   gemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
     b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
     batch: number, sa: number, sb: number, sc: number): void;
-  /** 'avx2' or 'generic': the micro-kernel gemmPacked runs on this CPU. */
+  /** 'avx2' or 'generic': the hand-vectorized kernels (gemmPacked's micro-kernel, softmax) on this CPU. */
   simdKernels(): string;
   setGenericKernels(on: boolean): void;
   packedBFloats(k: number, n: number): number;

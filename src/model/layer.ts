@@ -159,13 +159,12 @@ export class LayerCall {
       drop.attnP, drop.attnSeed, 3 * H);
     // from here on, row by row: N rows, or only those read
     const N = rows ? rows.length : B * S, NR = N * H;
-    const ctx = rows ? gatherRows(ctxAll, rows, H, buf.f32('ctxRows', NR)) : ctxAll;
-    const x = rows ? gatherRows(this.x, rows, H, buf.f32('xRows', NR)) : this.x;
+    const ctx = rows ? gatherRows(ctxAll, rows, H, buf.f32('ctxRows', NR)) : ctxAll; // backward reads it too
     const s1 = tail.f32('s1', NR); // x + dropout(dense(ctx)): the attention LayerNorm's input
     if (whole) {
       attn.dense.forward(be, ctx, s1, N);
       if (drop.hiddenP > 0) be.dropoutForward(s1, s1, NR, drop.hiddenP, drop.hiddenSeed);
-      be.add(s1, x, s1, NR);
+      be.add(s1, rows ? gatherRows(this.x, rows, H, buf.f32('xRows', NR)) : this.x, s1, NR);
     }
     const a = buf.f32('a', NR);
     attn.norm.forward(be, s1, a, tail.f32('mean1', N), tail.f32('rstd1', N), N);
@@ -218,14 +217,9 @@ export class LayerCall {
       dd = sb.f32('dd', NR);
       be.dropoutBackward(ds1, dd, NR, drop.hiddenP, drop.hiddenSeed);
     }
-    const dctx = sb.f32('dctx', NH);
-    if (rows) {
-      const dctxRows = sb.f32('dctxRows', NR);
-      attn.dense.backward(be, dd, buf.f32('ctxRows', NR), dctxRows, N);
-      scatterRows(dctxRows, rows, H, dctx); // the other rows' queries get no gradient
-    } else {
-      attn.dense.backward(be, dd, buf.f32('ctx', NH), dctx, N);
-    }
+    const dctx = sb.f32('dctx', NH), dctxRead = rows ? sb.f32('dctxRows', NR) : dctx;
+    attn.dense.backward(be, dd, buf.f32(rows ? 'ctxRows' : 'ctx', NR), dctxRead, N);
+    if (rows) scatterRows(dctxRead, rows, H, dctx); // the other rows' queries get no gradient
     const qkv = this.qkvBuf.f32('qkv', 3 * NH), dqkv = sb.f32('dqkv', 3 * NH);
     be.attentionBackward(dctx, qkv, qkv.subarray(H), qkv.subarray(2 * H), buf.f32('probs', B * nh * S * S),
       dqkv, dqkv.subarray(H), dqkv.subarray(2 * H), B, S, nh, hd, 1 / Math.sqrt(hd), drop.attnP, drop.attnSeed, 3 * H);
