@@ -303,6 +303,38 @@ ALBERT_FN(BiasGrad) {
   });
 }
 
+// Whether [a, a + na) and [b, b + nb) share an element.
+bool overlaps(const float* a, double na, const float* b, double nb) {
+  return na > 0 && nb > 0 && a < b + int64_t(nb) && b < a + int64_t(na);
+}
+
+ALBERT_FN(LinearBackward) {
+  return guarded(env, [&] {
+    Args a(env, info, "linearBackward", 12);
+    auto dy = a.f32(0, "dy"), x = a.f32(1, "x");
+    const int64_t ldx = a.dim(2, "ldx");
+    auto w = a.f32(3, "w"), dw = a.f32(4, "dw"), db = a.f32(5, "db"), dx = a.f32(6, "dx", true);
+    const int64_t lddx = a.dim(7, "lddx"), rows = a.dim(8, "rows"), in = a.dim(9, "in"), out = a.dim(10, "out");
+    const bool accumulate = a.flag(11, "accumulate");
+    a.need_ld(ldx, "ldx", in, "in");
+    a.need_ld(lddx, "lddx", in, "in");
+    a.need(dy, double(rows) * double(out), "dy");
+    a.need(x, span_of(1, 0, rows, ldx, in), "x");
+    a.need(w, double(out) * double(in), "w");
+    a.need(dw, double(out) * double(in), "dw");
+    a.need(db, double(out), "db");
+    if (dx.data) {
+      const double ndx = span_of(1, 0, rows, lddx, in);
+      a.need(dx, ndx, "dx");
+      if (overlaps(dx.data, ndx, dy.data, double(rows) * double(out)) || overlaps(dx.data, ndx, x.data, span_of(1, 0, rows, ldx, in)) ||
+          overlaps(dx.data, ndx, w.data, double(out) * double(in)) || overlaps(dx.data, ndx, dw.data, double(out) * double(in)))
+        a.fail(true, "dx overlaps dy, x, w or dw");
+    }
+    linear_backward(dy.data, x.data, ldx, w.data, dw.data, db.data, dx.data, lddx, rows, in, out, accumulate);
+    return undefined(env);
+  });
+}
+
 ALBERT_FN(ActivationForward) {
   return guarded(env, [&] {
     Args a(env, info, "activationForward", 4);
@@ -562,7 +594,7 @@ NAPI_MODULE_INIT() {
       {"simdKernels", SimdKernels}, {"setGenericKernels", SetGenericKernels},
       {"packedBFloats", PackedBFloats}, {"packB", PackB},
       {"gemmPacked", GemmPacked},
-      {"addBias", AddBias}, {"biasGrad", BiasGrad}, {"activationForward", ActivationForward},
+      {"addBias", AddBias}, {"biasGrad", BiasGrad}, {"linearBackward", LinearBackward}, {"activationForward", ActivationForward},
       {"activationBackward", ActivationBackward}, {"layerNormForward", LayerNormForward},
       {"layerNormBackward", LayerNormBackward}, {"attentionForward", AttentionForward},
       {"attentionBackward", AttentionBackward}, {"embeddingForward", EmbeddingForward},

@@ -66,6 +66,13 @@ void portable_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alph
   gemm_packed(m, n, k, a, lda, bp, true, c, ldc, nullptr);
 }
 
+// Where block i of `parts` over [0, len) starts: on multiples of 16 (len for i >= parts).
+int64_t bound(int64_t len, int64_t parts, int64_t i) {
+  if (i >= parts) return len;
+  const int64_t x = len * i / parts;
+  return std::min(len, x - x % 16);
+}
+
 // Below this many multiply-adds a GEMM is not worth splitting across threads.
 constexpr double kParallelMinWork = 262144;
 
@@ -90,11 +97,6 @@ void gemm_parallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alph
   for (int d = 1; d <= threads; d++)
     if (threads % d == 0 && double(m) / d + double(n) / (threads / d) < double(m) / tm + double(n) / (threads / tm)) tm = d;
   const int tn = threads / tm;
-  auto bound = [](int64_t len, int parts, int i) {  // block i of `parts` over len, on multiples of 16
-    if (i >= parts) return len;
-    int64_t x = len * i / parts;
-    return std::min(len, x - x % 16);
-  };
   parallel_tasks(threads, [&](int64_t t) {
     const int64_t i0 = bound(m, tm, int(t / tn)), i1 = bound(m, tm, int(t / tn) + 1);
     const int64_t j0 = bound(n, tn, int(t % tn)), j1 = bound(n, tn, int(t % tn) + 1);
@@ -154,6 +156,33 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
   }
   for (int64_t p = 0; p < batch; p++)
     gemm_parallel(ta, tb, m, n, k, alpha, a + p * sa, lda, b + p * sb, ldb, beta, c + p * sc, ldc);
+}
+
+void linear_backward(const float* dy, const float* x, int64_t ldx, const float* w, float* dw, float* db, float* dx,
+                     int64_t lddx, int64_t rows, int64_t in, int64_t out, bool accumulate) {
+  bias_grad(dy, db, rows, out);
+  const int threads = pool_in_task() ? 1 : pool_threads();
+  const double work = double(rows) * double(in) * double(out);
+  if (!dx || threads == 1 || work < 2 * kParallelMinWork || blas_threading) {
+    gemm(true, false, out, in, rows, 1.0f, dy, out, x, ldx, 1.0f, dw, in, 1, 0, 0, 0);
+    if (dx) gemm(false, false, rows, in, out, 1.0f, dy, out, w, in, accumulate ? 1.0f : 0.0f, dx, lddx, 1, 0, 0, 0);
+    return;
+  }
+  // dW += dy^T x and dx = dy W cost the same and do not depend on each other: half the threads take
+  // each, so that each product is split in two fewer parts (one thread each: unsplit), 3-5% faster for
+  // both than one after the other split over every thread (isolated pairs with cold operands, 2 threads).
+  const int64_t parts = (threads + 1) / 2;
+  parallel_tasks(2 * parts, [&](int64_t t) {
+    const int64_t i = t % parts;
+    if (t < parts) {  // rows [o0, o1) of dW
+      const int64_t o0 = bound(out, parts, i), o1 = bound(out, parts, i + 1);
+      if (o0 < o1) gemm_serial(true, false, o1 - o0, in, rows, 1.0f, dy + o0, out, x, ldx, 1.0f, dw + o0 * in, in);
+    } else {  // columns [j0, j1) of dx
+      const int64_t j0 = bound(in, parts, i), j1 = bound(in, parts, i + 1);
+      if (j0 < j1)
+        gemm_serial(false, false, rows, j1 - j0, out, 1.0f, dy, out, w + j0, in, accumulate ? 1.0f : 0.0f, dx + j0, lddx);
+    }
+  });
 }
 
 }  // namespace albert

@@ -25,6 +25,14 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const 
 void gemm_serial(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
+/**
+ * A Linear's backward (y = x W^T + b, W (out, in)): dW (out, in) += dy^T x, db (out) += column sums of dy,
+ * and, when dx is not null, dx (rows, in) = dy W (+= when accumulate). dy (rows, out); x and dx have row
+ * strides ldx and lddx; dx must not overlap the others (the two products may run at the same time).
+ */
+void linear_backward(const float* dy, const float* x, int64_t ldx, const float* w, float* dw, float* db, float* dx,
+                     int64_t lddx, int64_t rows, int64_t in, int64_t out, bool accumulate);
+
 // ---- hand-vectorized kernels (simd.cc): gemm_packed's micro-kernel, the attention softmax ----
 /** What they run on this CPU: "avx2" (AVX2 + FMA) or "generic" (portable vector code). */
 const char* simd_kernels();

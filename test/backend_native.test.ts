@@ -254,6 +254,24 @@ function checkEmbeddingDropoutLoss(nb: Backend, r: () => number): void {
   }
 }
 
+// A Linear's backward: shapes below and above the size where the native backend runs dW and dx at the
+// same time (each on half of the threads), row strides, accumulate, and no dx.
+function checkLinearBackward(nb: Backend, r: () => number): void {
+  for (const [rows, inF, outF] of [[3, 5, 7], [70, 65, 33], [130, 96, 200], [64, 300, 50]]) {
+    for (const [ldx, lddx, accumulate, withDx] of [[inF, inF, false, true], [inF + 3, inF + 1, true, true], [inF, inF, false, false]] as const) {
+      const dy = randArray(r, rows * outF), x = randArray(r, rows * ldx), w = randArray(r, outF * inF);
+      const dw = randArray(r, outF * inF), db = randArray(r, outF), dx = withDx ? randArray(r, rows * lddx) : null;
+      const out1 = [dw.slice(), db.slice(), dx?.slice() ?? null] as const, out2 = [dw.slice(), db.slice(), dx?.slice() ?? null] as const;
+      js.linearBackward(dy, x, ldx, w, out1[0], out1[1], out1[2], lddx, rows, inF, outF, accumulate);
+      nb.linearBackward(dy, x, ldx, w, out2[0], out2[1], out2[2], lddx, rows, inF, outF, accumulate);
+      const what = `linearBackward rows=${rows} in=${inF} out=${outF} ldx=${ldx} accumulate=${accumulate}`;
+      assertClose(out2[0], out1[0], 1e-5, 2e-7 * rows, `${what}: dW`);
+      assertClose(out2[1], out1[1], 1e-5, 2e-7 * rows, `${what}: db`);
+      if (withDx) assertClose(out2[2]!, out1[2]!, 1e-5, 2e-7 * outF, `${what}: dx`);
+    }
+  }
+}
+
 function checkErrors(nb: NativeBackend): void {
   const a = new Float32Array(6);
   assert.throws(() => nb.gemm(false, false, 2, 2, 2, 1, a, 2, a, 2, 0, new Float32Array(3), 2), { name: 'RangeError', message: /c has 3 elements/ });
@@ -268,6 +286,9 @@ function checkErrors(nb: NativeBackend): void {
   assert.throws(() => nb.attentionForward(a, a, a, null, a, a, 1, 3, 1, 3, 1, 0, 0), /q has 6 elements, the shapes need 9/);
   assert.throws(() => nb.activationForward('swish' as Activation, a, a, 6), /unknown activation/);
   assert.throws(() => nb.setThreads(0), /threads/);
+  const w = new Float32Array(4), dw = new Float32Array(4), db = new Float32Array(2), x = new Float32Array(4);
+  assert.throws(() => nb.linearBackward(a, x, 2, w, dw, db, x, 2, 2, 2, 2, false), /linearBackward: dx overlaps dy, x, w or dw/);
+  assert.throws(() => nb.linearBackward(a, x, 2, w, dw, db, null, 2, 3, 2, 2, false), /x has 4 elements, the shapes need 6/);
 }
 
 for (const variant of variants) {
@@ -276,6 +297,7 @@ for (const variant of variants) {
     const r = rng(99);
     checkGemm(nb, r);
     checkElementwise(nb, r);
+    checkLinearBackward(nb, r);
     checkLayerNorm(nb, r);
     checkAttention(nb, r);
     checkEmbeddingDropoutLoss(nb, r);

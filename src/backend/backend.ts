@@ -74,6 +74,16 @@ export interface Backend {
   addBias(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;
   /** dbias (cols) += column sums of dy (rows, cols). */
   biasGrad(dy: Float32Array, dbias: Float32Array, rows: number, cols: number): void;
+  /**
+   * A Linear's backward (y = x W^T + b, W (out, in)): dW (out, in) += dy^T x, db (out) += column sums
+   * of dy, and, when dx is given, dx (rows, in) = dy W (+= when accumulate). dy is (rows, out); x and dx
+   * have row strides ldx and lddx. dx must not overlap dy, x, W or dW: the native backend computes the
+   * two products at the same time, each on half of the threads.
+   */
+  linearBackward(
+    dy: Float32Array, x: Float32Array, ldx: number, w: Float32Array, dw: Float32Array, db: Float32Array,
+    dx: Float32Array | null, lddx: number, rows: number, inF: number, outF: number, accumulate: boolean,
+  ): void;
 
   /** y = act(x), n elements (y may not alias x when backward needs x). */
   activationForward(act: Activation, x: Float32Array, y: Float32Array, n: number): void;

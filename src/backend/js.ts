@@ -189,6 +189,15 @@ export class JsBackend implements Backend {
     }
   }
 
+  linearBackward(
+    dy: Float32Array, x: Float32Array, ldx: number, w: Float32Array, dw: Float32Array, db: Float32Array,
+    dx: Float32Array | null, lddx: number, rows: number, inF: number, outF: number, accumulate: boolean,
+  ): void {
+    this.gemm(true, false, outF, inF, rows, 1, dy, outF, x, ldx, 1, dw, inF);
+    this.biasGrad(dy, db, rows, outF);
+    if (dx) this.gemm(false, false, rows, inF, outF, 1, dy, outF, w, inF, accumulate ? 1 : 0, dx, lddx);
+  }
+
   activationForward(act: Activation, x: Float32Array, y: Float32Array, n: number): void {
     checkActivation(act);
     for (let i = 0; i < n; i++) y[i] = actForward(act, x[i]);

@@ -29,6 +29,8 @@ interface Addon {
     c: Float32Array, ldc: number, bias: Float32Array | null, act?: number): void;
   addBias(x: Float32Array, bias: Float32Array, rows: number, cols: number): void;
   biasGrad(dy: Float32Array, dbias: Float32Array, rows: number, cols: number): void;
+  linearBackward(dy: Float32Array, x: Float32Array, ldx: number, w: Float32Array, dw: Float32Array, db: Float32Array,
+    dx: Float32Array | null, lddx: number, rows: number, inF: number, outF: number, accumulate: boolean): void;
   activationForward(act: number, x: Float32Array, y: Float32Array, n: number): void;
   activationBackward(act: number, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
   layerNormForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array,
@@ -181,6 +183,12 @@ export class NativeBackend implements Backend {
   }
   biasGrad(dy: Float32Array, dbias: Float32Array, rows: number, cols: number): void {
     this.addon.biasGrad(dy, dbias, rows, cols);
+  }
+  linearBackward(
+    dy: Float32Array, x: Float32Array, ldx: number, w: Float32Array, dw: Float32Array, db: Float32Array,
+    dx: Float32Array | null, lddx: number, rows: number, inF: number, outF: number, accumulate: boolean,
+  ): void {
+    this.addon.linearBackward(dy, x, ldx, w, dw, db, dx, lddx, rows, inF, outF, accumulate);
   }
 
   activationForward(act: Activation, x: Float32Array, y: Float32Array, n: number): void {

@@ -62,7 +62,7 @@ export interface BenchResult {
   profile_gemm?: ProfileRow[];
 }
 
-/** A Backend whose every method call is timed by name; gemm also counts its FLOPs, per shape too. */
+/** A Backend whose every method call is timed by name; the GEMMs (gemm, gemmPacked, linearBackward) also count their FLOPs, per shape too. */
 export function profiledBackend(inner: Backend): { backend: Backend; rows(): ProfileRow[]; gemmRows(): ProfileRow[]; reset(): void } {
   let stats = new Map<string, ProfileRow>(), gemms = new Map<string, ProfileRow>();
   const add = (map: Map<string, ProfileRow>, key: string, dt: number, gflop?: number) => {
@@ -86,6 +86,11 @@ export function profiledBackend(inner: Backend): { backend: Backend; rows(): Pro
           const gflop = 2 * m * packed.n * packed.k / 1e9;
           add(stats, prop, dt, gflop);
           add(gemms, `packed ${m}x${packed.n}x${packed.k}`, dt, gflop);
+        } else if (prop === 'linearBackward') { // (dy, x, ldx, w, dw, db, dx, lddx, rows, in, out, ...): dW and dx
+          const [, , , , , , dx, , rows, inF, outF] = args as [unknown, unknown, unknown, unknown, unknown, unknown, unknown, unknown, number, number, number];
+          const gflop = (dx ? 4 : 2) * rows * inF * outF / 1e9;
+          add(stats, prop, dt, gflop);
+          add(gemms, `${dx ? 'dW+dx' : 'dW'} ${outF}x${inF} rows ${rows}`, dt, gflop);
         } else if (prop !== 'gemm') {
           add(stats, prop, dt);
         } else { // (transA, transB, m, n, k, ..., batch at index 13)
@@ -187,7 +192,7 @@ export function formatProfile(r: BenchResult): string[] {
   }
   lines.push(line('(outside kernels)', '', total - kernels));
   if (r.profile_gemm?.length) {
-    lines.push('  gemm by op(A) op(B) m x n x k x batch:');
+    lines.push('  GEMMs by shape (gemm: op(A) op(B) m x n x k x batch; linearBackward: dW+dx out x in, rows):');
     for (const row of r.profile_gemm.slice(0, 16)) lines.push(line(row.kernel, String(row.calls / r.steps), row.seconds, row.gflop));
   }
   return lines;

@@ -204,7 +204,7 @@ export class LayerCall {
     ffn.norm.backward(be, dy, tail.f32('s2', NR), tail.f32('mean2', N), tail.f32('rstd2', N), ds2, N);
     const a = buf.f32('a', NR), h = buf.f32('h', N * I), g = sb.f32('g', N * I);
     be.activationForward(this.act, h, g, N * I);
-    const dg = g; // dx may alias x in Linear.backward: one (N, I) buffer fewer
+    const dg = sb.f32('dg', N * I); // not g: Linear.backward may read g while it writes dg
     ffn.out.backward(be, ds2, g, dg, N);
     be.activationBackward(this.act, h, dg, dg, N * I);
     const da = ds2; // the residual branch passes ds2 straight to a; the FFN branch adds to it

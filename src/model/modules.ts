@@ -55,16 +55,14 @@ export class Linear {
 
   /**
    * dW += dy^T x, db += colsum(dy); if dx is given, dx (rows, in) = dy W, or += when accumulate.
-   * dy (rows, out), x (rows, in) with row stride ldx, dx with row stride lddx. dx may alias x (with
-   * accumulate false): x is read only before dx is written.
+   * dy (rows, out), x (rows, in) with row stride ldx, dx with row stride lddx. dx must not overlap dy
+   * or x (the backend may compute dW and dx at the same time).
    */
   backward(
     be: Backend, dy: Float32Array, x: Float32Array, dx: Float32Array | null, rows: number,
     accumulate = false, ldx = this.inF, lddx = this.inF,
   ): void {
-    be.gemm(true, false, this.outF, this.inF, rows, 1, dy, this.outF, x, ldx, 1, this.w.grad, this.inF);
-    be.biasGrad(dy, this.b.grad, rows, this.outF);
-    if (dx) be.gemm(false, false, rows, this.inF, this.outF, 1, dy, this.outF, this.w.data, this.inF, accumulate ? 1 : 0, dx, lddx);
+    be.linearBackward(dy, x, ldx, this.w.data, this.w.grad, this.b.grad, dx, lddx, rows, this.inF, this.outF, accumulate);
   }
 }
 

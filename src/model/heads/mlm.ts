@@ -61,9 +61,8 @@ export class MlmHead {
   backward(be: Backend, dlogits: Float32Array, dx: Float32Array): void {
     const E = this.c.embedding_size, V = this.c.vocab_size, M = this.M, buf = this.buf;
     const z = buf.f32('z', M * E), dz = buf.f32('dz', M * E);
-    be.gemm(true, false, V, E, M, 1, dlogits, V, z, E, 1, this.decoder.grad, E);
-    be.biasGrad(dlogits, this.bias.grad, M, V);
-    be.gemm(false, false, M, E, V, 1, dlogits, V, this.decoder.data, E, 0, dz, E);
+    // the tied decoder is a Linear(E, V) whose weight is the word embedding table
+    be.linearBackward(dlogits, z, E, this.decoder.data, this.decoder.grad, this.bias.grad, dz, E, M, E, V, false);
     this.norm.backward(be, dz, buf.f32('u', M * E), buf.f32('mean', M), buf.f32('rstd', M), dz, M);
     be.activationBackward(this.act, buf.f32('t', M * E), dz, dz, M * E);
     this.dense.backward(be, dz, buf.f32('x', M * this.c.hidden_size), dx, M);
