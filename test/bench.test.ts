@@ -57,10 +57,10 @@ test('albert bench --json prints one JSON object with the documented fields, in 
 test('albert bench --profile lists the kernels a training step calls', () => {
   const r = albert(['bench', '--config', 'tiny', '--mode', 'train', '--batch', '1', '--seq', '8', '--steps', '1', '--warmup', '0', '--profile']);
   assert.equal(r.status, 0, r.stderr);
-  for (const k of ['gemm', 'linearBackward', 'attentionBackward', 'layerNormForward', 'adamUpdate', '(outside kernels)']) assert.match(r.stdout, new RegExp(`\\n +${k.replace(/[()]/g, '\\$&')} `));
-  // the tiny model's FFN input GEMM, (B*S, H) x (I, H)^T, once per layer but the last (3), which runs it only
-  // at the rows the loss reads (the masked one and token 0); its backward likewise
-  assert.match(r.stdout, /GEMMs by shape[^\n]*\n(.*\n)*  +NT 8x512x128 x1 +3 /);
+  for (const k of ['gemmPacked', 'gemm', 'linearBackward', 'attentionBackward', 'layerNormForward', 'adamUpdate', '(outside kernels)']) assert.match(r.stdout, new RegExp(`\\n +${k.replace(/[()]/g, '\\$&')} `));
+  // the tiny model's FFN input GEMM, (B*S, H) x (I, H)^T on the packed weight, once per layer but the last
+  // (3), which runs it only at the rows the loss reads (the masked one and token 0); its backward likewise
+  assert.match(r.stdout, /GEMMs by shape[^\n]*\n(.*\n)*  +packed 8x512x128 +3 /);
   assert.match(r.stdout, /GEMMs by shape[^\n]*\n(.*\n)*  +dW\+dx 512x128 rows 8 +3 /);
 });
 

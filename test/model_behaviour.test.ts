@@ -155,8 +155,13 @@ test('a loss that reads some rows: the last layer call computes its FFN only the
       enc.checkpointActivations = checkpoint;
       const ffnRows: number[] = []; // the rows of every GEMM into (rows, I): the FFN's first, in forward
       const be = new Proxy(backend, {
-        get: (t, k) => (k === 'gemm'
-          ? (...a: unknown[]) => { if (a[3] === c.intermediate_size && !a[0]) ffnRows.push(a[2] as number); return (t.gemm as (...b: unknown[]) => void)(...a); }
+        get: (t, k) => (k === 'gemm' || k === 'gemmPacked'
+          ? (...a: unknown[]) => {
+            // gemm(transA, transB, m, n, ...) and gemmPacked(m, a, lda, packed { n }, ...): plain or packed weights
+            const [m, n] = k === 'gemm' ? (a[0] ? [0, 0] : [a[2], a[3]]) : [a[0], (a[3] as { n: number }).n];
+            if (n === c.intermediate_size) ffnRows.push(m as number);
+            return (t[k] as (...b: unknown[]) => void)(...a);
+          }
           : Reflect.get(t, k)),
       });
       const y = enc.forward(be, x, mask, B, S, true, 7, true, undefined, subset ? rows : null).slice();

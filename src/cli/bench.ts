@@ -192,7 +192,7 @@ export function formatProfile(r: BenchResult): string[] {
   }
   lines.push(line('(outside kernels)', '', total - kernels));
   if (r.profile_gemm?.length) {
-    lines.push('  GEMMs by shape (gemm: op(A) op(B) m x n x k x batch; linearBackward: dW+dx out x in, rows):');
+    lines.push('  GEMMs by shape (gemm: op(A) op(B) m x n x k x batch; gemmPacked: packed m x n x k; linearBackward: dW+dx out x in, rows):');
     for (const row of r.profile_gemm.slice(0, 16)) lines.push(line(row.kernel, String(row.calls / r.steps), row.seconds, row.gflop));
   }
   return lines;

@@ -149,29 +149,25 @@ export class Encoder {
     be: Backend, x: Float32Array, mask: Float32Array | null, B: number, S: number, train: boolean, seed: number,
     forBackward: boolean, onHiddenState?: (i: number, h: Float32Array) => void, lossRows: Int32Array | null = null,
   ): Float32Array {
-    // inference packs the weights for this forward only (they may change in place before the next),
-    // unless told they will not (keepPacked)
-    if (!forBackward) for (const l of this.linears) if (!(this.keep && l.isPackedFor(be))) l.pack(be);
+    // The forward packs the weights for this forward (and its backward, whose recomputed activations must
+    // equal the forward's) only: they may change in place before the next, unless told they will not
+    // (keepPacked). In training too: ~4% faster forward GEMMs with the bias fused, for a copy of the weights.
+    for (const l of this.linears) if (!(this.keep && l.isPackedFor(be))) l.pack(be);
     try {
       let h = x;
       let next = 0;
       const last = this.calls.length - 1;
-      const mode = (k: number): ActivationMode => {
-        if (!forBackward) return 'shared';
-        if (!this.checkpointActivations) return 'own';
-        // the last call is never recomputed (see backward); a quarter of the others keep [q k v]
-        return k < last && k >= last - Math.ceil(last / 4) ? 'checkpoint-qkv' : 'checkpoint';
-      };
+      const mode: ActivationMode = !forBackward ? 'shared' : this.checkpointActivations ? 'checkpoint' : 'own';
       this.calls.forEach((call, k) => {
         const drop = callDropout(this.c, k, train, seed);
         const rows = k === last && drop.hiddenP === 0 ? lossRows : null;
-        h = call.forward(be, h, mask, B, S, drop, mode(k), this.shared, rows);
+        h = call.forward(be, h, mask, B, S, drop, mode, this.shared, rows);
         if (rows) h = scatterRows(h, rows, this.c.hidden_size, this.buf.f32('seq', B * S * this.c.hidden_size));
         if (onHiddenState && this.layout.hiddenStateAfter[next] === k) onHiddenState(next++, h);
       });
       return h;
     } finally {
-      if (!this.keep || forBackward) this.dropPacks();
+      if (!this.keep && !forBackward) this.dropPacks();
     }
   }
 
@@ -182,10 +178,14 @@ export class Encoder {
     const bufs = [this.buf.f32('d0', n), this.buf.f32('d1', n)];
     let d = dy;
     const last = this.calls.length - 1;
-    for (let k = last, t = 0; k >= 0; k--, t ^= 1) {
-      // the shared buffers still hold the last call's activations: no recompute for it
-      this.calls[k].backward(be, d, bufs[t], k === last);
-      d = bufs[t];
+    try {
+      for (let k = last, t = 0; k >= 0; k--, t ^= 1) {
+        // the shared buffers still hold the last call's activations: no recompute for it
+        this.calls[k].backward(be, d, bufs[t], k === last);
+        d = bufs[t];
+      }
+    } finally {
+      if (!this.keep) this.dropPacks(); // the optimizer changes the weights next
     }
     return d;
   }

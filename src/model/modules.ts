@@ -13,11 +13,10 @@ export class Linear {
     this.b = store.get(`${prefix}.bias`);
   }
 
-  // W^T packed for the backend's gemmPacked. Inference only: there the encoder packs each shared weight
-  // once per forward and every one of the L calls reuses it (training gains nothing measurable from it,
-  // and would hold a copy of the weights through backward). A pack is a copy of W, so it is used only
-  // between pack() and unpack(), never across a change of the weights (AlbertModel.inferenceOnly keeps it
-  // from one forward to the next); its storage is kept for the next.
+  // W^T packed for the backend's gemmPacked: the encoder packs each shared weight once per forward and
+  // every one of the L calls reuses it (backward reads W itself). A pack is a copy of W, so it is used
+  // only between pack() and unpack(), never across a change of the weights (AlbertModel.inferenceOnly
+  // keeps it from one forward to the next); its storage is kept for the next.
   private packed: PackedB | null = null;
   private packedFor: Backend | null = null;
 
