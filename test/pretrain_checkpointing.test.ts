@@ -6,7 +6,7 @@ import { SMALL_MODEL, smallData } from './pretrain_helpers.js';
 
 test('pretrain with checkpointActivations logs the same losses, bit for bit, as without', async () => {
   const { dir, data, tokenizer } = await smallData(60, 32);
-  // 3 layer calls: two recomputed, the last kept whole (see Encoder.backward)
+  // 3 layer calls: one recomputed, one keeping [q k v], the last kept whole (see Encoder.forward)
   const run = async (checkpointActivations: boolean) => {
     const records: Record<string, unknown>[] = [];
     await pretrain({

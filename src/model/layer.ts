@@ -83,16 +83,22 @@ export interface CallDropout { attnP: number; hiddenP: number; attnSeed: number;
  *   this call's; the rest goes to the shared buffers and backward recomputes it from the kept input x
  *   (gradient checkpointing). Each kept (N, H) spares a GEMM: s2 the (N, I) x (I, H) one, s1 the
  *   attention output's (N, H) x (H, H); what is recomputed, [q k v], the attention and h = ffn(a), are
- *   the activations that cost the most memory per FLOP to keep. (The memory a few calls could spare on
- *   keeping [q k v] goes to the packed weights, which make the forward and the recompute faster.)
+ *   the activations that cost the most memory per FLOP to keep.
+ * - 'checkpoint-qkv': as 'checkpoint', and [q k v] (N, 3H) is kept too, sparing its GEMM (the encoder
+ *   spends what memory it can spare on some of the calls this way).
  */
-export type ActivationMode = 'own' | 'shared' | 'checkpoint';
+export type ActivationMode = 'own' | 'shared' | 'checkpoint' | 'checkpoint-qkv';
+
+/** The two checkpointing modes: backward recomputes what they do not keep. */
+const recomputes = (mode: ActivationMode): boolean => mode === 'checkpoint' || mode === 'checkpoint-qkv';
 
 export class LayerCall {
   private readonly own = new Buffers();
   private buf = this.own;
   /** Where s1, s2, their LayerNorm statistics and y are: this.own when checkpointing, else this.buf. */
   private tail = this.own;
+  /** Where [q k v] is: this.own in 'checkpoint-qkv' mode, else this.buf. */
+  private qkvBuf = this.own;
   private mode: ActivationMode = 'own';
   private x: Float32Array = new Float32Array(0);
   private mask: Float32Array | null = null;
@@ -130,7 +136,8 @@ export class LayerCall {
     this.rows = rows;
     this.mode = mode;
     this.buf = mode === 'own' ? this.own : shared!;
-    this.tail = mode === 'checkpoint' ? this.own : this.buf;
+    this.tail = recomputes(mode) ? this.own : this.buf;
+    this.qkvBuf = mode === 'checkpoint-qkv' ? this.own : this.buf;
     this.x = x;
     this.mask = mask;
     this.B = B;
@@ -140,14 +147,14 @@ export class LayerCall {
   }
 
   /** The forward of the stored call (activations into this.buf and this.tail), returning y; or, without
-   *  `whole`, what a checkpointed backward needs again: [q k v], the attention, a from the
+   *  `whole`, what a checkpointed backward needs again: [q k v] (unless kept), the attention, a from the
    *  kept s1, and h. */
   private compute(be: Backend, whole: boolean): Float32Array | null {
     const { H, I, nh, hd, B, S, mask, drop, buf, tail, attn, ffn, rows } = this, NH = B * S * H;
-    const qkv = buf.f32('qkv', 3 * NH), ctxAll = buf.f32('ctx', NH);
+    const qkv = this.qkvBuf.f32('qkv', 3 * NH), ctxAll = buf.f32('ctx', NH);
     // inference keeps no (B, nh, S, S) probabilities: only backward reads them
     const probs = this.mode === 'shared' ? null : buf.f32('probs', B * nh * S * S);
-    attn.qkv.forward(be, this.x, qkv, B * S);
+    if (whole || this.mode !== 'checkpoint-qkv') attn.qkv.forward(be, this.x, qkv, B * S);
     be.attentionForward(qkv, qkv.subarray(H), qkv.subarray(2 * H), mask, probs, ctxAll, B, S, nh, hd, 1 / Math.sqrt(hd),
       drop.attnP, drop.attnSeed, 3 * H);
     // from here on, row by row: N rows, or only those read
@@ -161,8 +168,9 @@ export class LayerCall {
     }
     const a = buf.f32('a', NR);
     attn.norm.forward(be, s1, a, tail.f32('mean1', N), tail.f32('rstd1', N), N);
-    // g = act(h) is not kept: backward recomputes it (cheap) instead of holding (N, I) per call
-    const g = this.scratch.f32('g', N * I);
+    // g = act(h): plain training keeps it for backward (as PyTorch does); checkpointing recomputes it
+    // (cheap) instead of holding (N, I) per call
+    const g = (this.mode === 'own' ? buf : this.scratch).f32('g', N * I);
     if (this.mode === 'shared') { // inference needs no h: g in one pass (the activation fused where it can be)
       ffn.ffn.forward(be, a, g, N, H, this.act);
     } else {
@@ -186,7 +194,7 @@ export class LayerCall {
    */
   backward(be: Backend, dy: Float32Array, dx: Float32Array, fresh = false): void {
     if (this.mode === 'shared') throw new Error('LayerCall.backward after an inference-only forward');
-    if (this.mode === 'checkpoint' && !fresh) this.compute(be, false);
+    if (recomputes(this.mode) && !fresh) this.compute(be, false);
     const { H, I, nh, hd, B, S, attn, ffn, buf, tail, drop, rows } = this, NH = B * S * H;
     const sb = this.scratch;
     // up to the attention, row by row (N rows, or only those read; see compute)
@@ -195,8 +203,8 @@ export class LayerCall {
     // full_layer_layer_norm(ffn_output(act(ffn(a))) + a)
     const ds2 = sb.f32('ds2', NR);
     ffn.norm.backward(be, dy, tail.f32('s2', NR), tail.f32('mean2', N), tail.f32('rstd2', N), ds2, N);
-    const a = buf.f32('a', NR), h = buf.f32('h', N * I), g = sb.f32('g', N * I);
-    be.activationForward(this.act, h, g, N * I);
+    const a = buf.f32('a', NR), h = buf.f32('h', N * I), g = (this.mode === 'own' ? buf : sb).f32('g', N * I);
+    if (this.mode !== 'own') be.activationForward(this.act, h, g, N * I);
     // not g (Linear.backward may read g while it writes dg), but the buffer of dqkv below: dg is dead by then
     const dg = sb.f32('dgDqkv', N * I);
     ffn.out.backward(be, ds2, g, dg, N);
@@ -214,7 +222,7 @@ export class LayerCall {
     const dctx = sb.f32('dctx', NH), dctxRead = rows ? sb.f32('dctxRows', NR) : dctx;
     attn.dense.backward(be, dd, buf.f32(rows ? 'ctxRows' : 'ctx', NR), dctxRead, N);
     if (rows) scatterRows(dctxRead, rows, H, dctx); // the other rows' queries get no gradient
-    const qkv = buf.f32('qkv', 3 * NH), dqkv = sb.f32('dgDqkv', 3 * NH);
+    const qkv = this.qkvBuf.f32('qkv', 3 * NH), dqkv = sb.f32('dgDqkv', 3 * NH);
     be.attentionBackward(dctx, qkv, qkv.subarray(H), qkv.subarray(2 * H), buf.f32('probs', B * nh * S * S),
       dqkv, dqkv.subarray(H), dqkv.subarray(2 * H), B, S, nh, hd, 1 / Math.sqrt(hd), drop.attnP, drop.attnSeed, 3 * H);
     if (rows) scatterRows(ds1, rows, H, dx); // residual
