@@ -318,16 +318,17 @@ ALBERT_FN(LinearBackward) {
     const bool accumulate = a.flag(11, "accumulate");
     a.need_ld(ldx, "ldx", in, "in");
     a.need_ld(lddx, "lddx", in, "in");
-    a.need(dy, double(rows) * double(out), "dy");
-    a.need(x, span_of(1, 0, rows, ldx, in), "x");
-    a.need(w, double(out) * double(in), "w");
-    a.need(dw, double(out) * double(in), "dw");
+    const double ndy = double(rows) * double(out), nx = span_of(1, 0, rows, ldx, in), nw = double(out) * double(in);
+    a.need(dy, ndy, "dy");
+    a.need(x, nx, "x");
+    a.need(w, nw, "w");
+    a.need(dw, nw, "dw");
     a.need(db, double(out), "db");
     if (dx.data) {
       const double ndx = span_of(1, 0, rows, lddx, in);
       a.need(dx, ndx, "dx");
-      if (overlaps(dx.data, ndx, dy.data, double(rows) * double(out)) || overlaps(dx.data, ndx, x.data, span_of(1, 0, rows, ldx, in)) ||
-          overlaps(dx.data, ndx, w.data, double(out) * double(in)) || overlaps(dx.data, ndx, dw.data, double(out) * double(in)))
+      if (overlaps(dx.data, ndx, dy.data, ndy) || overlaps(dx.data, ndx, x.data, nx) || overlaps(dx.data, ndx, w.data, nw) ||
+          overlaps(dx.data, ndx, dw.data, nw))
         a.fail(true, "dx overlaps dy, x, w or dw");
     }
     linear_backward(dy.data, x.data, ldx, w.data, dw.data, db.data, dx.data, lddx, rows, in, out, accumulate);

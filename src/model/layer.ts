@@ -99,6 +99,10 @@ export class LayerCall {
   private tail = this.own;
   /** Where [q k v] is: this.own in 'checkpoint-qkv' mode, else this.buf. */
   private qkvBuf = this.own;
+  /** Where g = act(h) is: this.own in plain training, which keeps it for backward (as PyTorch does), else
+   *  the scratch (inference needs it only until the next GEMM; checkpointing recomputes it, cheaply,
+   *  instead of holding (N, I) per call). */
+  private gBuf = this.own;
   private mode: ActivationMode = 'own';
   private x: Float32Array = new Float32Array(0);
   private mask: Float32Array | null = null;
@@ -138,6 +142,7 @@ export class LayerCall {
     this.buf = mode === 'own' ? this.own : shared!;
     this.tail = recomputes(mode) ? this.own : this.buf;
     this.qkvBuf = mode === 'checkpoint-qkv' ? this.own : this.buf;
+    this.gBuf = mode === 'own' ? this.own : this.scratch;
     this.x = x;
     this.mask = mask;
     this.B = B;
@@ -168,9 +173,7 @@ export class LayerCall {
     }
     const a = buf.f32('a', NR);
     attn.norm.forward(be, s1, a, tail.f32('mean1', N), tail.f32('rstd1', N), N);
-    // g = act(h): plain training keeps it for backward (as PyTorch does); checkpointing recomputes it
-    // (cheap) instead of holding (N, I) per call
-    const g = (this.mode === 'own' ? buf : this.scratch).f32('g', N * I);
+    const g = this.gBuf.f32('g', N * I);
     if (this.mode === 'shared') { // inference needs no h: g in one pass (the activation fused where it can be)
       ffn.ffn.forward(be, a, g, N, H, this.act);
     } else {
@@ -203,8 +206,8 @@ export class LayerCall {
     // full_layer_layer_norm(ffn_output(act(ffn(a))) + a)
     const ds2 = sb.f32('ds2', NR);
     ffn.norm.backward(be, dy, tail.f32('s2', NR), tail.f32('mean2', N), tail.f32('rstd2', N), ds2, N);
-    const a = buf.f32('a', NR), h = buf.f32('h', N * I), g = (this.mode === 'own' ? buf : sb).f32('g', N * I);
-    if (this.mode !== 'own') be.activationForward(this.act, h, g, N * I);
+    const a = buf.f32('a', NR), h = buf.f32('h', N * I), g = this.gBuf.f32('g', N * I);
+    if (this.gBuf === sb) be.activationForward(this.act, h, g, N * I); // not kept: recompute
     // not g (Linear.backward may read g while it writes dg), but the buffer of dqkv below: dg is dead by then
     const dg = sb.f32('dgDqkv', N * I);
     ffn.out.backward(be, ds2, g, dg, N);
