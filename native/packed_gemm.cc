@@ -272,14 +272,19 @@ void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, c
   }
   // A grid of (row blocks) x (panel blocks), scheduled dynamically, panel block by panel block: the
   // threads share each B block (the weights, streamed from memory once, then from L3) and re-read the
-  // activations instead, 6% faster at batch 8 than row block by row block. Row blocks are multiples of MR;
-  // when there are too few blocks to keep every thread busy (small m), panel blocks shrink; the last panel
+  // activations instead, 6% faster at batch 8 than row block by row block. Row blocks of tall products are
+  // multiples of MR. A short product (m <= MC, e.g. batch 1) is cut into row blocks first, one per thread
+  // (of 32 rows at least): each thread then copies each A strip once per panel block, where cutting panels
+  // had every thread copy every strip for each of its narrow blocks (4-7% slower at batch 1 x 128).
+  // When there are still too few blocks to keep every thread busy, panel blocks shrink; the last panel
   // blocks shrink too (guided scheduling) so that the threads finish together: with whole blocks to the
   // end, one thread idled ~4% of a batch-1 forward.
-  const int64_t mblocks = (m + MC - 1) / MC;
-  const int64_t mstep = ((m + mblocks - 1) / mblocks + MR - 1) / MR * MR;
+  const bool short_m = m <= MC;
+  const int64_t mblocks = short_m ? std::max<int64_t>(1, std::min<int64_t>(threads, m / 32)) : (m + MC - 1) / MC;
+  const int64_t mstep = short_m ? (m + mblocks - 1) / mblocks : ((m + mblocks - 1) / mblocks + MR - 1) / MR * MR;
+  const int64_t enough = short_m && mblocks == threads ? threads : 2 * threads;
   int64_t pstep = NCP;
-  while (pstep > 1 && mblocks * ((panels + pstep - 1) / pstep) < 2 * threads) pstep /= 2;
+  while (pstep > 1 && mblocks * ((panels + pstep - 1) / pstep) < enough) pstep /= 2;
   struct Task {
     int64_t i0, p0, p1;
   };

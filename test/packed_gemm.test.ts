@@ -15,9 +15,10 @@ import { makeInputs, makeModel, mlmLabels, smallConfig } from './model_util.js';
 
 const js = new JsBackend();
 
-// (m, n, k): 6 x 16 tiles, 256-long K slices; 300 x 70 x 300 is large enough to run threaded; from 512 rows
-// a one-thread native backend hands the call to CBLAS on the source B
-const SHAPES = [[1, 1, 1], [1, 33, 7], [7, 5, 3], [13, 17, 257], [70, 100, 300], [6, 16, 256], [300, 70, 300], [2, 48, 0], [600, 40, 30]];
+// (m, n, k): 6 x 16 tiles, 256-long K slices; 300 x 70 x 300 is large enough to run threaded (70 and 130
+// rows are short: cut into row blocks of one per thread, of whole tiles or not); from 512 rows a one-thread
+// native backend hands the call to CBLAS on the source B
+const SHAPES = [[1, 1, 1], [1, 33, 7], [7, 5, 3], [13, 17, 257], [70, 100, 300], [130, 37, 300], [6, 16, 256], [300, 70, 300], [2, 48, 0], [600, 40, 30]];
 
 /** gemmPacked on every shape and option; `ref` computes the expected C. */
 function checkAll(be: Backend, label: string, ref: (m: number, a: Float32Array, lda: number, b: Float32Array, ldb: number,
