@@ -52,6 +52,10 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t k, int64_t n, float* d
  */
 void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* bp, bool beta, float* c,
                  int64_t ldc, const float* bias, int act = 0);
+/** One strip of gemm_packed on the calling thread, A read in place, for callers that pack small operands
+ *  of their own (attention, per head): C (rows <= kStripRows, n) = A (rows, k) op(B), bp from pack_b. */
+constexpr int kStripRows = 6;
+void gemm_packed_strip(int rows, int64_t n, int64_t k, const float* a, int64_t lda, const float* bp, float* c, int64_t ldc);
 
 // ---- everything else (kernels.cc, attention.cc) ----
 void add_bias(float* x, const float* bias, int64_t rows, int64_t cols);

@@ -218,6 +218,18 @@ void block(int64_t i0, int64_t i1, int64_t p0, int64_t p1, int64_t n, int64_t k,
 
 }  // namespace
 
+static_assert(kStripRows == MR, "gemm_packed_strip's rows are a tile's");
+
+void gemm_packed_strip(int rows, int64_t n, int64_t k, const float* a, int64_t lda, const float* bp, float* c,
+                       int64_t ldc) {
+  const TileFn fn = tile_for(rows);
+  const int64_t panels = (n + NR - 1) / NR;
+  for (int64_t l0 = 0; l0 < std::max<int64_t>(k, 1); l0 += KC)
+    for (int64_t p = 0; p < panels; p++)
+      tile(fn, rows, int(std::min<int64_t>(NR, n - p * NR)), std::min(KC, k - l0), a + l0, lda, bp + at(p, l0, k, panels),
+           c + p * NR, ldc, l0 > 0, nullptr);
+}
+
 int64_t packed_b_floats(int64_t k, int64_t n) { return (n + NR - 1) / NR * NR * k; }
 
 int64_t packed_b_alignment() { return 64; }
@@ -230,6 +242,10 @@ void pack_b(const float* b, int64_t ldb, bool tb, int64_t k, int64_t n, float* d
         for (int64_t p = 0; p < panels; p++) {
           float* out = dst + at(p, l, k, panels);
           const int cols = int(std::min<int64_t>(NR, n - p * NR));
+          if (cols == NR) {  // a fixed size: two vector moves, where a variable one is a libc call
+            std::memcpy(out, b + l * ldb + p * NR, NR * sizeof(float));
+            continue;
+          }
           std::memcpy(out, b + l * ldb + p * NR, cols * sizeof(float));
           std::fill(out + cols, out + NR, 0.0f);
         }

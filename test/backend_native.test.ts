@@ -158,6 +158,10 @@ function checkAttention(nb: Backend, r: () => number): void {
     { B: 3, S: 17, nh: 4, hd: 16, p: 0.5, masked: false },
     { B: 1, S: 65, nh: 1, hd: 7, p: 0.1, masked: true },
     { B: 1, S: 200, nh: 2, hd: 4, p: 0.1, masked: true }, // long rows: native works in query-row blocks
+    // without dropout native (AVX2) packs K^T and V into 16-wide panels: keys and dimensions past a panel
+    // (37 keys, 24 dimensions), query strips of 6 rows and one, and base-v2's head dimension
+    { B: 2, S: 37, nh: 2, hd: 24, p: 0, masked: true },
+    { B: 1, S: 130, nh: 2, hd: 64, p: 0, masked: false },
   ];
   for (const { B, S, nh, hd, p, masked } of cases) {
     const H = nh * hd, N = B * S * H, label = `attention B=${B} S=${S} nh=${nh} hd=${hd} p=${p} mask=${masked}`;
