@@ -6,7 +6,9 @@
 //
 // --rounds R runs the whole list of measurements R times, interleaved (every engine once per round), and
 // reports each one's median over the rounds: on a shared machine a burst of load then hits a round of
-// every engine rather than all steps of one, so the ratios hold better.
+// every engine rather than all steps of one, so the ratios hold better. The engines of one shape take
+// turns at going first (see roundOrder), so that an effect of the position (such as running right after
+// the previous shape's heavy run) does not fall on the same engine in every round.
 //
 // Baselines: bench/baselines/torch_albert.py (our own minimal PyTorch ALBERT of the same shapes) and
 // the ONNX file torch.onnx.export makes of it, run by onnxruntime-node (installed on demand, see
@@ -54,6 +56,29 @@ function child(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
       done({ ok: false, reason: `${signal ? `killed by ${signal}` : `exit ${code}`}${why ? `: ${why}` : ''}` });
     });
   });
+}
+
+/**
+ * The runs of round `round` (1-based): each shape's engines (ours with its checkpointed run, which is
+ * compared with the plain one right before it) rotated by round - 1, so that every engine goes first
+ * after the previous shape as often as the others.
+ */
+function roundOrder(runs: Run[], round: number): Run[] {
+  const out: Run[] = [];
+  for (let i = 0; i < runs.length;) {
+    const same = (r: Run) => r.config === runs[i].config && r.mode === runs[i].mode && r.batch === runs[i].batch && r.seq === runs[i].seq;
+    let j = i;
+    while (j < runs.length && same(runs[j])) j++;
+    const blocks: Run[][] = [];
+    for (const r of runs.slice(i, j)) {
+      if (blocks.length && blocks[blocks.length - 1][0].engine === r.engine) blocks[blocks.length - 1].push(r);
+      else blocks.push([r]);
+    }
+    const k = (round - 1) % blocks.length;
+    out.push(...[...blocks.slice(k), ...blocks.slice(0, k)].flat());
+    i = j;
+  }
+  return out;
 }
 
 /**
@@ -161,7 +186,7 @@ async function main(): Promise<number> {
   }
 
   const byRound = new Map<Run, Outcome[]>(runs.map((r) => [r, []]));
-  for (let round = 1; round <= rounds; round++) for (const r of runs) {
+  for (let round = 1; round <= rounds; round++) for (const r of roundOrder(runs, round)) {
     // an xxlarge step takes minutes and its checks are absolute (8 GB) or ours alone: one round
     if (round > 1 && r.config === xxl) continue;
     const shape = label(r);
