@@ -3,6 +3,7 @@
 // call once the scratch has grown. Without dropout on AVX2, the forward runs a head on gemm_packed's
 // micro-kernel (head_forward_packed); otherwise on CBLAS calls per block of query rows.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -16,9 +17,12 @@ namespace {
 
 thread_local std::vector<float> scratch;
 
+// n floats of this thread's scratch, starting at a packed_b_alignment() boundary (packed panels live there)
 float* scratch_floats(int64_t n) {
-  if (int64_t(scratch.size()) < n) scratch.resize(n);
-  return scratch.data();
+  const int64_t a = packed_b_alignment() / int64_t(sizeof(float));
+  if (int64_t(scratch.size()) < n + a) scratch.resize(n + a);
+  const int64_t skew = int64_t(reinterpret_cast<uintptr_t>(scratch.data()) / sizeof(float) % a);
+  return scratch.data() + (a - skew) % a;
 }
 
 // Row i of raw scores (S) -> softmax(scale * scores + mask), in place; mask is the (S) additive key mask or null.
@@ -163,10 +167,9 @@ int64_t row_block(int64_t S) { return std::max<int64_t>(16, std::min<int64_t>(S,
 // this is 1.1x-1.2x their speed at seq 128, 1.2x-1.3x at seq 512 (base-v2 heads, 2 threads).
 void head_forward_packed(const float* q, const float* k, const float* v, const float* key_mask, float* probs, float* ctx,
                          int64_t S, int64_t hd, float scale, int64_t ld, int64_t H) {
-  const int64_t S16 = (S + 15) / 16 * 16, a = packed_b_alignment() / int64_t(sizeof(float));
+  const int64_t a = packed_b_alignment() / int64_t(sizeof(float)), S16 = packed_b_floats(1, S);  // S in whole panels
   const int64_t nk = (packed_b_floats(hd, S) + a - 1) / a * a, nv = (packed_b_floats(S, hd) + a - 1) / a * a;
-  float* base = scratch_floats(nk + nv + kStripRows * S16 + a);
-  float* kt = base + (a - int64_t(reinterpret_cast<uintptr_t>(base) / sizeof(float) % a)) % a;
+  float* kt = scratch_floats(nk + nv + kStripRows * S16);
   float* vt = kt + nk;
   float* sc = vt + nv;  // a strip's scores, S16 wide: the padded keys' columns come out zero
   pack_b(k, ld, true, hd, S, kt);  // K_h^T (hd, S)
@@ -204,9 +207,9 @@ void attention_forward(const float* q, const float* k, const float* v, const flo
     for (int64_t i0 = 0; i0 < S; i0 += R) {
       const int64_t r = std::min(R, S - i0);
       float* P = probs ? probs + (bh * S + i0) * S : rows;  // rows i0 .. i0 + r of this head's (S, S) probs
-      // scores = scale * Q_h[rows] K_h^T  (r, S), then softmax in place
-      gemm_serial(false, true, r, S, hd, scale, q + off + i0 * ld, ld, k + off, ld, 0.0f, P, S);
-      softmax_rows(P, r, key_mask, S, S, 1.0f);
+      // scores = Q_h[rows] K_h^T  (r, S), then softmax(scale * scores + mask) in place
+      gemm_serial(false, true, r, S, hd, 1.0f, q + off + i0 * ld, ld, k + off, ld, 0.0f, P, S);
+      softmax_rows(P, r, key_mask, S, S, scale);
       const float* Pd = dropped(P, scratch, r * S, drop, uint32_t((bh * S + i0) * S));
       // ctx_h[rows] = Pd V_h  (r, hd)
       gemm_serial(false, false, r, hd, S, 1.0f, Pd, S, v + off, ld, 0.0f, ctx + offc + i0 * H, H);
