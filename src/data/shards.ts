@@ -141,12 +141,21 @@ function readIndex(dir: string): ShardIndex {
   const bad: string[] = [];
   if (j?.format !== 'albert-ts-pretraining-shards') bad.push('format');
   if (j?.objective !== 'sop' && j?.objective !== 'nsp') bad.push('objective');
-  for (const k of ['max_seq_length', 'max_predictions_per_seq', 'vocab_size', 'instances', 'cls_id', 'sep_id', 'mask_id', 'pad_id'] as const) {
+  for (const k of ['max_seq_length', 'max_predictions_per_seq', 'vocab_size', 'instances', 'tokens', 'cls_id', 'sep_id', 'mask_id', 'pad_id'] as const) {
     if (!Number.isInteger(j?.[k]) || (j[k] as number) < 0) bad.push(k);
   }
   if (j?.id_bytes !== 2 && j?.id_bytes !== 4) bad.push('id_bytes');
-  if (!Array.isArray(j?.shards) || j.shards.some((s) => typeof s?.file !== 'string' || !Number.isInteger(s?.instances))) bad.push('shards');
+  if (!Array.isArray(j?.shards) || j.shards.some((s) => typeof s?.file !== 'string' || !Number.isInteger(s?.instances) || s.instances < 0)) bad.push('shards');
   if (bad.length) throw fileError(file, `bad or missing field(s): ${bad.join(', ')}`);
+  // The fields against each other: the limits every record is later checked against must be possible.
+  const limits: [boolean, string][] = [
+    [j.max_seq_length >= 1 && j.max_seq_length <= 65535, `max_seq_length ${j.max_seq_length} is outside 1..65535`],
+    [j.max_predictions_per_seq <= Math.min(255, j.max_seq_length), `max_predictions_per_seq ${j.max_predictions_per_seq} exceeds min(255, max_seq_length ${j.max_seq_length})`],
+    [j.vocab_size >= 1 && j.vocab_size <= (j.id_bytes === 2 ? 65536 : 2 ** 32), `vocab_size ${j.vocab_size} does not fit id_bytes ${j.id_bytes}`],
+    ...(['cls_id', 'sep_id', 'mask_id', 'pad_id'] as const).map((k) => [j[k] < j.vocab_size, `${k} ${j[k]} is not below vocab_size ${j.vocab_size}`] as [boolean, string]),
+  ];
+  const broken = limits.find(([ok]) => !ok);
+  if (broken) throw fileError(file, broken[1]);
   return j;
 }
 
@@ -206,10 +215,14 @@ export class ShardDataset {
     const b = this.buf;
     fs.readSync(sh.fd, b, 0, size, from);
     const len = b.readUInt16LE(0), lenA = b.readUInt16LE(2), label = b.readUInt8(4), nm = b.readUInt8(5);
-    const w = this.index.id_bytes;
-    if (RECORD_HEADER + len * w + nm * (2 + w) !== size || len > this.index.max_seq_length || lenA > len || label > 1) {
-      throw fileError(sh.file, `corrupt record ${k}`);
-    }
+    const { id_bytes: w, max_seq_length: maxLen, max_predictions_per_seq: maxPred, vocab_size: vocab } = this.index;
+    // Every record is held to its index's limits: a record beyond them would train on what the index denies.
+    const bad = (problem: string) => fileError(sh.file, `record ${k} (instance ${i}): ${problem}`);
+    if (RECORD_HEADER + len * w + nm * (2 + w) !== size) throw bad(`its ${size} bytes do not match its header (${len} tokens, ${nm} masked)`);
+    if (len > maxLen) throw bad(`${len} tokens, more than ${INDEX_FILE}'s max_seq_length ${maxLen}`);
+    if (lenA > len) throw bad(`segment A of ${lenA} tokens is longer than the record's ${len}`);
+    if (label > 1) throw bad(`sentence label ${label} is neither 0 nor 1`);
+    if (nm > maxPred) throw bad(`${nm} masked positions, more than ${INDEX_FILE}'s max_predictions_per_seq ${maxPred}`);
     const get = w === 2 ? (o: number) => b.readUInt16LE(o) : (o: number) => b.readUInt32LE(o);
     let o = RECORD_HEADER;
     const inputIds = new Int32Array(len);
@@ -218,7 +231,12 @@ export class ShardDataset {
     for (let j = 0; j < nm; j++, o += 2) maskedPositions[j] = b.readUInt16LE(o);
     const maskedIds = new Int32Array(nm);
     for (let j = 0; j < nm; j++, o += w) maskedIds[j] = get(o);
-    for (let j = 0; j < nm; j++) if (maskedPositions[j] >= len) throw fileError(sh.file, `corrupt record ${k}`);
+    for (const [what, ids] of [['token', inputIds], ['masked token', maskedIds]] as const) {
+      const at = ids.findIndex((id) => id < 0 || id >= vocab); // a u32 id past 2^31 reads negative
+      if (at >= 0) throw bad(`${what} id ${ids[at]} is not below ${INDEX_FILE}'s vocab_size ${vocab}`);
+    }
+    const pos = maskedPositions.findIndex((p) => p >= len);
+    if (pos >= 0) throw bad(`masked position ${maskedPositions[pos]} is outside its ${len} tokens`);
     return { inputIds, lenA, label, maskedPositions, maskedIds };
   }
 
