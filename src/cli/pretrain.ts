@@ -5,6 +5,7 @@ import { pretrain, type PretrainObjective, type PretrainOptions, type MetricsRec
 import { floatFlag, intFlag, parseCommandArgs, required, threadsFlag } from './args.js';
 import { UserError } from '../errors.js';
 import { Progress, formatCount } from './progress.js';
+import { formatRunSummary } from '../train/run_summary.js';
 
 export const summary = 'pretrain ALBERT (MLM + SOP / NSP) from create-pretraining-data shards';
 
@@ -15,6 +16,7 @@ Trains a model from a preset, a config.json or an HF model directory on shards m
 albert create-pretraining-data. Checkpoints (HF directories + optimizer and data state) go to
 --output/checkpoint-NNNNNNN, metrics to --output/metrics.jsonl, curves to --output/curves.svg.
 Ctrl-C saves a checkpoint and exits (code 130); --resume continues exactly where it stopped.
+Before the first step it prints what it will do (parameters, data, steps, warmup, backend).
 
 model
   --model PRESET|FILE|DIR    preset (tiny, albert-base-v2, bert-base, ...), config.json, or a model directory (default tiny)
@@ -28,7 +30,7 @@ objective and optimizer
   --decay-power X            (default 1: linear)
   --weight-decay X           (default 0.01; never on LayerNorm and bias)
   --clip-norm X              global gradient-norm clipping (default 1.0; 0 = off)
-  --steps N | --epochs X     length of the run (default 1 epoch)
+  --steps N | --epochs X     length of the run (default 1 epoch); counts and rates must be > 0
   --batch-size N             instances per micro-batch (default 32)
   --grad-accum N             micro-batches per update (default 1)
   --seed N                   (default 12345)
@@ -38,26 +40,32 @@ data and evaluation
   --eval-instances N         held out from the end of --data (default min(500, 5%))
   --eval-data DIR            another evaluation set (repeatable; e.g. SOP and NSP data for the paper's Table 5)
   --eval-limit N             instances used from each --eval-data (default 1000)
-  --eval-every N             evaluate every N steps (default: only at the end)
+  --eval-every N             evaluate every N steps (default 0: only at the end)
 output
   --output DIR               run directory
   --log-every N              metrics record every N steps (default 10)
-  --save-every N             checkpoint every N steps (default: only at the end)
+  --save-every N             checkpoint every N steps (default 0: only at the end)
   --keep N                   checkpoints kept (default 3)
-  --resume                   continue the run in --output from its newest checkpoint
+  --resume                   continue the run in --output from its newest intact checkpoint (a damaged newer
+                             one is skipped with a warning). The run's saved settings are reused: --output
+                             is enough; flags given must agree with them, except a larger --steps, which
+                             extends the run (its learning-rate schedule becomes the one of the new length:
+                             warmup unchanged, decay to 0 at the new last step). A complete run is left as it is.
+  --resume-from DIR          continue from this checkpoint folder (refused if damaged)
   --max-bad-steps N          stop after N NaN/Inf steps in a row (default 5); such steps never update the weights
   --threads N                kernel threads (default $ALBERT_NUM_THREADS or all cores)
   --checkpoint-activations   recompute activations in backward: ~40% less memory, ~15% more time
-  --quiet                    no progress bar
+  --quiet                    no run summary, no progress bar
 first job
   --first-job                generate a synthetic corpus + tokenizer, pretrain a tiny ALBERT on it (a few
                              minutes on 2 cores), print held-out MLM/SOP accuracy and a fill-mask example
                              (default --output first-job, --steps 1200)
 `;
 
-function parseSet(values: string[] | undefined): Record<string, unknown> {
+function parseSet(values: string[] | undefined): Record<string, unknown> | undefined {
+  if (!values?.length) return undefined;
   const out: Record<string, unknown> = {};
-  for (const kv of values ?? []) {
+  for (const kv of values) {
     const eq = kv.indexOf('=');
     if (eq <= 0) throw new UserError(`--set expects KEY=VALUE, got "${kv}"`);
     const raw = kv.slice(eq + 1);
@@ -84,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     'grad-accum': { type: 'string' }, seed: { type: 'string' }, 'shuffle-buffer': { type: 'string' },
     'eval-instances': { type: 'string' }, 'eval-data': { type: 'string', multiple: true }, 'eval-limit': { type: 'string' },
     'eval-every': { type: 'string' }, 'log-every': { type: 'string' }, 'save-every': { type: 'string' }, keep: { type: 'string' },
-    resume: { type: 'boolean' }, 'max-bad-steps': { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' },
+    resume: { type: 'boolean' }, 'resume-from': { type: 'string' }, 'max-bad-steps': { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' },
     'checkpoint-activations': { type: 'boolean' },
     'first-job': { type: 'boolean' },
   }, help);
@@ -93,6 +101,7 @@ export async function run(argv: string[]): Promise<number> {
   const quiet = Boolean(v.quiet);
   const threads = threadsFlag(v.threads);
   const progress = new Progress('pretrain', 0, quiet);
+  const onStart: PretrainOptions['onStart'] = (s) => { if (!quiet) process.stderr.write(formatRunSummary(s).join('\n') + '\n'); };
   const onRecord = (r: MetricsRecord) => { if (r.type === 'eval' && !quiet) process.stderr.write((process.stderr.isTTY ? '\r\x1b[K' : '') + evalLine(r) + '\n'); };
   const onStep: PretrainOptions['onStep'] = (s) => {
     progress.setTotal(s.totalSteps);
@@ -109,31 +118,36 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (v['first-job']) {
       const fj = await runFirstJob({
-        output: v.output ?? 'first-job', steps: v.steps !== undefined ? intFlag(v.steps, 'steps', 0, 1) : undefined, threads, quiet,
-        pretrain: { onRecord, onStep, signal: abort.signal },
+        output: v.output ?? 'first-job', steps: v.steps !== undefined ? intFlag(v.steps, 'steps', 0) : undefined, threads, quiet,
+        pretrain: { onStart, onRecord, onStep, signal: abort.signal },
       });
       progress.finish();
       return fj.result.interrupted ? 130 : 0;
     }
     const objective = v.objective;
     if (objective !== undefined && objective !== 'sop' && objective !== 'nsp' && objective !== 'mlm') throw new UserError(`--objective must be sop, nsp or mlm, got "${objective}"`);
-    const optimizer = v.optimizer ?? 'lamb';
-    if (optimizer !== 'lamb' && optimizer !== 'adamw') throw new UserError(`--optimizer must be lamb or adamw, got "${optimizer}"`);
-    if (v.steps !== undefined && v.epochs !== undefined) throw new UserError('give --steps or --epochs, not both');
-    const num = (k: string, min = 0) => (v[k as keyof typeof v] === undefined ? undefined : floatFlag(v[k as keyof typeof v] as string, k, 0, min));
-    const int = (k: string, min = 0) => (v[k as keyof typeof v] === undefined ? undefined : intFlag(v[k as keyof typeof v] as string, k, 0, min));
+    const optimizer = v.optimizer;
+    if (optimizer !== undefined && optimizer !== 'lamb' && optimizer !== 'adamw') throw new UserError(`--optimizer must be lamb or adamw, got "${optimizer}"`);
+    // Only the type here: pretrain() refuses values outside their range, naming the flag.
+    const num = (k: string) => (v[k as keyof typeof v] === undefined ? undefined : floatFlag(v[k as keyof typeof v] as string, k, 0));
+    const int = (k: string) => (v[k as keyof typeof v] === undefined ? undefined : intFlag(v[k as keyof typeof v] as string, k, 0));
     const r = await pretrain({
-      data: required(v.data, 'data'), output: required(v.output, 'output'), model: v.model, set: parseSet(v.set),
-      tokenizer: v.tokenizer, objective: objective as PretrainObjective | undefined, optimizer,
+      data: v.data, output: required(v.output, 'output'), model: v.model, set: parseSet(v.set),
+      tokenizer: v.tokenizer, objective: objective as PretrainObjective | undefined, optimizer: optimizer as PretrainOptions['optimizer'],
       lr: num('lr'), warmupSteps: int('warmup-steps'), decayPower: num('decay-power'), weightDecay: num('weight-decay'),
-      clipNorm: num('clip-norm'), steps: int('steps', 1), epochs: num('epochs'), batchSize: int('batch-size', 1),
-      gradAccum: int('grad-accum', 1), seed: int('seed'), shuffleBuffer: int('shuffle-buffer', 1),
-      evalInstances: int('eval-instances'), evalData: v['eval-data'], evalLimit: int('eval-limit', 1),
-      evalEvery: int('eval-every'), logEvery: int('log-every', 1), saveEvery: int('save-every'), keep: int('keep', 1),
-      resume: Boolean(v.resume), maxBadSteps: int('max-bad-steps', 1), threads, quiet, signal: abort.signal, onRecord, onStep,
-      checkpointActivations: Boolean(v['checkpoint-activations']),
+      clipNorm: num('clip-norm'), steps: int('steps'), epochs: num('epochs'), batchSize: int('batch-size'),
+      gradAccum: int('grad-accum'), seed: int('seed'), shuffleBuffer: int('shuffle-buffer'),
+      evalInstances: int('eval-instances'), evalData: v['eval-data'], evalLimit: int('eval-limit'),
+      evalEvery: int('eval-every'), logEvery: int('log-every'), saveEvery: int('save-every'), keep: int('keep'),
+      resume: Boolean(v.resume), resumeFrom: v['resume-from'], maxBadSteps: int('max-bad-steps'), threads, quiet, signal: abort.signal,
+      onStart, onRecord, onStep, checkpointActivations: v['checkpoint-activations'] ? true : undefined,
     });
     progress.finish();
+    if (r.alreadyComplete) {
+      process.stderr.write(`albert: ${v.output}: the run is complete (${r.steps} steps; checkpoint ${r.checkpoint}); nothing was changed. `
+        + 'To train it longer, resume with a larger --steps\n');
+      return 0;
+    }
     if (r.interrupted) {
       process.stderr.write(`albert: stopped at step ${r.steps}; checkpoint ${r.checkpoint}; continue with the same command plus --resume\n`);
       return 130;

@@ -2,6 +2,7 @@
 // Each epoch visits the shards in a fresh random order and each shard front to back; a buffer of
 // `bufferSize` instance numbers is kept full and one is drawn at random from it per instance.
 // The whole position (epoch, shard order, place in the stream, buffer, RNG) is plain JSON.
+import { UserError } from '../errors.js';
 import { Rng, type RngState } from './rng.js';
 import type { ShardDataset, StoredInstance } from './shards.js';
 
@@ -91,11 +92,36 @@ export class InstanceLoader {
     return { ...this.st, order: [...this.st.order], buffer: [...this.st.buffer], rng: this.rng.getState() };
   }
 
+  /**
+   * Continue from a saved position. A position that does not fit this data (or is damaged) is a
+   * UserError naming the field as `loader.<field>`; the caller adds the file it came from.
+   */
   setState(s: LoaderState): void {
-    if (!s || !Array.isArray(s.order) || s.order.length !== this.ranges.length || !Array.isArray(s.buffer)) {
-      throw new Error('the saved data position does not fit this dataset');
-    }
+    const problem = this.stateProblem(s);
+    if (problem) throw new UserError(problem);
     this.st = { ...s, order: [...s.order], buffer: [...s.buffer] };
     this.rng = Rng.fromState(s.rng);
+  }
+
+  private stateProblem(s: LoaderState): string | undefined {
+    const shown = (v: unknown) => { const j = JSON.stringify(v); return j === undefined ? 'nothing' : j.length > 40 ? j.slice(0, 37) + '...' : j; };
+    const isInt = (v: unknown, lo: number, hi: number) => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+    if (s === null || typeof s !== 'object' || Array.isArray(s)) return `loader must be the saved data position (an object), got ${shown(s)}`;
+    const n = this.ranges.length, count = this.ds.count;
+    if (!isInt(s.epoch, 0, Number.MAX_SAFE_INTEGER)) return `loader.epoch must be a count of passes (an integer >= 0), got ${shown(s.epoch)}`;
+    if (!Array.isArray(s.order) || s.order.length !== n || new Set(s.order).size !== n || !s.order.every((v) => isInt(v, 0, n - 1))) {
+      return `loader.order must be an order of this data's ${n} shard(s) (each of 0..${n - 1} once), got ${shown(s.order)}`;
+    }
+    if (!isInt(s.shard, 0, n)) return `loader.shard must be an integer in 0..${n}, got ${shown(s.shard)}`;
+    if (!isInt(s.next, -1, count)) return `loader.next must be an instance number in -1..${count}, got ${shown(s.next)}`;
+    if (!Array.isArray(s.buffer) || s.buffer.length > this.bufferSize) {
+      return `loader.buffer must be a list of at most ${this.bufferSize} instance numbers (the shuffle buffer), got ${shown(s.buffer)}`;
+    }
+    const bad = s.buffer.findIndex((v) => !this.ranges.some(([lo, hi]) => Number.isInteger(v) && v >= lo && v < hi));
+    if (bad >= 0) return `loader.buffer[${bad}] is ${shown(s.buffer[bad])}, not an instance of the training range`;
+    if (!Array.isArray(s.rng) || s.rng.length !== 4 || !s.rng.every((v) => isInt(v, 0, 0xffffffff)) || s.rng.every((v) => v === 0)) {
+      return `loader.rng must be four uint32 words, not all zero, got ${shown(s.rng)}`;
+    }
+    return undefined;
   }
 }

@@ -7,29 +7,32 @@
 // the same losses, bit for bit at the same thread count, as an uninterrupted one.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadBackend } from '../backend/index.js';
+import { describeBackend, loadBackend } from '../backend/index.js';
 import type { Backend } from '../backend/backend.js';
 import { UserError, fileError } from '../errors.js';
-import { InstanceLoader, type LoaderState } from '../data/loader.js';
 import { deriveSeed } from '../data/rng.js';
 import { ShardDataset, type StoredInstance } from '../data/shards.js';
 import { fileSha256 } from '../data/tokenizer.js';
 import { loadPretrained } from '../io/hf_dir.js';
-import { AlbertModel, type HeadKind } from '../model/albert.js';
+import { AlbertModel } from '../model/albert.js';
 import { readConfigFile, withConfig, type AlbertConfig } from '../model/config.js';
 import { presetConfig, presetKey } from '../model/presets.js';
 import { BatchBuilder } from './batch.js';
-import { listCheckpoints, loadOptimizerState, readTrainerState, removeStalePartials, saveCheckpoint } from './checkpoint.js';
+import { listCheckpoints, removeStalePartials, saveCheckpoint } from './checkpoint.js';
 import { curvesSvg } from './curves.js';
 import { evaluate, type EvalResult, type EvalSet } from './evaluate.js';
-import { clipGradNorm, Optimizer, type OptimizerKind } from './optim.js';
+import { clipGradNorm, type OptimizerKind } from './optim.js';
+import { restoreNewestIntact, resumeCandidates, runLoader, runOptimizer, savedSession, type Restored } from './resume.js';
+import { checkLimits, dataFolder, headOf, resolveSettings, type PretrainObjective } from './run_settings.js';
+import { type RunSummary } from './run_summary.js';
 import { learningRate } from './schedule.js';
+import { emptyWindow, type TrainerState } from './trainer_state.js';
 
-export type PretrainObjective = 'sop' | 'nsp' | 'mlm';
+export type { PretrainObjective } from './run_settings.js';
 
 export interface PretrainOptions {
-  /** Shard directory made by create-pretraining-data. */
-  data: string;
+  /** Shard directory made by create-pretraining-data (on resume: default the run's). */
+  data?: string;
   /** Run directory: checkpoints, metrics.jsonl, curves.svg. */
   output: string;
   /** Preset name, config.json path, or an HF model directory to continue from. Default 'tiny'. */
@@ -42,7 +45,11 @@ export interface PretrainOptions {
   objective?: PretrainObjective;
   optimizer?: OptimizerKind;
   lr?: number; warmupSteps?: number; decayPower?: number;
-  /** Updates to make; default from `epochs` (default 1). */
+  /**
+   * Updates to make; default from `epochs` (default 1). On resume, more steps than the run had extend it:
+   * the learning-rate schedule is then the one of the new length (warmup unchanged, decay to 0 at the new
+   * last step), so the rate rises again from where the old schedule ended.
+   */
   steps?: number; epochs?: number;
   batchSize?: number; gradAccum?: number;
   clipNorm?: number; weightDecay?: number; beta1?: number; beta2?: number; eps?: number;
@@ -53,11 +60,17 @@ export interface PretrainOptions {
   /** More evaluation data sets (e.g. one per sentence objective, for Table 5); at most evalLimit instances each. */
   evalData?: string[];
   evalLimit?: number;
+  /** 0: only at the end. */
   evalEvery?: number; logEvery?: number; saveEvery?: number;
   /** Checkpoints kept (newest). */
   keep?: number;
-  /** Continue from the newest checkpoint in `output`. */
+  /**
+   * Continue from the newest intact checkpoint in `output` (a damaged newer one is skipped with a warning).
+   * Options not given are the run's saved ones; given ones must agree with them (steps may grow).
+   */
   resume?: boolean;
+  /** Continue from this checkpoint folder (implies resume; refused if damaged). */
+  resumeFrom?: string;
   /** Consecutive NaN/Inf steps after which the run stops. */
   maxBadSteps?: number;
   threads?: number;
@@ -67,10 +80,14 @@ export interface PretrainOptions {
   quiet?: boolean;
   /** Aborting saves a checkpoint after the current step and returns (SIGINT in the CLI). */
   signal?: AbortSignal;
+  /** Called once before the first step with what the run is about to do. */
+  onStart?: (s: RunSummary) => void;
   /** Called with every metrics record (also written to metrics.jsonl). */
   onRecord?: (r: MetricsRecord) => void;
   /** Called after every update (progress display). */
   onStep?: (s: StepInfo) => void;
+  /** Warnings (a skipped damaged checkpoint, an extended run); default: one line on stderr. */
+  onWarning?: (message: string) => void;
   /** Testing hook: at these update numbers the gradients are poisoned with NaN. */
   injectNanAtSteps?: number[];
 }
@@ -89,32 +106,12 @@ export interface PretrainResult {
   steps: number;
   checkpoint: string;
   interrupted: boolean;
+  /** A resumed run that had already made all its steps: nothing was trained or written. */
+  alreadyComplete: boolean;
   eval: EvalResult[];
   skippedSteps: number;
   tokensPerSecond: number;
 }
-
-/** Options that must not change across --resume (they decide what the next step computes). */
-const RUN_KEYS = ['objective', 'optimizer', 'lr', 'warmupSteps', 'decayPower', 'steps', 'batchSize', 'gradAccum', 'clipNorm',
-  'weightDecay', 'beta1', 'beta2', 'eps', 'seed', 'shuffleBuffer', 'evalInstances'] as const;
-
-interface Window { n: number; loss: number; mlmLoss: number; sentLoss: number; mlmAcc: number; sentAcc: number; gradNorm: number; }
-const emptyWindow = (): Window => ({ n: 0, loss: 0, mlmLoss: 0, sentLoss: 0, mlmAcc: 0, sentAcc: 0, gradNorm: 0 });
-
-interface TrainerState {
-  version: 1;
-  step: number;
-  run: Record<string, unknown>;
-  head: HeadKind;
-  loader: LoaderState;
-  window: Window;
-  skipped: number;
-  badInARow: number;
-  tokens: number;
-  elapsedS: number;
-}
-
-const headOf = (o: PretrainObjective): HeadKind => (o === 'sop' ? 'pretraining' : o === 'nsp' ? 'pretraining-nsp' : 'masked-lm');
 
 /** A new model's config: preset or config.json, overrides, vocabulary and length from the data. */
 function newConfig(spec: string, set: Record<string, unknown>, ds: ShardDataset): AlbertConfig {
@@ -132,69 +129,69 @@ function newConfig(spec: string, set: Record<string, unknown>, ds: ShardDataset)
   return c;
 }
 
-export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
-  const ds = ShardDataset.open(o.data);
-  const objective: PretrainObjective = o.objective ?? ds.index.objective;
-  if (objective !== 'mlm' && objective !== ds.index.objective) {
-    throw new UserError(`--objective ${objective} needs ${objective} data, but ${o.data} holds ${ds.index.objective} instances`);
-  }
-  const B = o.batchSize ?? 32, accum = o.gradAccum ?? 1;
-  const evalInstances = o.evalInstances ?? Math.min(500, Math.floor(ds.count * 0.05));
-  const trainCount = ds.count - evalInstances;
-  if (trainCount < B) throw new UserError(`${o.data}: ${ds.count} instances leave ${trainCount} for training after holding out ${evalInstances}; need at least a batch (${B})`);
-  const epochs = o.epochs ?? 1;
-  const steps = o.steps ?? Math.max(1, Math.ceil((epochs * trainCount) / (B * accum)));
-  const run: Record<string, unknown> = {
-    objective, optimizer: o.optimizer ?? 'lamb', lr: o.lr ?? ((o.optimizer ?? 'lamb') === 'lamb' ? 0.00176 : 1e-4),
-    warmupSteps: o.warmupSteps ?? Math.round(0.05 * steps), decayPower: o.decayPower ?? 1, steps, batchSize: B, gradAccum: accum,
-    clipNorm: o.clipNorm ?? 1, weightDecay: o.weightDecay ?? 0.01, beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-6,
-    seed: o.seed ?? 12345, shuffleBuffer: o.shuffleBuffer ?? 10_000, evalInstances,
-  };
-  const seed = run.seed as number;
-  const backend = o.backend ?? loadBackend({ threads: o.threads });
-  const head = headOf(objective);
-  fs.mkdirSync(o.output, { recursive: true });
-  removeStalePartials(o.output);
+const stderrWarning = (m: string) => process.stderr.write(`albert: warning: ${m}\n`);
 
-  // Model, tokenizer and (on resume) the saved state.
-  let model: AlbertModel;
-  let tokenizer = o.tokenizer;
-  let state: TrainerState | null = null;
-  const resumeFrom = o.resume ? listCheckpoints(o.output).at(-1) : undefined;
-  if (o.resume && !resumeFrom) throw fileError(o.output, 'no checkpoint to resume from');
-  if (!o.resume && listCheckpoints(o.output).length) {
+export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
+  checkLimits(o);
+  const warn = o.onWarning ?? stderrWarning;
+  const resuming = Boolean(o.resume || o.resumeFrom);
+  // On resume the data folder may come from the saved run: from the first checkpoint that can say.
+  const candidates = resuming ? resumeCandidates(o.output, o.resumeFrom) : [];
+  if (!resuming && listCheckpoints(o.output).length) {
     throw fileError(o.output, 'already holds checkpoints: pass --resume to continue that run, or choose another --output');
   }
-  if (resumeFrom) {
-    state = readTrainerState<TrainerState>(resumeFrom.dir);
-    const changed = RUN_KEYS.filter((k) => JSON.stringify(state!.run[k]) !== JSON.stringify(run[k]));
-    if (changed.length) {
-      throw new UserError(`--resume: these settings differ from the run in ${o.output}: ${changed.map((k) => `${k} (was ${JSON.stringify(state!.run[k])}, now ${JSON.stringify(run[k])})`).join(', ')}`);
+  const dataDir = dataFolder(o, resuming ? savedSession(candidates) : undefined);
+  const ds = ShardDataset.open(dataDir);
+  const backend = o.backend ?? loadBackend({ threads: o.threads });
+  const restored: Restored | undefined = resuming ? restoreNewestIntact(candidates, ds, backend, warn) : undefined;
+  const state = restored?.state;
+  const { run, session, extendedFrom } = resolveSettings({ ...o, data: dataDir }, { dir: dataDir, count: ds.count, objective: ds.index.objective },
+    state && { run: state.run, session: state.session });
+  const { objective, steps, batchSize: B, gradAccum: accum, evalInstances, seed } = run;
+  if (objective !== 'mlm' && objective !== ds.index.objective) {
+    throw new UserError(`--objective ${objective} needs ${objective} data, but ${dataDir} holds ${ds.index.objective} instances`);
+  }
+  const trainCount = ds.count - evalInstances;
+  const head = headOf(objective);
+  if (state && state.step >= steps) {
+    // Nothing to do, and nothing is written: the run's files stay as they are.
+    ds.close();
+    return { steps: state.step, checkpoint: restored!.dir, interrupted: false, alreadyComplete: true, eval: [], skippedSteps: state.skipped, tokensPerSecond: 0 };
+  }
+  if (extendedFrom !== undefined) {
+    warn(`extending the run in ${o.output} from ${extendedFrom} to ${steps} steps: the learning rate now follows the schedule of ${steps} steps `
+      + `(warmup ${run.warmupSteps} unchanged, decay to 0 at step ${steps}), so from step ${state!.step} it is `
+      + `${learningRate(state!.step, { lr: run.lr, totalSteps: steps, warmupSteps: run.warmupSteps, power: run.decayPower }).toExponential(2)}, `
+      + 'not what the shorter run\'s schedule gave');
+  }
+
+  // Model and tokenizer: the checkpoint's, a model directory's, or a new model.
+  let model: AlbertModel;
+  let tokenizer = o.tokenizer;
+  if (restored) {
+    model = restored.model;
+    if (tokenizer !== undefined && fs.existsSync(tokenizer) && fileSha256(tokenizer) !== fileSha256(restored.tokenizer)) {
+      throw fileError(tokenizer, `--resume: is not the tokenizer of the run (${restored.tokenizer} differs)`);
     }
-    model = loadPretrained(resumeFrom.dir, { backend, head: state.head });
-    tokenizer = path.join(resumeFrom.dir, 'spiece.model');
+    tokenizer = restored.tokenizer;
   } else if (o.model && fs.existsSync(o.model) && fs.statSync(o.model).isDirectory()) {
     model = loadPretrained(o.model, { backend, head });
     tokenizer ??= path.join(o.model, 'spiece.model');
-    if (model.config.vocab_size !== ds.index.vocab_size) {
-      throw new UserError(`${o.model}: vocab_size ${model.config.vocab_size} does not match the data's tokenizer (${ds.index.vocab_size} pieces)`);
-    }
   } else {
     model = new AlbertModel(newConfig(o.model ?? 'tiny', o.set ?? {}, ds), head, backend);
     model.initWeights(seed);
   }
-  model.checkpointActivations = o.checkpointActivations ?? false;
+  if (model.config.vocab_size !== ds.index.vocab_size) {
+    throw new UserError(`${restored?.dir ?? o.model}: vocab_size ${model.config.vocab_size} does not match the data's tokenizer (${ds.index.vocab_size} pieces)`);
+  }
+  model.checkpointActivations = session.checkpointActivations;
   if (!tokenizer || !fs.existsSync(tokenizer)) {
     throw new UserError(`a tokenizer model is needed to ship with the checkpoints: pass --tokenizer (the .model the data was made with)${tokenizer ? `; ${tokenizer} does not exist` : ''}`);
   }
   const tokSha = fileSha256(tokenizer);
   if (ds.index.tokenizer_sha256 && ds.index.tokenizer_sha256 !== tokSha) {
-    throw fileError(tokenizer, `is not the tokenizer ${o.data} was made with (sha256 differs)`);
+    throw fileError(tokenizer, `is not the tokenizer ${dataDir} was made with (sha256 differs)`);
   }
-  // A run-level copy: the checkpoint it came from may be pruned (--keep) while the run goes on.
-  const runTokenizer = path.join(o.output, 'spiece.model');
-  if (path.resolve(tokenizer) !== path.resolve(runTokenizer)) fs.copyFileSync(tokenizer, runTokenizer);
-  tokenizer = runTokenizer;
   if (model.config.max_position_embeddings < ds.index.max_seq_length) {
     throw new UserError(`the model's max_position_embeddings (${model.config.max_position_embeddings}) is below the data's max_seq_length (${ds.index.max_seq_length})`);
   }
@@ -202,29 +199,39 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   // Evaluation sets.
   const evalSets: EvalSet[] = [];
   if (evalInstances > 0) evalSets.push({ name: 'heldout', ds, first: trainCount, end: ds.count });
-  for (const dir of o.evalData ?? []) {
+  for (const dir of session.evalData) {
     const e = ShardDataset.open(dir);
     if (e.index.vocab_size !== ds.index.vocab_size || (e.index.tokenizer_sha256 && e.index.tokenizer_sha256 !== tokSha)) {
       throw fileError(dir, 'was made with another tokenizer than the training data');
     }
-    evalSets.push({ name: path.basename(path.resolve(dir)), ds: e, first: 0, end: Math.min(e.count, o.evalLimit ?? 1000) });
+    evalSets.push({ name: path.basename(path.resolve(dir)), ds: e, first: 0, end: Math.min(e.count, session.evalLimit) });
   }
 
   const params = model.params();
-  const opt = new Optimizer(params, backend, {
-    kind: run.optimizer as OptimizerKind, beta1: run.beta1 as number, beta2: run.beta2 as number, eps: run.eps as number,
-    weightDecay: run.weightDecay as number,
-  });
-  const loader = new InstanceLoader(ds, { first: 0, end: trainCount, bufferSize: run.shuffleBuffer as number, seed: deriveSeed(seed, 2) });
+  const opt = restored?.opt ?? runOptimizer(params, run, backend);
+  const loader = restored?.loader ?? runLoader(ds, run);
   let step = 0, skipped = 0, badInARow = 0, tokens = 0, elapsedBefore = 0;
   let win = emptyWindow();
-  if (state && resumeFrom) {
-    loadOptimizerState(resumeFrom.dir, opt);
-    loader.setState(state.loader);
+  if (state) {
     ({ step, skipped, badInARow, tokens } = state);
     win = state.window;
     elapsedBefore = state.elapsedS;
   }
+  const stepsPerEpoch = Math.ceil(trainCount / (B * accum));
+  o.onStart?.({
+    output: o.output, parameters: params.reduce((a, p) => a + p.data.length, 0), objective, optimizer: run.optimizer, lr: run.lr,
+    batchSize: B, gradAccum: accum, trainInstances: trainCount, evalSets: evalSets.map((e) => ({ name: e.name, instances: e.end - e.first })),
+    stepsPerEpoch, steps, warmupSteps: run.warmupSteps, backend: describeBackend(backend),
+    resumedFrom: restored && { dir: restored.dir, step },
+  });
+
+  // The run's files are written from here on only.
+  fs.mkdirSync(o.output, { recursive: true });
+  removeStalePartials(o.output);
+  // A run-level copy: the checkpoint it came from may be pruned (--keep) while the run goes on.
+  const runTokenizer = path.join(o.output, 'spiece.model');
+  if (path.resolve(tokenizer) !== path.resolve(runTokenizer)) fs.copyFileSync(tokenizer, runTokenizer);
+  tokenizer = runTokenizer;
 
   // Metrics: on resume, drop what the interrupted run logged after its checkpoint.
   const metricsFile = path.join(o.output, 'metrics.jsonl');
@@ -262,8 +269,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     fs.writeFileSync(path.join(o.output, 'curves.svg'), svg);
   };
 
-  const logEvery = o.logEvery ?? 10, evalEvery = o.evalEvery ?? 0, saveEvery = o.saveEvery ?? 0, keep = o.keep ?? 3;
-  const maxBad = o.maxBadSteps ?? 5;
+  const { logEvery, evalEvery, saveEvery, keep, maxBadSteps: maxBad } = session;
   const nanSteps = new Set(o.injectNanAtSteps ?? []);
   const builder = new BatchBuilder(B, ds.index.max_seq_length, ds.index.pad_id);
   const batchInsts: StoredInstance[] = new Array(B);
@@ -271,10 +277,10 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   let sessionTokens = 0;
   let lastEval: EvalResult[] = [];
   const sentence = head !== 'masked-lm';
-  let checkpoint = resumeFrom?.dir ?? '';
+  let checkpoint = restored?.dir ?? '';
 
   const trainerState = (): TrainerState => ({
-    version: 1, step, run, head, loader: loader.getState(), window: win, skipped, badInARow, tokens,
+    version: 2, step, run, session, head, loader: loader.getState(), window: win, skipped, badInARow, tokens,
     elapsedS: elapsedBefore + (Date.now() - started) / 1000,
   });
   const save = () => { checkpoint = saveCheckpoint(o.output, step, model, opt, trainerState(), tokenizer!, keep); writeCurves(); };
@@ -303,8 +309,8 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     }
     if (accum > 1) for (const p of params) backend.scale(p.grad, 1 / accum, p.grad.length);
     if (nanSteps.has(step)) params[0].grad[0] = NaN;
-    const gradNorm = clipGradNorm(params, run.clipNorm as number, backend);
-    const lr = learningRate(step, { lr: run.lr as number, totalSteps: steps, warmupSteps: run.warmupSteps as number, power: run.decayPower as number });
+    const gradNorm = clipGradNorm(params, run.clipNorm, backend);
+    const lr = learningRate(step, { lr: run.lr, totalSteps: steps, warmupSteps: run.warmupSteps, power: run.decayPower });
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       // Skip the update: the weights and moments stay as they were.
       skipped++;
@@ -343,5 +349,5 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   save();
   ds.close();
   for (const s of evalSets) if (s.ds !== ds) s.ds.close();
-  return { steps: step, checkpoint, interrupted, eval: lastEval, skippedSteps: skipped, tokensPerSecond: sessionTokens / Math.max((Date.now() - started) / 1000, 1e-9) };
+  return { steps: step, checkpoint, interrupted, alreadyComplete: false, eval: lastEval, skippedSteps: skipped, tokensPerSecond: sessionTokens / Math.max((Date.now() - started) / 1000, 1e-9) };
 }

@@ -1,0 +1,94 @@
+// --resume: pick the checkpoint to continue from and restore everything it holds. The newest
+// checkpoint that is intact is taken (a damaged newer one is skipped with a warning naming it);
+// `resumeFrom` takes one folder and refuses it if damaged. Intact means: its files belong together
+// (checkpoint.ts), its trainer state is well-formed, the weights load, the optimizer's update count
+// fits the step, and the data position fits the data.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Backend } from '../backend/backend.js';
+import { InstanceLoader } from '../data/loader.js';
+import { deriveSeed } from '../data/rng.js';
+import type { ShardDataset } from '../data/shards.js';
+import { fileError, UserError } from '../errors.js';
+import { loadPretrained, TOKENIZER_FILE } from '../io/hf_dir.js';
+import type { AlbertModel } from '../model/albert.js';
+import type { TrainableParam } from './optim.js';
+import { listCheckpoints, loadOptimizerState, readCheckpointState, STATE_FILE } from './checkpoint.js';
+import { Optimizer } from './optim.js';
+import type { RunRecord, SessionRecord } from './run_settings.js';
+import { checkTrainerState, type TrainerState } from './trainer_state.js';
+
+/** The optimizer of a run (a new one and a resumed one are built alike). */
+export const runOptimizer = (params: TrainableParam[], run: RunRecord, backend: Backend) =>
+  new Optimizer(params, backend, { kind: run.optimizer, beta1: run.beta1, beta2: run.beta2, eps: run.eps, weightDecay: run.weightDecay });
+
+/** The training data stream of a run: every instance but the held-out tail. */
+export const runLoader = (ds: ShardDataset, run: RunRecord) =>
+  new InstanceLoader(ds, { first: 0, end: ds.count - run.evalInstances, bufferSize: run.shuffleBuffer, seed: deriveSeed(run.seed, 2) });
+
+export interface Restored {
+  dir: string; state: TrainerState; model: AlbertModel; opt: Optimizer; loader: InstanceLoader;
+  /** The checkpoint's spiece.model. */
+  tokenizer: string;
+}
+
+/**
+ * The saved session settings of the newest candidate that has them, read without checks: they name the
+ * data folder, which checking a checkpoint needs (a damaged one is then skipped by restoreNewestIntact).
+ */
+export function savedSession(candidates: string[]): Partial<SessionRecord> {
+  for (const dir of candidates) {
+    let j: { session?: Partial<SessionRecord> } | null;
+    try { j = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')); } catch { continue; }
+    if (typeof j?.session?.data === 'string') return j.session;
+  }
+  return {};
+}
+
+/** Everything the checkpoint in `dir` holds, restored for `ds`; any problem is one UserError naming the file. */
+export function restoreCheckpoint(dir: string, ds: ShardDataset, backend: Backend): Restored {
+  const { file, state: raw } = readCheckpointState(dir);
+  const state = checkTrainerState(raw, file);
+  const model = loadPretrained(dir, { backend, head: state.head });
+  const opt = runOptimizer(model.params(), state.run, backend);
+  loadOptimizerState(dir, opt, state.step);
+  // Skipped (NaN) steps make no update, so the optimizer has made exactly the others.
+  if (opt.t !== state.step - state.skipped) {
+    throw fileError(file, `step ${state.step} with ${state.skipped} skipped needs ${state.step - state.skipped} optimizer updates, but optimizer.safetensors has made ${opt.t}`);
+  }
+  const loader = runLoader(ds, state.run);
+  try { loader.setState(state.loader); } catch (e) {
+    throw e instanceof UserError ? fileError(file, e.message) : e;
+  }
+  return { dir, state, model, opt, loader, tokenizer: path.join(dir, TOKENIZER_FILE) };
+}
+
+/**
+ * The folders to try, best first: `resumeFrom` alone, or every checkpoint in `output`, newest first.
+ * The caller reads the data folder from the first that names one.
+ */
+export function resumeCandidates(output: string, resumeFrom?: string): string[] {
+  if (resumeFrom !== undefined) return [resumeFrom];
+  const all = listCheckpoints(output).map((c) => c.dir).reverse();
+  if (!all.length) throw fileError(output, 'no checkpoint to resume from');
+  return all;
+}
+
+/**
+ * Restore the first intact candidate. Each damaged one before it is reported through `warn`; with a
+ * single candidate (`--resume-from`), or when none is intact, the problem is the error.
+ */
+export function restoreNewestIntact(candidates: string[], ds: ShardDataset, backend: Backend, warn: (m: string) => void): Restored {
+  const problems: string[] = [];
+  for (const dir of candidates) {
+    try {
+      const r = restoreCheckpoint(dir, ds, backend);
+      for (const p of problems) warn(`${p}; resuming from ${dir}`);
+      return r;
+    } catch (e) {
+      if (!(e instanceof UserError) || candidates.length === 1) throw e;
+      problems.push(`skipping ${dir}: ${e.message}`);
+    }
+  }
+  throw new UserError(`no intact checkpoint to resume from: ${problems.join('; ')}`);
+}
