@@ -35,7 +35,7 @@ objective and optimizer
   --grad-accum N             micro-batches per update (default 1)
   --seed N                   (default 12345)
 data and evaluation
-  --data DIR                 training shards
+  --data DIR                 training shards (on --resume: default the run's)
   --shuffle-buffer N         (default 10000)
   --eval-instances N         held out from the end of --data (default min(500, 5%))
   --eval-data DIR            another evaluation set (repeatable; e.g. SOP and NSP data for the paper's Table 5)
@@ -118,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (v['first-job']) {
       const fj = await runFirstJob({
-        output: v.output ?? 'first-job', steps: v.steps !== undefined ? intFlag(v.steps, 'steps', 0) : undefined, threads, quiet,
+        output: v.output ?? 'first-job', steps: v.steps !== undefined ? intFlag(v.steps, 'steps', 0, 1) : undefined, threads, quiet,
         pretrain: { onStart, onRecord, onStep, signal: abort.signal },
       });
       progress.finish();
@@ -142,12 +142,12 @@ export async function run(argv: string[]): Promise<number> {
       resume: Boolean(v.resume), resumeFrom: v['resume-from'], maxBadSteps: int('max-bad-steps'), threads, quiet, signal: abort.signal,
       onStart, onRecord, onStep, checkpointActivations: v['checkpoint-activations'] ? true : undefined,
     });
-    progress.finish();
     if (r.alreadyComplete) {
       process.stderr.write(`albert: ${v.output}: the run is complete (${r.steps} steps; checkpoint ${r.checkpoint}); nothing was changed. `
         + 'To train it longer, resume with a larger --steps\n');
       return 0;
     }
+    progress.finish();
     if (r.interrupted) {
       process.stderr.write(`albert: stopped at step ${r.steps}; checkpoint ${r.checkpoint}; continue with the same command plus --resume\n`);
       return 130;

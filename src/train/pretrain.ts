@@ -170,8 +170,8 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   let tokenizer = o.tokenizer;
   if (restored) {
     model = restored.model;
-    if (tokenizer !== undefined && fs.existsSync(tokenizer) && fileSha256(tokenizer) !== fileSha256(restored.tokenizer)) {
-      throw fileError(tokenizer, `--resume: is not the tokenizer of the run (${restored.tokenizer} differs)`);
+    if (tokenizer !== undefined && (!fs.existsSync(tokenizer) || fileSha256(tokenizer) !== fileSha256(restored.tokenizer))) {
+      throw fileError(tokenizer, fs.existsSync(tokenizer) ? `--resume: is not the tokenizer of the run (${restored.tokenizer} differs)` : 'does not exist');
     }
     tokenizer = restored.tokenizer;
   } else if (o.model && fs.existsSync(o.model) && fs.statSync(o.model).isDirectory()) {
