@@ -76,6 +76,16 @@ function weightFiles(dir: string): { file: string; names?: Set<string> }[] {
   throw fileError(dir, `no ${WEIGHTS_FILE}${hint}`);
 }
 
+/** The tensor names a model directory's weights provide (headers only: no tensor data is read). */
+export function weightNames(dir: string): Set<string> {
+  assertDir(dir);
+  const out = new Set<string>();
+  for (const { file, names } of weightFiles(dir)) {
+    for (const name of withSafetensors(file, (h) => [...h.tensors.keys()])) if (!names || names.has(name)) out.add(name);
+  }
+  return out;
+}
+
 /**
  * Load an HF ALBERT directory. Tensors in F32, F16 or BF16 become float32 parameters. Missing head
  * weights are initialized (normal(0, initializer_range), as HF) with a warning listing them; any other
