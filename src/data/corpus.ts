@@ -105,6 +105,21 @@ export function expandInputs(patterns: string[]): string[] {
   return uniqueFiles(files);
 }
 
+// Curly (typographic) quotes and their straight ASCII equivalents.
+const CURLY_SINGLE = /[\u2018\u2019\u201a\u201b]/g;
+const CURLY_DOUBLE = /[\u201c\u201d\u201e\u201f]/g;
+const CURLY_ANY = /[\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f]/g;
+
+/** Curly quotes to straight ones: ‘ ’ ‚ ‛ to ', “ ” „ ‟ to ". */
+export function straightenQuotes(text: string): string {
+  return text.replace(CURLY_SINGLE, "'").replace(CURLY_DOUBLE, '"');
+}
+
+/** How many curly quotes `text` holds. */
+export function countCurlyQuotes(text: string): number {
+  return text.match(CURLY_ANY)?.length ?? 0;
+}
+
 const START_RE = /^\s*\*\*\*\s*START OF (THE|THIS) PROJECT GUTENBERG/i;
 const END_RE = /^\s*(\*\*\*\s*END OF (THE|THIS) PROJECT GUTENBERG|End of (the )?Project Gutenberg'?s? (E-?text|E-?book))/i;
 
