@@ -19,7 +19,10 @@ Same --seed, same bytes.
                              docs: one document per file of raw prose (BOM, CRLF, Project Gutenberg
                              header/footer and hard-wrapped lines handled; sentences found by Intl.Segmenter)
   --tokenizer MODEL          SentencePiece .model file (ALBERT preprocessing: lower-case, accents, quotes)
-  --output PATH              directory for binary shards, file for jsonl
+  --normalize-quotes         curly quotes to straight ones before tokenizing (ALBERT's vocabulary has no
+                             curly quotes: they become <unk>); off by default, so that ids equal HF's
+  --output PATH              directory for binary shards, file for jsonl; must not exist yet (or be empty)
+  --overwrite                replace an existing --output (once the new data is complete)
   --format binary|jsonl      (default binary)
   --objective sop|nsp        sentence-order prediction (default) or BERT's next-sentence prediction
   --max-seq-length N         (default ${DEFAULTS.maxSeqLength})
@@ -38,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     format: { type: 'string' }, objective: { type: 'string' }, 'max-seq-length': { type: 'string' },
     'max-predictions-per-seq': { type: 'string' }, 'masked-lm-prob': { type: 'string' }, 'short-seq-prob': { type: 'string' },
     ngram: { type: 'string' }, 'dupe-factor': { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean' },
+    overwrite: { type: 'boolean' }, 'normalize-quotes': { type: 'boolean' },
   }, help);
   if (!a) return 0;
   const v = a.values;
@@ -61,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     ngram: intFlag(v.ngram, 'ngram', DEFAULTS.ngram, 1, 10),
     dupeFactor: intFlag(v['dupe-factor'], 'dupe-factor', DEFAULTS.dupeFactor, 1),
     seed: intFlag(v.seed, 'seed', DEFAULTS.seed, 0, 2 ** 32 - 1),
+    overwrite: Boolean(v.overwrite), normalizeQuotes: Boolean(v['normalize-quotes']),
     onProgress: (done, total, instances) => { progress.setTotal(total); progress.update(done, `${instances} instances`); },
   });
   progress.finish(`${s.instances} instances`);

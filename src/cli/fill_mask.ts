@@ -2,9 +2,8 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { loadBackend } from '../backend/index.js';
-import { loadPretrained } from '../io/hf_dir.js';
 import { AlbertTokenizer } from '../tokenizer/index.js';
-import { fillMask, filledText } from '../train/fill_mask.js';
+import { fillMask, filledText, loadMaskedLm } from '../train/fill_mask.js';
 import { intFlag, parseCommandArgs, required, threadsFlag } from './args.js';
 import { fileError, UserError } from '../errors.js';
 
@@ -13,7 +12,9 @@ export const summary = 'top-k predictions for [MASK] tokens in a text';
 export const help = `usage: albert fill-mask --model DIR [--top-k N] [--json] "text with [MASK] ..." [more texts]
 
 DIR is an HF model directory with a masked-LM head (AlbertForPreTraining, AlbertForMaskedLM, or a
-pretrain checkpoint) and its spiece.model (or --tokenizer MODEL).
+pretrain checkpoint) and its spiece.model (or --tokenizer MODEL). A directory of another class is
+read as AlbertForMaskedLM when its weights still hold the masked-LM head (predictions.*), and refused
+otherwise.
 
   --model DIR        model directory
   --tokenizer MODEL  SentencePiece model (default DIR/spiece.model)
@@ -33,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
   const tokFile = a.values.tokenizer ?? path.join(dir, 'spiece.model');
   if (!fs.existsSync(tokFile)) throw fileError(tokFile, 'no such tokenizer model (pass --tokenizer)');
   const tok = AlbertTokenizer.load(tokFile);
-  const model = loadPretrained(dir, { backend: loadBackend({ threads: threadsFlag(a.values.threads) }) });
+  const model = loadMaskedLm(dir, { backend: loadBackend({ threads: threadsFlag(a.values.threads) }) });
   if (model.config.vocab_size !== tok.vocabSize) throw fileError(tokFile, `has ${tok.vocabSize} pieces but the model's vocab_size is ${model.config.vocab_size}`);
   for (const text of a.positionals) {
     const preds = fillMask(model, tok, text, topK);

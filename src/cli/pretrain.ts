@@ -10,7 +10,7 @@ import { formatRunSummary } from '../train/run_summary.js';
 export const summary = 'pretrain ALBERT (MLM + SOP / NSP) from create-pretraining-data shards';
 
 export const help = `usage: albert pretrain --data DIR --output DIR [flags]
-       albert pretrain --first-job [--output DIR] [--steps N]
+       albert pretrain --first-job [--output DIR] [--steps N] [--overwrite]
 
 Trains a model from a preset, a config.json or an HF model directory on shards made by
 albert create-pretraining-data. Checkpoints (HF directories + optimizer and data state) go to
@@ -60,6 +60,7 @@ first job
   --first-job                generate a synthetic corpus + tokenizer, pretrain a tiny ALBERT on it (a few
                              minutes on 2 cores), print held-out MLM/SOP accuracy and a fill-mask example
                              (default --output first-job, --steps 1200)
+  --overwrite                replace an earlier first job in --output (without it, a non-empty one is refused)
 `;
 
 function parseSet(values: string[] | undefined): Record<string, unknown> | undefined {
@@ -94,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
     'eval-every': { type: 'string' }, 'log-every': { type: 'string' }, 'save-every': { type: 'string' }, keep: { type: 'string' },
     resume: { type: 'boolean' }, 'resume-from': { type: 'string' }, 'max-bad-steps': { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' },
     'checkpoint-activations': { type: 'boolean' },
-    'first-job': { type: 'boolean' },
+    'first-job': { type: 'boolean' }, overwrite: { type: 'boolean' },
   }, help);
   if (!a) return 0;
   const v = a.values;
@@ -119,11 +120,13 @@ export async function run(argv: string[]): Promise<number> {
     if (v['first-job']) {
       const fj = await runFirstJob({
         output: v.output ?? 'first-job', steps: v.steps !== undefined ? intFlag(v.steps, 'steps', 0, 1) : undefined, threads, quiet,
+        overwrite: Boolean(v.overwrite),
         pretrain: { onStart, onRecord, onStep, signal: abort.signal },
       });
       progress.finish();
       return fj.result.interrupted ? 130 : 0;
     }
+    if (v.overwrite) throw new UserError('--overwrite goes with --first-job: a pretrain run is continued with --resume, or started in another --output');
     const objective = v.objective;
     if (objective !== undefined && objective !== 'sop' && objective !== 'nsp' && objective !== 'mlm') throw new UserError(`--objective must be sop, nsp or mlm, got "${objective}"`);
     const optimizer = v.optimizer;

@@ -35,12 +35,46 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp('^' + re + '$');
 }
 
-function walk(dir: string, out: string[]): void {
+/** The files under `dir` (as found: `dir/link/x.txt`, not the link's target), and the broken links. */
+interface Walked { files: string[]; broken: string[] }
+
+/**
+ * Every file under `dir`, following symbolic links to files and folders. A folder already visited
+ * (by its real path: a link back to an ancestor, or a second link to one folder) is not entered again,
+ * so link cycles end.
+ */
+function walk(dir: string, out: Walked = { files: [], broken: [] }, seen = new Set<string>()): Walked {
+  const real = fs.realpathSync(dir);
+  if (seen.has(real)) return out;
+  seen.add(real);
   for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, ent.name);
-    if (ent.isDirectory()) walk(p, out);
-    else if (ent.isFile()) out.push(p);
+    let st: fs.Stats | fs.Dirent = ent;
+    if (ent.isSymbolicLink()) {
+      try { st = fs.statSync(p); } catch { out.broken.push(p); continue; }
+    }
+    if (st.isDirectory()) walk(p, out, seen);
+    else if (st.isFile()) out.files.push(p);
   }
+  return out;
+}
+
+/** The walked files `matches` accepts, sorted; a broken link it accepts is an error. */
+function matching(found: Walked, pat: string, matches: (file: string) => boolean): string[] {
+  const broken = found.broken.find(matches);
+  if (broken !== undefined) throw fileError(broken, `a broken symbolic link (matched by --input ${pat}): its target does not exist`);
+  return found.files.filter(matches).sort();
+}
+
+/** Keep the first path of each file (by real path): the same file through two links is read once. */
+function uniqueFiles(files: string[]): string[] {
+  const seen = new Set<string>();
+  return files.filter((f) => {
+    const real = fs.realpathSync(f);
+    if (seen.has(real)) return false;
+    seen.add(real);
+    return true;
+  });
 }
 
 /**
@@ -53,7 +87,7 @@ export function expandInputs(patterns: string[]): string[] {
     if (!GLOB_CHARS.test(pat)) {
       let st: fs.Stats;
       try { st = fs.statSync(pat); } catch { throw fileError(pat, 'no such file'); }
-      if (st.isDirectory()) { const inDir: string[] = []; walk(pat, inDir); files.push(...inDir.sort()); }
+      if (st.isDirectory()) files.push(...matching(walk(pat), pat, () => true));
       else files.push(pat);
       continue;
     }
@@ -63,13 +97,27 @@ export function expandInputs(patterns: string[]): string[] {
     while (k < segs.length - 1 && !GLOB_CHARS.test(segs[k])) k++;
     const base = segs.slice(0, k).join('/') || (pat.startsWith('/') ? '/' : '.');
     const re = globToRegExp(segs.slice(k).join('/'));
-    const found: string[] = [];
-    if (fs.existsSync(base) && fs.statSync(base).isDirectory()) walk(base, found);
-    const matched = found.filter((f) => re.test(path.relative(base, f).split(path.sep).join('/'))).sort();
+    const found = fs.existsSync(base) && fs.statSync(base).isDirectory() ? walk(base) : { files: [], broken: [] };
+    const matched = matching(found, pat, (f) => re.test(path.relative(base, f).split(path.sep).join('/')));
     if (matched.length === 0) throw new UserError(`--input ${pat}: no file matches`);
     files.push(...matched);
   }
-  return [...new Set(files)];
+  return uniqueFiles(files);
+}
+
+// Curly (typographic) quotes and their straight ASCII equivalents.
+const CURLY_SINGLE = /[\u2018\u2019\u201a\u201b]/g;
+const CURLY_DOUBLE = /[\u201c\u201d\u201e\u201f]/g;
+const CURLY_ANY = /[\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f]/g;
+
+/** Curly quotes to straight ones: ‘ ’ ‚ ‛ to ', “ ” „ ‟ to ". */
+export function straightenQuotes(text: string): string {
+  return text.replace(CURLY_SINGLE, "'").replace(CURLY_DOUBLE, '"');
+}
+
+/** How many curly quotes `text` holds. */
+export function countCurlyQuotes(text: string): number {
+  return text.match(CURLY_ANY)?.length ?? 0;
 }
 
 const START_RE = /^\s*\*\*\*\s*START OF (THE|THIS) PROJECT GUTENBERG/i;

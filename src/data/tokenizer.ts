@@ -16,7 +16,7 @@ const SPECIAL_PIECES = [
 export function albertDataTokenizer(t: AlbertTokenizer): DataTokenizer {
   const sp = t.sp;
   return {
-    vocabSize: t.vocabSize, clsId: t.clsId, sepId: t.sepId, maskId: t.maskId, padId: t.padId,
+    vocabSize: t.vocabSize, clsId: t.clsId, sepId: t.sepId, maskId: t.maskId, padId: t.padId, unkId: t.unkId,
     idToPiece: (i) => sp.idToPiece(i),
     isSpecial: (i) => sp.isControl(i) || sp.isUnknown(i),
     encodeText: (text) => t.encodeIds(text),

@@ -5,6 +5,8 @@ import { isWordStartPiece } from './masking.js';
 export interface DataTokenizer {
   readonly vocabSize: number;
   readonly clsId: number; readonly sepId: number; readonly maskId: number; readonly padId: number;
+  /** The unknown piece (<unk>): what text outside the vocabulary becomes. */
+  readonly unkId: number;
   idToPiece(id: number): string;
   /** Control or unknown pieces: never masked, never a random replacement. */
   isSpecial(id: number): boolean;

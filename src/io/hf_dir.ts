@@ -8,7 +8,7 @@ import { fileError, UserError } from '../errors.js';
 import { AlbertModel, architectureOf, headFromArchitectures, type HeadKind } from '../model/albert.js';
 import { configToJson, readConfigFile, withConfig, type AlbertConfig } from '../model/config.js';
 import { presetConfig, presetKey } from '../model/presets.js';
-import { fsyncDir, writeTextAtomic } from './atomic.js';
+import { copyFileAtomic, installDir, makeTempDir, writeTextAtomic } from './atomic.js';
 import { listSome, matchCheckpoint } from './names.js';
 import { readTensor, withSafetensors, writeSafetensors, type SafetensorsHeader, type Tensor } from './safetensors.js';
 
@@ -74,6 +74,16 @@ function weightFiles(dir: string): { file: string; names?: Set<string> }[] {
     ? ' (found pytorch_model.bin: only safetensors is read; convert with transformers: model.save_pretrained(dir, safe_serialization=True))'
     : '';
   throw fileError(dir, `no ${WEIGHTS_FILE}${hint}`);
+}
+
+/** The tensor names a model directory's weights provide (headers only: no tensor data is read). */
+export function weightNames(dir: string): Set<string> {
+  assertDir(dir);
+  const out = new Set<string>();
+  for (const { file, names } of weightFiles(dir)) {
+    for (const name of withSafetensors(file, (h) => [...h.tensors.keys()])) if (!names || names.has(name)) out.add(name);
+  }
+  return out;
 }
 
 /**
@@ -203,7 +213,7 @@ export function savePretrained(model: AlbertModel, dir: string, opts: SaveOption
   if (!fs.existsSync(parent)) throw fileError(dir, `parent directory ${parent} does not exist`);
   if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) throw fileError(dir, 'exists and is not a directory');
   if (opts.tokenizerModel !== undefined && !fs.existsSync(opts.tokenizerModel)) throw fileError(opts.tokenizerModel, 'no such file');
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.tmp-`));
+  const tmp = makeTempDir(target);
   try {
     if (fs.existsSync(target)) {
       for (const entry of fs.readdirSync(target)) {
@@ -213,28 +223,8 @@ export function savePretrained(model: AlbertModel, dir: string, opts: SaveOption
     }
     writeTextAtomic(path.join(tmp, CONFIG_FILE), JSON.stringify(configJsonFor(model), null, 2) + '\n');
     writeSafetensors(path.join(tmp, WEIGHTS_FILE), stateDict(model), { format: 'pt' });
-    if (opts.tokenizerModel !== undefined) {
-      const dst = path.join(tmp, TOKENIZER_FILE);
-      fs.copyFileSync(opts.tokenizerModel, dst);
-      const fd = fs.openSync(dst, 'r');
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-    }
-    fsyncDir(tmp);
-    if (fs.existsSync(target)) {
-      const old = `${tmp}.old`;
-      fs.renameSync(target, old);
-      try {
-        fs.renameSync(tmp, target);
-      } catch (e) {
-        fs.renameSync(old, target);
-        throw e;
-      }
-      fs.rmSync(old, { recursive: true, force: true });
-    } else {
-      fs.renameSync(tmp, target);
-    }
-    fsyncDir(parent);
+    if (opts.tokenizerModel !== undefined) copyFileAtomic(opts.tokenizerModel, path.join(tmp, TOKENIZER_FILE));
+    installDir(tmp, target);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     if (e instanceof UserError) throw e;

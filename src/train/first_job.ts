@@ -11,6 +11,7 @@ import { ShardDataset } from '../data/shards.js';
 import { syntheticCorpusText } from '../data/synthetic.js';
 import { loadDataTokenizer, syntheticTokenizerModel } from '../data/tokenizer.js';
 import { loadPretrained } from '../io/hf_dir.js';
+import { claimOutput } from '../io/output_path.js';
 import { fillMask, filledText, type MaskPrediction } from './fill_mask.js';
 import { pretrain, type PretrainOptions, type PretrainResult } from './pretrain.js';
 
@@ -22,6 +23,8 @@ export interface FirstJobOptions {
   threads?: number;
   backend?: Backend;
   quiet?: boolean;
+  /** Replace an earlier first job in `output` (without it, a non-empty `output` is an error). */
+  overwrite?: boolean;
   log?: (line: string) => void;
   /** Extra pretrain options (tests shorten the run). */
   pretrain?: Partial<PretrainOptions>;
@@ -38,9 +41,13 @@ export interface FirstJobResult {
 /** The model: 2 layers sharing one set of weights (ALBERT's all-shared), E 32, H 64. */
 export const FIRST_JOB_MODEL = { embedding_size: 32, hidden_size: 64, num_attention_heads: 2, intermediate_size: 256, num_hidden_layers: 2 };
 
+/** What a first job writes into its folder. */
+const FIRST_JOB_ENTRIES = new Set(['corpus', 'synthetic.model', 'data', 'run']);
+
 export async function runFirstJob(o: FirstJobOptions): Promise<FirstJobResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const out = path.resolve(o.output);
+  claimOutput(out, { kind: 'folder', what: "a first job's folder", overwrite: o.overwrite, ownsEntries: (es) => es.every((e) => FIRST_JOB_ENTRIES.has(e)) });
   fs.mkdirSync(path.join(out, 'corpus'), { recursive: true });
   const tokFile = path.join(out, 'synthetic.model');
   fs.writeFileSync(tokFile, syntheticTokenizerModel());
@@ -51,8 +58,7 @@ export async function runFirstJob(o: FirstJobOptions): Promise<FirstJobResult> {
   const { tokenizer, albert, sha256 } = loadDataTokenizer(tokFile);
   const common = { layout: 'lines' as const, tokenizer, tokenizerSha256: sha256, maxSeqLength: 64, maxPredictionsPerSeq: 10, objective: 'sop' as const };
   for (const [name, dupe, seed] of [['train', 5, 1], ['heldout', 1, 2]] as const) {
-    fs.rmSync(path.join(out, 'data', name), { recursive: true, force: true });
-    const s = await createPretrainingData({ ...common, inputs: [path.join(out, `corpus/${name}.txt`)], output: path.join(out, 'data', name), dupeFactor: dupe, seed });
+    const s = await createPretrainingData({ ...common, inputs: [path.join(out, `corpus/${name}.txt`)], output: path.join(out, 'data', name), dupeFactor: dupe, seed, overwrite: true });
     log(`  data/${name}: ${s.instances} instances, ${(100 * s.maskedFraction).toFixed(1)}% masked, ${(100 * s.label1Fraction).toFixed(1)}% swapped`);
   }
   const runDir = path.join(out, 'run');
