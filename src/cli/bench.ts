@@ -4,8 +4,8 @@
 import type { Backend } from '../backend/backend.js';
 import { loadBackend } from '../backend/index.js';
 import { AlbertModel, type Labels, type ModelInputs } from '../model/albert.js';
-import { type AlbertConfig, readConfigFile } from '../model/config.js';
-import { presetConfig, presetKey } from '../model/presets.js';
+import type { AlbertConfig } from '../model/config.js';
+import { configFromSpec } from '../model/presets.js';
 import { Optimizer } from '../train/optim.js';
 import { intFlag, parseCommandArgs, threadsFlag } from './args.js';
 import { type BenchMode, maskedPerSequence, median, modelFlops, peakRssBytes, randomTokenIds } from './bench_stats.js';
@@ -168,11 +168,6 @@ export function runBenchmark(o: BenchOptions): BenchResult {
   };
 }
 
-/** A preset name, else a config.json path. */
-function resolveConfig(name: string): AlbertConfig {
-  return presetKey(name) !== undefined ? presetConfig(name) : readConfigFile(name);
-}
-
 function mb(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 }
@@ -209,7 +204,7 @@ export async function run(argv: string[]): Promise<number> {
   const mode = v.mode ?? 'infer';
   if (mode !== 'infer' && mode !== 'train') throw new UserError(`--mode must be infer or train, got "${mode}"`);
   const configName = v.config ?? 'base-v2';
-  const config = resolveConfig(configName);
+  const config = configFromSpec(configName);
   const opts: BenchOptions = {
     config, configName, mode,
     batch: intFlag(v.batch, 'batch', 8, 1),

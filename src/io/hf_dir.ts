@@ -7,7 +7,7 @@ import type { Backend } from '../backend/backend.js';
 import { fileError, UserError } from '../errors.js';
 import { AlbertModel, architectureOf, headFromArchitectures, type HeadKind } from '../model/albert.js';
 import { configToJson, readConfigFile, withConfig, type AlbertConfig } from '../model/config.js';
-import { presetConfig, presetKey } from '../model/presets.js';
+import { neitherFileNorPreset, presetConfig, presetKey } from '../model/presets.js';
 import { fsyncDir, writeTextAtomic } from './atomic.js';
 import { listSome, matchCheckpoint } from './names.js';
 import { readTensor, withSafetensors, writeSafetensors, type SafetensorsHeader, type Tensor } from './safetensors.js';
@@ -95,7 +95,8 @@ export function loadPretrained(dir: string, opts: LoadOptions): AlbertModel {
  * randomly initialized model (seeded; for smoke tests and benchmarks).
  */
 export function openModel(spec: string, opts: LoadOptions): AlbertModel {
-  if (!fs.existsSync(spec) && presetKey(spec) !== undefined) {
+  if (!fs.existsSync(spec)) {
+    if (presetKey(spec) === undefined) throw neitherFileNorPreset(spec, 'a model directory');
     let config = presetConfig(spec);
     if (opts.numLabels !== undefined) config = withConfig(config, { num_labels: opts.numLabels });
     const model = new AlbertModel(config, opts.head ?? headFromArchitectures(config.architectures), opts.backend);

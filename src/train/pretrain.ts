@@ -16,8 +16,8 @@ import { ShardDataset, type StoredInstance } from '../data/shards.js';
 import { fileSha256 } from '../data/tokenizer.js';
 import { loadPretrained } from '../io/hf_dir.js';
 import { AlbertModel, type HeadKind } from '../model/albert.js';
-import { readConfigFile, withConfig, type AlbertConfig } from '../model/config.js';
-import { presetConfig, presetKey } from '../model/presets.js';
+import { checkOverrideKeys, withConfig, type AlbertConfig } from '../model/config.js';
+import { configFromSpec } from '../model/presets.js';
 import { BatchBuilder } from './batch.js';
 import { listCheckpoints, loadOptimizerState, readTrainerState, removeStalePartials, saveCheckpoint } from './checkpoint.js';
 import { curvesSvg } from './curves.js';
@@ -118,7 +118,7 @@ const headOf = (o: PretrainObjective): HeadKind => (o === 'sop' ? 'pretraining' 
 
 /** A new model's config: preset or config.json, overrides, vocabulary and length from the data. */
 function newConfig(spec: string, set: Record<string, unknown>, ds: ShardDataset): AlbertConfig {
-  let c = presetKey(spec) !== undefined && !fs.existsSync(spec) ? presetConfig(spec) : readConfigFile(spec);
+  let c = configFromSpec(spec);
   const changes: Record<string, unknown> = { ...set };
   if (changes.vocab_size !== undefined && changes.vocab_size !== ds.index.vocab_size) {
     throw new UserError(`vocab_size ${changes.vocab_size} does not match the data's tokenizer (${ds.index.vocab_size} pieces)`);
@@ -133,6 +133,7 @@ function newConfig(spec: string, set: Record<string, unknown>, ds: ShardDataset)
 }
 
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
+  checkOverrideKeys(o.set ?? {});
   const ds = ShardDataset.open(o.data);
   const objective: PretrainObjective = o.objective ?? ds.index.objective;
   if (objective !== 'mlm' && objective !== ds.index.objective) {
