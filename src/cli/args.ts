@@ -87,3 +87,16 @@ export function threadsFlag(value: string | undefined): number | undefined {
   if (value === undefined) return threadsFromEnv();
   return intFlag(value, 'threads', 1, 1, MAX_THREADS);
 }
+
+/** --max-memory: the flag, and its help text (each command pads the flag column its own way). */
+export const MAX_MEMORY_FLAG = { 'max-memory': { type: 'string' } } as const;
+export const MAX_MEMORY_HELP = "refuse a model that needs more memory than SIZE (8G, 512M, bytes; default: this machine's memory)";
+
+/** A size such as "8G", "512MiB", "1.5GB" or a number of bytes (powers of 1024 either way); undefined when not given. */
+export function memoryFlag(value: string | undefined, flag = 'max-memory'): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?(?:e\d+)?)([kmgtp]?)(i?b)?$/i.exec(value.trim());
+  const n = m ? Number(m[1]) * 1024 ** ' kmgtp'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+  if (!(n >= 1) || !Number.isFinite(n)) throw new UserError(`--${flag} must be a size such as 8G, 512M or a number of bytes, got "${value}"`);
+  return n;
+}

@@ -2,7 +2,7 @@
 // runs the self-contained synthetic demo.
 import { runFirstJob } from '../train/first_job.js';
 import { pretrain, type PretrainObjective, type PretrainOptions, type MetricsRecord } from '../train/pretrain.js';
-import { floatFlag, intFlag, parseCommandArgs, required, threadsFlag } from './args.js';
+import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, parseCommandArgs, required, threadsFlag } from './args.js';
 import { UserError } from '../errors.js';
 import { Progress, formatCount } from './progress.js';
 
@@ -48,6 +48,7 @@ output
   --max-bad-steps N          stop after N NaN/Inf steps in a row (default 5); such steps never update the weights
   --threads N                kernel threads (default $ALBERT_NUM_THREADS or all cores)
   --checkpoint-activations   recompute activations in backward: ~40% less memory, ~15% more time
+  --max-memory SIZE          ${MAX_MEMORY_HELP}
   --quiet                    no progress bar
 first job
   --first-job                generate a synthetic corpus + tokenizer, pretrain a tiny ALBERT on it (a few
@@ -85,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
     'eval-instances': { type: 'string' }, 'eval-data': { type: 'string', multiple: true }, 'eval-limit': { type: 'string' },
     'eval-every': { type: 'string' }, 'log-every': { type: 'string' }, 'save-every': { type: 'string' }, keep: { type: 'string' },
     resume: { type: 'boolean' }, 'max-bad-steps': { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' },
-    'checkpoint-activations': { type: 'boolean' },
+    'checkpoint-activations': { type: 'boolean' }, ...MAX_MEMORY_FLAG,
     'first-job': { type: 'boolean' },
   }, help);
   if (!a) return 0;
@@ -131,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
       evalInstances: int('eval-instances'), evalData: v['eval-data'], evalLimit: int('eval-limit', 1),
       evalEvery: int('eval-every'), logEvery: int('log-every', 1), saveEvery: int('save-every'), keep: int('keep', 1),
       resume: Boolean(v.resume), maxBadSteps: int('max-bad-steps', 1), threads, quiet, signal: abort.signal, onRecord, onStep,
-      checkpointActivations: Boolean(v['checkpoint-activations']),
+      checkpointActivations: Boolean(v['checkpoint-activations']), maxMemory: memoryFlag(v['max-memory']),
     });
     progress.finish();
     if (r.interrupted) {

@@ -154,6 +154,10 @@ export function parseConfig(json: unknown, file: string): AlbertConfig {
   };
   const bos_token_id = optionalId('bos_token_id');
   const eos_token_id = optionalId('eos_token_id');
+  // HF runs layer i with group int(i / (L / G)): with more groups than layers some group is never run.
+  if (num_hidden_groups > num_hidden_layers) {
+    problems.push(`num_hidden_groups ${num_hidden_groups} must be <= num_hidden_layers ${num_hidden_layers} (a group no layer runs would never be trained)`);
+  }
   if (hidden_size % num_attention_heads !== 0) {
     problems.push(`hidden_size ${hidden_size} must be divisible by num_attention_heads ${num_attention_heads}`);
   }

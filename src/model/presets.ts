@@ -92,3 +92,9 @@ export function configFromSpec(spec: string): AlbertConfig {
   }
   return readConfigFile(fs.statSync(spec).isDirectory() ? path.join(spec, 'config.json') : spec);
 }
+
+/** How a config named by `spec` is called in messages: its path, or "preset <name>". */
+export function specSource(spec: string): string {
+  const key = fs.existsSync(spec) ? undefined : presetKey(spec);
+  return key ? `preset ${key}` : spec;
+}

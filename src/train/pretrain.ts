@@ -12,12 +12,13 @@ import type { Backend } from '../backend/backend.js';
 import { UserError, fileError } from '../errors.js';
 import { InstanceLoader, type LoaderState } from '../data/loader.js';
 import { deriveSeed } from '../data/rng.js';
-import { ShardDataset, type StoredInstance } from '../data/shards.js';
+import { INDEX_FILE, ShardDataset, type StoredInstance } from '../data/shards.js';
 import { fileSha256 } from '../data/tokenizer.js';
 import { loadPretrained } from '../io/hf_dir.js';
 import { AlbertModel, type HeadKind } from '../model/albert.js';
 import { checkOverrideKeys, withConfig, type AlbertConfig } from '../model/config.js';
-import { configFromSpec } from '../model/presets.js';
+import type { MemoryBudget } from '../model/limits.js';
+import { configFromSpec, specSource } from '../model/presets.js';
 import { BatchBuilder } from './batch.js';
 import { listCheckpoints, loadOptimizerState, readTrainerState, removeStalePartials, saveCheckpoint } from './checkpoint.js';
 import { curvesSvg } from './curves.js';
@@ -63,6 +64,8 @@ export interface PretrainOptions {
   threads?: number;
   /** Gradient checkpointing (recompute activations in backward: less memory, more time; same gradients). */
   checkpointActivations?: boolean;
+  /** Bytes the model may use (default: this machine's memory); a model needing more is refused before it is built. */
+  maxMemory?: number;
   backend?: Backend;
   quiet?: boolean;
   /** Aborting saves a checkpoint after the current step and returns (SIGINT in the CLI). */
@@ -116,8 +119,9 @@ interface TrainerState {
 
 const headOf = (o: PretrainObjective): HeadKind => (o === 'sop' ? 'pretraining' : o === 'nsp' ? 'pretraining-nsp' : 'masked-lm');
 
-/** A new model's config: preset or config.json, overrides, vocabulary and length from the data. */
-function newConfig(spec: string, set: Record<string, unknown>, ds: ShardDataset): AlbertConfig {
+/** A new model's config: preset or config.json, overrides, vocabulary and length from the data
+ *  (`fromData`: the fields the data's index.json decided, under its names, for messages). */
+function newConfig(spec: string, set: Record<string, unknown>, ds: ShardDataset, fromData: NonNullable<MemoryBudget['fieldSources']>): AlbertConfig {
   let c = configFromSpec(spec);
   const changes: Record<string, unknown> = { ...set };
   if (changes.vocab_size !== undefined && changes.vocab_size !== ds.index.vocab_size) {
@@ -125,8 +129,11 @@ function newConfig(spec: string, set: Record<string, unknown>, ds: ShardDataset)
   }
   changes.vocab_size = ds.index.vocab_size;
   changes.pad_token_id = ds.index.pad_id;
+  const file = path.join(ds.dir, INDEX_FILE);
+  fromData.vocab_size = { file, field: 'vocab_size' };
   if ((changes.max_position_embeddings ?? c.max_position_embeddings) as number < ds.index.max_seq_length) {
     changes.max_position_embeddings = ds.index.max_seq_length;
+    fromData.max_position_embeddings = { file, field: 'max_seq_length' };
   }
   c = withConfig(c, changes as Partial<AlbertConfig>);
   return c;
@@ -172,16 +179,18 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     if (changed.length) {
       throw new UserError(`--resume: these settings differ from the run in ${o.output}: ${changed.map((k) => `${k} (was ${JSON.stringify(state!.run[k])}, now ${JSON.stringify(run[k])})`).join(', ')}`);
     }
-    model = loadPretrained(resumeFrom.dir, { backend, head: state.head });
+    model = loadPretrained(resumeFrom.dir, { backend, head: state.head, maxMemory: o.maxMemory });
     tokenizer = path.join(resumeFrom.dir, 'spiece.model');
   } else if (o.model && fs.existsSync(o.model) && fs.statSync(o.model).isDirectory()) {
-    model = loadPretrained(o.model, { backend, head });
+    model = loadPretrained(o.model, { backend, head, maxMemory: o.maxMemory });
     tokenizer ??= path.join(o.model, 'spiece.model');
     if (model.config.vocab_size !== ds.index.vocab_size) {
       throw new UserError(`${o.model}: vocab_size ${model.config.vocab_size} does not match the data's tokenizer (${ds.index.vocab_size} pieces)`);
     }
   } else {
-    model = new AlbertModel(newConfig(o.model ?? 'tiny', o.set ?? {}, ds), head, backend);
+    const spec = o.model ?? 'tiny', fieldSources: MemoryBudget['fieldSources'] = {};
+    const config = newConfig(spec, o.set ?? {}, ds, fieldSources);
+    model = new AlbertModel(config, head, backend, { maxMemory: o.maxMemory, source: specSource(spec), fieldSources });
     model.initWeights(seed);
   }
   model.checkpointActivations = o.checkpointActivations ?? false;
