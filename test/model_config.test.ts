@@ -5,7 +5,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from '../src/errors.js';
-import { PRESET_NAMES, configToJson, countParameters, parseConfig, presetConfig, readConfigFile, withConfig } from '../src/model/index.js';
+import { CONFIG_KEYS, PRESET_NAMES, checkOverrideKeys, configFromSpec, configToJson, countParameters, parseConfig, presetConfig, readConfigFile, withConfig } from '../src/model/index.js';
+import { JsBackend } from '../src/backend/index.js';
+import { openModel } from '../src/io/hf_dir.js';
+import { pretrain } from '../src/train/pretrain.js';
 
 test('AlbertModel parameter counts equal HF/paper numbers exactly (pooler included, tied weights once)', () => {
   // HF transformers' AlbertModel(config).num_parameters() for the released models (same for v1 and v2)
@@ -103,6 +106,45 @@ test('readConfigFile: missing file and broken JSON are one clear error naming th
     assert.throws(() => readConfigFile(f), (e) => e instanceof UserError && e.message.startsWith(`${f}: not valid JSON`));
     fs.writeFileSync(f, JSON.stringify(configToJson(presetConfig('albert-large-v1'))));
     assert.equal(countParameters(readConfigFile(f)), 17_683_968);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a config of another model type is refused, naming the type; a missing model_type reads as ALBERT', () => {
+  const bert = { model_type: 'bert', hidden_size: 768, num_attention_heads: 12, intermediate_size: 3072, vocab_size: 30522 };
+  assert.throws(() => parseConfig(bert, 'bert/config.json'),
+    (e) => e instanceof UserError && e.message === 'bert/config.json: model_type "bert" is not an ALBERT model (albert-ts reads configs with model_type "albert")');
+  assert.throws(() => parseConfig({ model_type: 7 }, 'c.json'), /c\.json: model_type 7 is not an ALBERT model/);
+  const { model_type: _, ...plain } = configToJson(presetConfig('tiny'));
+  assert.equal(parseConfig(plain, 'c.json').hidden_size, 128);
+});
+
+test('config overrides (--set) must name config keys; a config.json may still carry extra keys', () => {
+  assert.throws(() => checkOverrideKeys({ hidden_sise: 3, hidden_size: 4 }),
+    (e) => e instanceof UserError && /^--set: unknown config key "hidden_sise" \(valid keys: .*\bhidden_size\b.*\)$/.test(e.message));
+  for (const k of CONFIG_KEYS) assert.doesNotThrow(() => checkOverrideKeys({ [k]: 1 }), k);
+  assert.ok(CONFIG_KEYS.includes('albert_ts_sharing') && CONFIG_KEYS.includes('num_labels') && !CONFIG_KEYS.includes('model_type'));
+  assert.equal(parseConfig({ ...configToJson(presetConfig('tiny')), transformers_version: '4.40.0' }, 'c.json').transformers_version, '4.40.0');
+});
+
+test('pretrain refuses an unknown --set key before reading anything', async () => {
+  await assert.rejects(pretrain({ data: '/no/such/data', output: '/no/such/run', set: { hidden_sise: 3 } }),
+    (e) => e instanceof UserError && e.message.startsWith('--set: unknown config key "hidden_sise" (valid keys: '));
+});
+
+test('a --config / --model that is neither a file nor a preset says so and lists the presets', () => {
+  const presets = PRESET_NAMES.join(', ');
+  assert.throws(() => configFromSpec('nosuchpreset'),
+    (e) => e instanceof UserError && e.message === `nosuchpreset: is neither a file (config.json or model directory) nor a preset (presets: ${presets})`);
+  assert.throws(() => openModel('nope', { backend: new JsBackend() }),
+    (e) => e instanceof UserError && e.message === `nope: is neither a model directory nor a preset (presets: ${presets})`);
+  assert.equal(configFromSpec('base-v2').hidden_size, 768);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-config-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(configToJson(presetConfig('tiny'))));
+    assert.equal(configFromSpec(dir).hidden_size, 128);
+    assert.equal(configFromSpec(path.join(dir, 'config.json')).hidden_size, 128);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SentencePieceModel, parseModelProto, writeSentencePieceModel, PieceType, ModelType, type ModelSpec } from '../src/tokenizer/index.js';
+import { isTextVocab } from '../src/tokenizer/sentencepiece.js';
 import { UserError } from '../src/errors.js';
 import { ALBERT_MODEL, FIXTURES, SKIP_SHARED, TEST_MODEL, hasSharedData, lineRanges, readGz } from './tokenizer_helpers.js';
 
@@ -175,3 +176,27 @@ test('Viterbi stays linear: a 1 MB line without spaces encodes quickly and like 
   assert.equal(sp.decodeIds(ids), word);
 });
 
+
+test('a SentencePiece text vocabulary (.vocab) given as the model is named as such, not as a bad wire type', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'albert-vocab-'));
+  try {
+    const vocab = join(dir, 'spiece.vocab');
+    // spm_train's format, long enough that only its first 4 KiB are looked at, cut inside a character there
+    writeFileSync(vocab, '<unk>\t0\n<s>\t0\n</s>\t0\n\u2581the\t-3.16\n' + Array.from({ length: 800 }, (_, i) => `\u2581\u00e9t\u00e9${i}\t-${(i / 7).toFixed(4)}\n`).join(''));
+    assert.throws(() => SentencePieceModel.load(vocab), (e) => e instanceof UserError
+      && e.message === `${vocab}: is a SentencePiece text vocabulary (.vocab: one "piece<TAB>score" per line), not a .model file; give the .model that spm_train wrote beside it`);
+    assert.equal(isTextVocab(readFileSync(vocab)), true);
+    // other text is still "not a valid SentencePiece model"
+    const other = join(dir, 'notes.txt');
+    writeFileSync(other, 'just some words\n');
+    assert.throws(() => SentencePieceModel.load(other), (e) => e instanceof UserError && /notes\.txt: not a valid SentencePiece model/.test(e.message));
+    assert.equal(isTextVocab(readFileSync(join(FIXTURES, 'models', 'bpe.model'))), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the shared ALBERT .vocab is recognized as a text vocabulary', { skip: !hasSharedData() && SKIP_SHARED }, () => {
+  const vocab = ALBERT_MODEL.replace(/\.model$/, '.vocab');
+  assert.throws(() => SentencePieceModel.load(vocab), /is a SentencePiece text vocabulary \(\.vocab/);
+});

@@ -28,12 +28,19 @@ function defaultKind(): BackendKind {
   throw new UserError(`ALBERT_BACKEND must be auto, js or native, got "${env}"`);
 }
 
-function defaultThreads(): number {
+export const MAX_THREADS = 1024;
+
+/** $ALBERT_NUM_THREADS, checked (the error names the variable); undefined when unset or empty. */
+export function threadsFromEnv(): number | undefined {
   const env = process.env.ALBERT_NUM_THREADS;
-  if (env === undefined || env === '') return os.availableParallelism();
+  if (env === undefined || env === '') return undefined;
   const n = Number(env);
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UserError(`ALBERT_NUM_THREADS must be an integer in 1..1024, got "${env}"`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) throw new UserError(`ALBERT_NUM_THREADS must be an integer in 1..${MAX_THREADS}, got "${env}"`);
   return n;
+}
+
+function defaultThreads(): number {
+  return threadsFromEnv() ?? os.availableParallelism();
 }
 
 /** Returns the reason the native addon cannot be used, or null when it loads. */

@@ -4,10 +4,10 @@
 import type { Backend } from '../backend/backend.js';
 import { loadBackend } from '../backend/index.js';
 import { AlbertModel, type Labels, type ModelInputs } from '../model/albert.js';
-import { type AlbertConfig, readConfigFile } from '../model/config.js';
-import { presetConfig, presetKey } from '../model/presets.js';
+import type { AlbertConfig } from '../model/config.js';
+import { configFromSpec } from '../model/presets.js';
 import { Optimizer } from '../train/optim.js';
-import { intFlag, parseCommandArgs, threadsFlag } from './args.js';
+import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, intFlag, memoryFlag, parseCommandArgs, threadsFlag } from './args.js';
 import { type BenchMode, maskedPerSequence, median, modelFlops, peakRssBytes, randomTokenIds } from './bench_stats.js';
 import { UserError } from '../errors.js';
 
@@ -24,6 +24,7 @@ median step's tokens/s, the model GFLOP/s and the peak RSS of this process.
   --batch B --seq S    shape (default 8 x 128)
   --steps N            timed steps (default 5); --warmup W untimed steps first (default 1)
   --threads T          kernel threads (default: $ALBERT_NUM_THREADS, else all cores)
+  --max-memory SIZE    ${MAX_MEMORY_HELP}
   --checkpoint-activations
                        train with gradient checkpointing (recompute each layer's activations in backward)
   --profile            also time each backend kernel (adds a little overhead)
@@ -46,6 +47,8 @@ export interface BenchOptions {
   profile?: boolean;
   /** Gradient checkpointing (train mode). */
   checkpointActivations?: boolean;
+  /** Bytes the model may use (default: this machine's memory). */
+  maxMemory?: number;
   /** Called after every step (warmup included) with its duration in seconds. */
   onStep?: (step: number, seconds: number, warmup: boolean) => void;
 }
@@ -137,7 +140,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
   const prof = o.profile ? profiledBackend(base) : null;
   const train = o.mode === 'train';
   const model = new AlbertModel(o.config, train ? 'pretraining' : 'base', prof?.backend ?? base,
-    { checkpointActivations: o.checkpointActivations, inferenceOnly: !train }); // infer: packed once, as ORT prepacks
+    { checkpointActivations: o.checkpointActivations, inferenceOnly: !train, maxMemory: o.maxMemory, source: o.configName }); // infer: packed once, as ORT prepacks
   model.initWeights(seed);
   const inputs = randomInputs(o.config, o.batch, o.seq, seed);
   const labels = train ? randomLabels(inputs, seed) : null;
@@ -166,11 +169,6 @@ export function runBenchmark(o: BenchOptions): BenchResult {
     peak_rss_bytes: peakRssBytes(), gflop_per_step: flop / 1e9, gflops: flop / med / 1e9,
     ...(loss !== undefined ? { loss } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
   };
-}
-
-/** A preset name, else a config.json path. */
-function resolveConfig(name: string): AlbertConfig {
-  return presetKey(name) !== undefined ? presetConfig(name) : readConfigFile(name);
 }
 
 function mb(bytes: number): string {
@@ -202,14 +200,14 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, {
     config: { type: 'string' }, mode: { type: 'string' }, batch: { type: 'string' }, seq: { type: 'string' },
     steps: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
-    profile: { type: 'boolean' }, json: { type: 'boolean' }, 'checkpoint-activations': { type: 'boolean' },
+    profile: { type: 'boolean' }, json: { type: 'boolean' }, 'checkpoint-activations': { type: 'boolean' }, ...MAX_MEMORY_FLAG,
   }, help);
   if (!args) return 0;
   const v = args.values;
   const mode = v.mode ?? 'infer';
   if (mode !== 'infer' && mode !== 'train') throw new UserError(`--mode must be infer or train, got "${mode}"`);
   const configName = v.config ?? 'base-v2';
-  const config = resolveConfig(configName);
+  const config = configFromSpec(configName);
   const opts: BenchOptions = {
     config, configName, mode,
     batch: intFlag(v.batch, 'batch', 8, 1),
@@ -220,6 +218,7 @@ export async function run(argv: string[]): Promise<number> {
     seed: intFlag(v.seed, 'seed', 1, 0, 0xffffffff),
     profile: v.profile ?? false,
     checkpointActivations: v['checkpoint-activations'] ?? false,
+    maxMemory: memoryFlag(v['max-memory']),
   };
   const log = (s: string) => process.stderr.write(s + '\n');
   log(`albert bench: ${configName} ${mode}, batch ${opts.batch} x seq ${opts.seq}, ${opts.warmup} warmup + ${opts.steps} steps`);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { loadBackend } from '../backend/index.js';
 import { AlbertTokenizer } from '../tokenizer/index.js';
 import { fillMask, filledText, loadMaskedLm } from '../train/fill_mask.js';
-import { intFlag, parseCommandArgs, required, threadsFlag } from './args.js';
+import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, intFlag, memoryFlag, parseCommandArgs, required, threadsFlag } from './args.js';
 import { fileError, UserError } from '../errors.js';
 
 export const summary = 'top-k predictions for [MASK] tokens in a text';
@@ -21,11 +21,12 @@ otherwise.
   --top-k N          predictions per mask (default 5)
   --json             one JSON object per text
   --threads N        kernel threads
+  --max-memory SIZE  ${MAX_MEMORY_HELP}
 `;
 
 export async function run(argv: string[]): Promise<number> {
   const a = parseCommandArgs(argv, {
-    model: { type: 'string' }, tokenizer: { type: 'string' }, 'top-k': { type: 'string' }, json: { type: 'boolean' }, threads: { type: 'string' },
+    model: { type: 'string' }, tokenizer: { type: 'string' }, 'top-k': { type: 'string' }, json: { type: 'boolean' }, threads: { type: 'string' }, ...MAX_MEMORY_FLAG,
   }, help, true);
   if (!a) return 0;
   const dir = required(a.values.model, 'model');
@@ -34,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   const tokFile = a.values.tokenizer ?? path.join(dir, 'spiece.model');
   if (!fs.existsSync(tokFile)) throw fileError(tokFile, 'no such tokenizer model (pass --tokenizer)');
   const tok = AlbertTokenizer.load(tokFile);
-  const model = loadMaskedLm(dir, { backend: loadBackend({ threads: threadsFlag(a.values.threads) }) });
+  const model = loadMaskedLm(dir, { backend: loadBackend({ threads: threadsFlag(a.values.threads) }), maxMemory: memoryFlag(a.values['max-memory']) });
   if (model.config.vocab_size !== tok.vocabSize) throw fileError(tokFile, `has ${tok.vocabSize} pieces but the model's vocab_size is ${model.config.vocab_size}`);
   for (const text of a.positionals) {
     const preds = fillMask(model, tok, text, topK);

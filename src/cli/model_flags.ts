@@ -1,9 +1,9 @@
 // Flags shared by the commands that run a model on a batches file (forward, grad):
-// --model DIR|PRESET, --head, --backend, --threads, --seed.
+// --model DIR|PRESET, --head, --backend, --threads, --seed, --max-memory.
 import { loadBackend, type BackendKind } from '../backend/index.js';
 import { openModel } from '../io/hf_dir.js';
 import { HEAD_KINDS, parseHeadKind, type AlbertModel } from '../model/albert.js';
-import { intFlag, required, threadsFlag } from './args.js';
+import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, intFlag, memoryFlag, required, threadsFlag } from './args.js';
 import { UserError } from '../errors.js';
 
 export const MODEL_FLAGS = {
@@ -12,6 +12,7 @@ export const MODEL_FLAGS = {
   backend: { type: 'string' },
   threads: { type: 'string' },
   seed: { type: 'string' },
+  ...MAX_MEMORY_FLAG,
 } as const;
 
 export const MODEL_FLAGS_HELP = `  --model DIR|PRESET  an HF ALBERT directory (config.json + model.safetensors), or a preset name
@@ -20,9 +21,10 @@ export const MODEL_FLAGS_HELP = `  --model DIR|PRESET  an HF ALBERT directory (c
                       ${HEAD_KINDS.join(', ')} (or an HF class name)
   --backend KIND      auto (default; native when built, else js), native or js (env ALBERT_BACKEND)
   --threads T         kernel threads (env ALBERT_NUM_THREADS; default: all cores)
-  --seed N            seed for weights the checkpoint lacks / preset weights (default 0)`;
+  --seed N            seed for weights the checkpoint lacks / preset weights (default 0)
+  --max-memory SIZE   ${MAX_MEMORY_HELP}`;
 
-export function openModelFromFlags(values: { model?: string; head?: string; backend?: string; threads?: string; seed?: string }): AlbertModel {
+export function openModelFromFlags(values: { model?: string; head?: string; backend?: string; threads?: string; seed?: string; 'max-memory'?: string }): AlbertModel {
   const spec = required(values.model, 'model');
   const head = values.head === undefined ? undefined : parseHeadKind(values.head);
   const kind = values.backend;
@@ -30,5 +32,5 @@ export function openModelFromFlags(values: { model?: string; head?: string; back
     throw new UserError(`--backend must be auto, native or js, got "${kind}"`);
   }
   const backend = loadBackend({ kind: kind as BackendKind | undefined, threads: threadsFlag(values.threads) });
-  return openModel(spec, { backend, head, seed: intFlag(values.seed, 'seed', 0, 0, 2 ** 32 - 1) });
+  return openModel(spec, { backend, head, seed: intFlag(values.seed, 'seed', 0, 0, 2 ** 32 - 1), maxMemory: memoryFlag(values['max-memory']) });
 }

@@ -1,7 +1,6 @@
 // `albert params`: the paper's Table 1 (parameters, L, H, E, sharing) for every preset and any config.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { PRESET_NAMES, formatParameterTable, parameterRow, parseHeadKind, presetConfig, presetKey, readConfigFile, type ParamRow } from '../model/index.js';
+import { PRESET_NAMES, configFromSpec, formatParameterTable, parameterRow, parseHeadKind, presetConfig, presetKey, type ParamRow } from '../model/index.js';
 import { parseCommandArgs } from './args.js';
 
 export const summary = 'parameter counts of every preset and any config.json (the paper\'s Table 1)';
@@ -25,12 +24,8 @@ export function paramsRows(configs: string[], opts: { only?: boolean; head?: str
   const head = opts.head === undefined ? 'base' : parseHeadKind(opts.head);
   const rows = opts.only ? [] : PRESET_NAMES.map((n) => parameterRow(n, presetConfig(n), head));
   for (const spec of configs) {
-    if (presetKey(spec) && !fs.existsSync(spec)) {
-      rows.push(parameterRow(presetKey(spec)!, presetConfig(spec), head));
-      continue;
-    }
-    const file = fs.existsSync(spec) && fs.statSync(spec).isDirectory() ? path.join(spec, 'config.json') : spec;
-    rows.push(parameterRow(spec, readConfigFile(file), head));
+    const preset = fs.existsSync(spec) ? undefined : presetKey(spec);
+    rows.push(parameterRow(preset ?? spec, configFromSpec(spec), head));
   }
   return rows;
 }

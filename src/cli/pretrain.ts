@@ -2,7 +2,7 @@
 // runs the self-contained synthetic demo.
 import { runFirstJob } from '../train/first_job.js';
 import { pretrain, type PretrainObjective, type PretrainOptions, type MetricsRecord } from '../train/pretrain.js';
-import { floatFlag, intFlag, parseCommandArgs, required, threadsFlag } from './args.js';
+import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, parseCommandArgs, required, threadsFlag } from './args.js';
 import { UserError } from '../errors.js';
 import { Progress, formatCount } from './progress.js';
 import { formatRunSummary } from '../train/run_summary.js';
@@ -55,6 +55,7 @@ output
   --max-bad-steps N          stop after N NaN/Inf steps in a row (default 5); such steps never update the weights
   --threads N                kernel threads (default $ALBERT_NUM_THREADS or all cores)
   --checkpoint-activations   recompute activations in backward: ~40% less memory, ~15% more time
+  --max-memory SIZE          ${MAX_MEMORY_HELP}
   --quiet                    no run summary, no progress bar
 first job
   --first-job                generate a synthetic corpus + tokenizer, pretrain a tiny ALBERT on it (a few
@@ -94,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
     'eval-instances': { type: 'string' }, 'eval-data': { type: 'string', multiple: true }, 'eval-limit': { type: 'string' },
     'eval-every': { type: 'string' }, 'log-every': { type: 'string' }, 'save-every': { type: 'string' }, keep: { type: 'string' },
     resume: { type: 'boolean' }, 'resume-from': { type: 'string' }, 'max-bad-steps': { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' },
-    'checkpoint-activations': { type: 'boolean' },
+    'checkpoint-activations': { type: 'boolean' }, ...MAX_MEMORY_FLAG,
     'first-job': { type: 'boolean' }, overwrite: { type: 'boolean' },
   }, help);
   if (!a) return 0;
@@ -143,7 +144,7 @@ export async function run(argv: string[]): Promise<number> {
       evalInstances: int('eval-instances'), evalData: v['eval-data'], evalLimit: int('eval-limit'),
       evalEvery: int('eval-every'), logEvery: int('log-every'), saveEvery: int('save-every'), keep: int('keep'),
       resume: Boolean(v.resume), resumeFrom: v['resume-from'], maxBadSteps: int('max-bad-steps'), threads, quiet, signal: abort.signal,
-      onStart, onRecord, onStep, checkpointActivations: v['checkpoint-activations'] ? true : undefined,
+      onStart, onRecord, onStep, checkpointActivations: v['checkpoint-activations'] ? true : undefined, maxMemory: memoryFlag(v['max-memory']),
     });
     if (r.alreadyComplete) {
       process.stderr.write(`albert: ${v.output}: the run is complete (${r.steps} steps; checkpoint ${r.checkpoint}); nothing was changed. `

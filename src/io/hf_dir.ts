@@ -7,8 +7,8 @@ import type { Backend } from '../backend/backend.js';
 import { fileError, UserError } from '../errors.js';
 import { AlbertModel, architectureOf, headFromArchitectures, type HeadKind } from '../model/albert.js';
 import { configToJson, readConfigFile, withConfig, type AlbertConfig } from '../model/config.js';
-import { presetConfig, presetKey } from '../model/presets.js';
-import { copyFileAtomic, installDir, makeTempDir, writeTextAtomic } from './atomic.js';
+import { neitherFileNorPreset, presetConfig, presetKey, specSource } from '../model/presets.js';
+import { copyFileAtomic, fsyncDir, installDir, makeTempDir, writeTextAtomic } from './atomic.js';
 import { listSome, matchCheckpoint } from './names.js';
 import { readTensor, withSafetensors, writeSafetensors, type SafetensorsHeader, type Tensor } from './safetensors.js';
 
@@ -27,6 +27,8 @@ export interface LoadOptions {
   seed?: number;
   /** Receives warnings (default: one line on stderr). */
   onWarning?: (message: string) => void;
+  /** Bytes the model may use (default: this machine's memory); a config needing more is refused before loading. */
+  maxMemory?: number;
 }
 
 const defaultWarn = (m: string) => process.stderr.write(`albert: warning: ${m}\n`);
@@ -95,7 +97,7 @@ export function loadPretrained(dir: string, opts: LoadOptions): AlbertModel {
   let config = readModelConfig(dir);
   const head = opts.head ?? headFromArchitectures(config.architectures);
   if (opts.numLabels !== undefined && opts.numLabels !== config.num_labels) config = withConfig(config, { num_labels: opts.numLabels });
-  const model = new AlbertModel(config, head, opts.backend);
+  const model = new AlbertModel(config, head, opts.backend, { maxMemory: opts.maxMemory, source: path.join(dir, CONFIG_FILE) });
   loadWeightsInto(model, dir, opts);
   return model;
 }
@@ -105,10 +107,12 @@ export function loadPretrained(dir: string, opts: LoadOptions): AlbertModel {
  * randomly initialized model (seeded; for smoke tests and benchmarks).
  */
 export function openModel(spec: string, opts: LoadOptions): AlbertModel {
-  if (!fs.existsSync(spec) && presetKey(spec) !== undefined) {
+  if (!fs.existsSync(spec)) {
+    if (presetKey(spec) === undefined) throw neitherFileNorPreset(spec, 'a model directory');
     let config = presetConfig(spec);
     if (opts.numLabels !== undefined) config = withConfig(config, { num_labels: opts.numLabels });
-    const model = new AlbertModel(config, opts.head ?? headFromArchitectures(config.architectures), opts.backend);
+    const model = new AlbertModel(config, opts.head ?? headFromArchitectures(config.architectures), opts.backend,
+      { maxMemory: opts.maxMemory, source: specSource(spec) });
     model.initWeights(opts.seed ?? 0);
     return model;
   }

@@ -12,7 +12,8 @@ import type { Head, HeadContext } from './heads/head.js';
 import { HEADS } from './heads/index.js';
 import { qkvPacks } from './layer.js';
 import { Linear } from './modules.js';
-import { Buffers, type Param, type ParamSpec, ParamStore, linearSpecs, numel, siteSeed } from './params.js';
+import { Buffers, type Param, type ParamSpec, ParamStore, linearSpecs, siteSeed } from './params.js';
+import { checkModelFits, parameterCount, type MemoryBudget } from './limits.js';
 import { markedRows } from './rows.js';
 import type { HeadKind, Labels, LossResult, ModelInputs, ModelOutputs } from './types.js';
 
@@ -47,12 +48,12 @@ export function modelLayout(c: AlbertConfig, head: HeadKind): ModelLayout {
 
 /** Unique parameters of the model (tied and shared tensors counted once), as the paper counts them. */
 export function countParameters(c: AlbertConfig, head: HeadKind = 'base'): number {
-  return modelLayout(c, head).specs.reduce((n, s) => n + numel(s.shape), 0);
+  return parameterCount(c, head);
 }
 
 export interface ForwardOptions { train?: boolean; outputHiddenStates?: boolean; seed?: number }
 
-export interface ModelOptions {
+export interface ModelOptions extends MemoryBudget {
   /** Gradient checkpointing: training keeps of each layer call only its output and its two LayerNorm inputs
    *  (and, for half of the calls, [q k v]) and recomputes the rest during backward: on base-v2 about 44%
    *  less peak memory for 15-25% more time (BENCHMARKS.md). Gradients are unchanged, bit for bit. */
@@ -70,9 +71,15 @@ export class AlbertModel {
   private readonly pooler: Linear | null;
   private readonly headImpl: Head | null;
   private readonly buf = new Buffers();
+  private readonly budget: MemoryBudget;
+  /** The last workload checked against the budget ("rows x seq x backward x checkpoint"): checked again only when it changes. */
+  private checkedWork = '';
 
   constructor(readonly config: AlbertConfig, readonly head: HeadKind, readonly backend: Backend, opts: ModelOptions = {}) {
     if (!HEADS[head]) throw new UserError(`unknown head "${String(head)}"`);
+    // before the layout, which lists every layer call, and before any parameter is allocated
+    checkModelFits(config, head, { rows: 1, seq: config.max_position_embeddings, backward: false }, opts);
+    this.budget = { maxMemory: opts.maxMemory, source: opts.source, fieldSources: opts.fieldSources };
     this.layout = modelLayout(config, head);
     this.aliases = this.layout.aliases;
     this.store = new ParamStore(this.layout.specs, qkvPacks(this.layout.specs));
@@ -176,6 +183,11 @@ export class AlbertModel {
     inputs: ModelInputs, train: boolean, seed: number, forBackward: boolean, hidden: Float32Array[] | null, labels?: Labels,
   ): HeadContext {
     const { rows, S } = validateInputs(inputs, this.config, this.head);
+    const checkpoint = this.checkpointActivations, work = `${rows}x${S}x${forBackward}x${checkpoint}`;
+    if (work !== this.checkedWork) {
+      checkModelFits(this.config, this.head, { rows, seq: S, backward: forBackward, checkpoint }, this.budget);
+      this.checkedWork = work;
+    }
     const be = this.backend, c = this.config, N = rows * S;
     const types = inputs.tokenTypeIds ?? this.buf.i32('zeroTypes', N).fill(0);
     const mask = additiveMask(inputs.attentionMask, N, this.buf);

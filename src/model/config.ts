@@ -7,7 +7,7 @@
 // extra key "albert_ts_sharing" (see encoder.ts for how each strategy maps layers to parameters).
 import * as fs from 'node:fs';
 import type { Activation } from '../backend/backend.js';
-import { fileError } from '../errors.js';
+import { UserError, fileError } from '../errors.js';
 
 export type SharingStrategy = 'all' | 'attention' | 'ffn' | 'none' | 'groups';
 export const SHARING_STRATEGIES: readonly SharingStrategy[] = ['all', 'attention', 'ffn', 'none', 'groups'];
@@ -72,6 +72,18 @@ const KNOWN_KEYS = new Set<string>([...Object.keys(HF_DEFAULTS), 'architectures'
 
 const SHARING_KEY = 'albert_ts_sharing';
 
+/** The keys a config override (pretrain's --set) may name: those this module reads. A config.json
+ *  may carry any other key (HF allows it), but an override of one would change nothing. */
+export const CONFIG_KEYS: readonly string[] = [...KNOWN_KEYS, 'position_embedding_type'].sort();
+
+/** Refuse override keys that no config field has (a typo such as hidden_sise), listing the valid ones. */
+export function checkOverrideKeys(changes: Record<string, unknown>, what = '--set'): void {
+  const unknown = Object.keys(changes).filter((k) => !CONFIG_KEYS.includes(k));
+  if (unknown.length) {
+    throw new UserError(`${what}: unknown config key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (valid keys: ${CONFIG_KEYS.join(', ')})`);
+  }
+}
+
 /** The strategy that HF's (num_hidden_groups, inner_group_num) describe. */
 export function hfSharing(L: number, G: number, inner: number): SharingStrategy {
   if (G === 1) return 'all';
@@ -91,6 +103,10 @@ export function parseConfig(json: unknown, file: string): AlbertConfig {
   const problems: string[] = [];
   const has = (k: string) => Object.hasOwn(src, k) && src[k] !== undefined;
   const show = (v: unknown) => JSON.stringify(v) ?? String(v);
+  // Another architecture's config would be read with ALBERT's defaults and fail later, far from the cause.
+  if (has('model_type') && src.model_type !== 'albert') {
+    throw fileError(file, `model_type ${show(src.model_type)} is not an ALBERT model (albert-ts reads configs with model_type "albert")`);
+  }
 
   const int = (k: keyof typeof HF_DEFAULTS, min: number): number => {
     const v = has(k) ? src[k] : HF_DEFAULTS[k];
@@ -138,6 +154,10 @@ export function parseConfig(json: unknown, file: string): AlbertConfig {
   };
   const bos_token_id = optionalId('bos_token_id');
   const eos_token_id = optionalId('eos_token_id');
+  // HF runs layer i with group int(i / (L / G)): with more groups than layers some group is never run.
+  if (num_hidden_groups > num_hidden_layers) {
+    problems.push(`num_hidden_groups ${num_hidden_groups} must be <= num_hidden_layers ${num_hidden_layers} (a group no layer runs would never be trained)`);
+  }
   if (hidden_size % num_attention_heads !== 0) {
     problems.push(`hidden_size ${hidden_size} must be divisible by num_attention_heads ${num_attention_heads}`);
   }

@@ -1,8 +1,10 @@
 // Named model configurations: the eight released ALBERT models exactly as their HuggingFace hub
 // config.json files read, the paper's BERT-like baselines (E = H, no sharing; Table 1), and 'tiny'
 // for tests and first runs.
-import { UserError } from '../errors.js';
-import { type AlbertConfig, parseConfig } from './config.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError, fileError } from '../errors.js';
+import { type AlbertConfig, parseConfig, readConfigFile } from './config.js';
 
 interface Size { hidden_size: number; num_attention_heads: number; intermediate_size: number; num_hidden_layers: number }
 
@@ -72,4 +74,27 @@ export function presetConfig(name: string): AlbertConfig {
   const key = presetKey(name);
   if (!key) throw new UserError(`unknown model preset "${name}" (expected one of ${PRESET_NAMES.join(', ')}, or a config.json path)`);
   return parseConfig(PRESETS[key](), `preset ${key}`);
+}
+
+/** The error for a --model / --config that names no file and no preset: which it could have been, and the presets. */
+export function neitherFileNorPreset(spec: string, fileKinds: string): UserError {
+  return fileError(spec, `is neither ${fileKinds} nor a preset (presets: ${PRESET_NAMES.join(', ')})`);
+}
+
+/**
+ * A config named the way the CLI's --config (and pretrain's --model) take it: an existing config.json
+ * or model directory holding one, else a preset name.
+ */
+export function configFromSpec(spec: string): AlbertConfig {
+  if (!fs.existsSync(spec)) {
+    if (presetKey(spec) !== undefined) return presetConfig(spec);
+    throw neitherFileNorPreset(spec, 'a file (config.json or model directory)');
+  }
+  return readConfigFile(fs.statSync(spec).isDirectory() ? path.join(spec, 'config.json') : spec);
+}
+
+/** How a config named by `spec` is called in messages: its path, or "preset <name>". */
+export function specSource(spec: string): string {
+  const key = fs.existsSync(spec) ? undefined : presetKey(spec);
+  return key ? `preset ${key}` : spec;
 }

@@ -22,6 +22,19 @@ export interface EncodedPieces {
   count: number;
 }
 
+/** Whether bytes start like spm_train's .vocab output: UTF-8 lines "piece<TAB>score" (the first 4 KiB are read). */
+export function isTextVocab(bytes: Uint8Array): boolean {
+  const head = bytes.length > 4096 ? bytes.subarray(0, bytes.lastIndexOf(0x0a, 4095) + 1) : bytes; // whole lines only
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(head);
+  } catch {
+    return false;
+  }
+  const lines = text.split('\n').filter((l) => l !== '');
+  return lines.length > 0 && lines.every((l) => /^[^\t]+\t-?\d+(\.\d+)?([eE][-+]?\d+)?\r?$/.test(l));
+}
+
 export class SentencePieceModel implements VocabView {
   readonly vocab: CompactVocab;
   readonly trainerSpec: TrainerSpec;
@@ -62,6 +75,9 @@ export class SentencePieceModel implements VocabView {
       return new SentencePieceModel(parseCompactVocab(bytes));
     } catch (e) {
       if (e instanceof ProtoError || e instanceof NormalizerError || e instanceof ModelError) {
+        if (isTextVocab(bytes)) {
+          throw fileError(name, 'is a SentencePiece text vocabulary (.vocab: one "piece<TAB>score" per line), not a .model file; give the .model that spm_train wrote beside it');
+        }
         throw fileError(name, `not a valid SentencePiece model: ${e.message}`);
       }
       throw e;

@@ -11,12 +11,13 @@ import { describeBackend, loadBackend } from '../backend/index.js';
 import type { Backend } from '../backend/backend.js';
 import { UserError, fileError } from '../errors.js';
 import { deriveSeed } from '../data/rng.js';
-import { ShardDataset, type StoredInstance } from '../data/shards.js';
+import { INDEX_FILE, ShardDataset, type StoredInstance } from '../data/shards.js';
 import { fileSha256 } from '../data/tokenizer.js';
 import { loadPretrained } from '../io/hf_dir.js';
 import { AlbertModel } from '../model/albert.js';
-import { readConfigFile, withConfig, type AlbertConfig } from '../model/config.js';
-import { presetConfig, presetKey } from '../model/presets.js';
+import { checkOverrideKeys, withConfig, type AlbertConfig } from '../model/config.js';
+import type { MemoryBudget } from '../model/limits.js';
+import { configFromSpec, specSource } from '../model/presets.js';
 import { BatchBuilder } from './batch.js';
 import { listCheckpoints, removeStalePartials, saveCheckpoint } from './checkpoint.js';
 import { curvesSvg } from './curves.js';
@@ -76,6 +77,8 @@ export interface PretrainOptions {
   threads?: number;
   /** Gradient checkpointing (recompute activations in backward: less memory, more time; same gradients). */
   checkpointActivations?: boolean;
+  /** Bytes the model may use (default: this machine's memory); a model needing more is refused before it is built. */
+  maxMemory?: number;
   backend?: Backend;
   quiet?: boolean;
   /** Aborting saves a checkpoint after the current step and returns (SIGINT in the CLI). */
@@ -113,17 +116,21 @@ export interface PretrainResult {
   tokensPerSecond: number;
 }
 
-/** A new model's config: preset or config.json, overrides, vocabulary and length from the data. */
-function newConfig(spec: string, set: Record<string, unknown>, ds: ShardDataset): AlbertConfig {
-  let c = presetKey(spec) !== undefined && !fs.existsSync(spec) ? presetConfig(spec) : readConfigFile(spec);
+/** A new model's config: preset or config.json, overrides, vocabulary and length from the data
+ *  (`fromData`: the fields the data's index.json decided, under its names, for messages). */
+function newConfig(spec: string, set: Record<string, unknown>, ds: ShardDataset, fromData: NonNullable<MemoryBudget['fieldSources']>): AlbertConfig {
+  let c = configFromSpec(spec);
   const changes: Record<string, unknown> = { ...set };
   if (changes.vocab_size !== undefined && changes.vocab_size !== ds.index.vocab_size) {
     throw new UserError(`vocab_size ${changes.vocab_size} does not match the data's tokenizer (${ds.index.vocab_size} pieces)`);
   }
   changes.vocab_size = ds.index.vocab_size;
   changes.pad_token_id = ds.index.pad_id;
+  const file = path.join(ds.dir, INDEX_FILE);
+  fromData.vocab_size = { file, field: 'vocab_size' };
   if ((changes.max_position_embeddings ?? c.max_position_embeddings) as number < ds.index.max_seq_length) {
     changes.max_position_embeddings = ds.index.max_seq_length;
+    fromData.max_position_embeddings = { file, field: 'max_seq_length' };
   }
   c = withConfig(c, changes as Partial<AlbertConfig>);
   return c;
@@ -132,6 +139,7 @@ function newConfig(spec: string, set: Record<string, unknown>, ds: ShardDataset)
 const stderrWarning = (m: string) => process.stderr.write(`albert: warning: ${m}\n`);
 
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
+  checkOverrideKeys(o.set ?? {});
   checkLimits(o);
   const warn = o.onWarning ?? stderrWarning;
   const resuming = Boolean(o.resume || o.resumeFrom);
@@ -143,7 +151,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const dataDir = dataFolder(o, resuming ? savedSession(candidates) : undefined);
   const ds = ShardDataset.open(dataDir);
   const backend = o.backend ?? loadBackend({ threads: o.threads });
-  const restored: Restored | undefined = resuming ? restoreNewestIntact(candidates, ds, backend, warn) : undefined;
+  const restored: Restored | undefined = resuming ? restoreNewestIntact(candidates, ds, backend, warn, o.maxMemory) : undefined;
   const state = restored?.state;
   const { run, session, extendedFrom } = resolveSettings({ ...o, data: dataDir }, { dir: dataDir, count: ds.count, objective: ds.index.objective },
     state && { run: state.run, session: state.session });
@@ -175,10 +183,12 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     }
     tokenizer = restored.tokenizer;
   } else if (o.model && fs.existsSync(o.model) && fs.statSync(o.model).isDirectory()) {
-    model = loadPretrained(o.model, { backend, head });
+    model = loadPretrained(o.model, { backend, head, maxMemory: o.maxMemory });
     tokenizer ??= path.join(o.model, 'spiece.model');
   } else {
-    model = new AlbertModel(newConfig(o.model ?? 'tiny', o.set ?? {}, ds), head, backend);
+    const spec = o.model ?? 'tiny', fieldSources: MemoryBudget['fieldSources'] = {};
+    const config = newConfig(spec, o.set ?? {}, ds, fieldSources);
+    model = new AlbertModel(config, head, backend, { maxMemory: o.maxMemory, source: specSource(spec), fieldSources });
     model.initWeights(seed);
   }
   if (model.config.vocab_size !== ds.index.vocab_size) {

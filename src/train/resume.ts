@@ -46,10 +46,10 @@ export function savedSession(candidates: string[]): Partial<SessionRecord> {
 }
 
 /** Everything the checkpoint in `dir` holds, restored for `ds`; any problem is one UserError naming the file. */
-export function restoreCheckpoint(dir: string, ds: ShardDataset, backend: Backend): Restored {
+export function restoreCheckpoint(dir: string, ds: ShardDataset, backend: Backend, maxMemory?: number): Restored {
   const { file, state: raw } = readCheckpointState(dir);
   const state = checkTrainerState(raw, file);
-  const model = loadPretrained(dir, { backend, head: state.head });
+  const model = loadPretrained(dir, { backend, head: state.head, maxMemory });
   const opt = runOptimizer(model.params(), state.run, backend);
   loadOptimizerState(dir, opt, state.step);
   // Skipped (NaN) steps make no update, so the optimizer has made exactly the others.
@@ -78,11 +78,11 @@ export function resumeCandidates(output: string, resumeFrom?: string): string[] 
  * Restore the first intact candidate. Each damaged one before it is reported through `warn`; with a
  * single candidate (`--resume-from`), or when none is intact, the problem is the error.
  */
-export function restoreNewestIntact(candidates: string[], ds: ShardDataset, backend: Backend, warn: (m: string) => void): Restored {
+export function restoreNewestIntact(candidates: string[], ds: ShardDataset, backend: Backend, warn: (m: string) => void, maxMemory?: number): Restored {
   const problems: string[] = [];
   for (const dir of candidates) {
     try {
-      const r = restoreCheckpoint(dir, ds, backend);
+      const r = restoreCheckpoint(dir, ds, backend, maxMemory);
       for (const p of problems) warn(`${p}; resuming from ${dir}`);
       return r;
     } catch (e) {
