@@ -1,7 +1,7 @@
 // Fill-mask: the top-k tokens the masked LM predicts at each [MASK] of a text.
 import type { Backend } from '../backend/backend.js';
 import { fileError, UserError } from '../errors.js';
-import { loadPretrained, readModelConfig, weightNames } from '../io/hf_dir.js';
+import { loadPretrained, readModelConfig, weightNames, type LoadOptions } from '../io/hf_dir.js';
 import { AlbertModel, architectureOf, headFromArchitectures, type HeadKind } from '../model/albert.js';
 import { mlmSpecs } from '../model/heads/mlm.js';
 import type { AlbertTokenizer } from '../tokenizer/index.js';
@@ -18,7 +18,7 @@ const mlmClasses = () => MLM_HEADS.map(architectureOf).join(', ');
  * head; otherwise (a fine-tuned classifier, a bare AlbertModel) as AlbertForMaskedLM when the weights
  * still hold a trained MLM head, else a UserError (a freshly initialized head would predict noise).
  */
-export function loadMaskedLm(dir: string, opts: { backend: Backend; onWarning?: (m: string) => void }): AlbertModel {
+export function loadMaskedLm(dir: string, opts: Omit<LoadOptions, 'head'>): AlbertModel {
   const config = readModelConfig(dir);
   const head = headFromArchitectures(config.architectures);
   if (MLM_HEADS.includes(head)) return loadPretrained(dir, { ...opts, head });
