@@ -2,7 +2,7 @@
 // One process = one measurement, so the peak RSS printed is this run's (the suite in bench/run.ts
 // starts one `albert bench --json` per measurement).
 import type { Backend } from '../backend/backend.js';
-import { loadBackend } from '../backend/index.js';
+import { NativeBackend, describeBackend, loadBackend } from '../backend/index.js';
 import { AlbertModel, type Labels, type ModelInputs } from '../model/albert.js';
 import type { AlbertConfig } from '../model/config.js';
 import { configFromSpec } from '../model/presets.js';
@@ -10,6 +10,7 @@ import { Optimizer } from '../train/optim.js';
 import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, intFlag, memoryFlag, parseCommandArgs, threadsFlag } from './args.js';
 import { type BenchMode, maskedPerSequence, median, modelFlops, peakRssBytes, randomTokenIds } from './bench_stats.js';
 import { UserError } from '../errors.js';
+import { helpWithBackend } from './backend_line.js';
 
 export const summary = 'measure tokens/s and peak RSS of a model shape (random weights)';
 export const help = `usage: albert bench [--config base-v2] [--mode infer|train] [--batch 8] [--seq 128] [--steps N] [--threads T] [--checkpoint-activations] [--json]
@@ -29,7 +30,11 @@ median step's tokens/s, the model GFLOP/s and the peak RSS of this process.
                        train with gradient checkpointing (recompute each layer's activations in backward)
   --profile            also time each backend kernel (adds a little overhead)
   --json               print one JSON object as the last line: config, mode, batch, seq, threads,
-                       tokens_per_s, step_s_median, peak_rss_bytes (and backend, gflop_per_step, gflops, ...)
+                       tokens_per_s, step_s_median, peak_rss_bytes, backend, backend_description, gemm,
+                       kernels (and gflop_per_step, gflops, ...)
+
+The first line of the output names the backend, the GEMM the addon was built with (openblas, or
+its own portable one) and the kernels this CPU runs (avx2 or generic), as the line below does.
 `;
 
 export interface BenchOptions {
@@ -57,6 +62,10 @@ export interface ProfileRow { kernel: string; calls: number; seconds: number; gf
 
 export interface BenchResult {
   config: string; mode: BenchMode; batch: number; seq: number; threads: number; backend: string;
+  /** describeBackend's line, e.g. "native (GEMM: openblas, kernels: avx2, 2 threads)". */
+  backend_description: string;
+  /** The addon's GEMM ('openblas', 'accelerate', 'portable') and hand-vectorized kernels ('avx2', 'generic'); null on js. */
+  gemm: string | null; kernels: string | null;
   steps: number; tokens_per_s: number; step_s_median: number; step_s: number[]; peak_rss_bytes: number;
   gflop_per_step: number; gflops: number; loss?: number; checkpoint_activations?: boolean;
   /** Kernel times summed over the timed steps (only with profile). */
@@ -165,6 +174,8 @@ export function runBenchmark(o: BenchOptions): BenchResult {
   const flop = modelFlops(o.config, o.batch, o.seq, o.mode);
   return {
     config: o.configName, mode: o.mode, batch: o.batch, seq: o.seq, threads: base.getThreads(), backend: base.name,
+    backend_description: describeBackend(base),
+    gemm: base instanceof NativeBackend ? base.gemmImpl() : null, kernels: base instanceof NativeBackend ? base.simdKernels() : null,
     steps: o.steps, tokens_per_s: (o.batch * o.seq) / med, step_s_median: med, step_s: times,
     peak_rss_bytes: peakRssBytes(), gflop_per_step: flop / 1e9, gflops: flop / med / 1e9,
     ...(loss !== undefined ? { loss } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
@@ -201,7 +212,7 @@ export async function run(argv: string[]): Promise<number> {
     config: { type: 'string' }, mode: { type: 'string' }, batch: { type: 'string' }, seq: { type: 'string' },
     steps: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
     profile: { type: 'boolean' }, json: { type: 'boolean' }, 'checkpoint-activations': { type: 'boolean' }, ...MAX_MEMORY_FLAG,
-  }, help);
+  }, argv.includes('--help') || argv.includes('-h') ? helpWithBackend(help) : help); // the backend is loaded only for help
   if (!args) return 0;
   const v = args.values;
   const mode = v.mode ?? 'infer';
@@ -227,7 +238,7 @@ export async function run(argv: string[]): Promise<number> {
     onStep: (i, s, warm) => log(`  ${warm ? 'warmup' : 'step'} ${warm ? i + 1 : i - opts.warmup + 1}: ${s.toFixed(3)} s`),
   });
   const out = [
-    `${r.config} ${r.mode} batch ${r.batch} x seq ${r.seq}, ${r.threads} threads, ${r.backend} backend` +
+    `${r.config} ${r.mode} batch ${r.batch} x seq ${r.seq}, backend ${r.backend_description}` +
       (r.checkpoint_activations ? ', checkpointed activations' : ''),
     `  tokens/s ${r.tokens_per_s.toFixed(1)} (median step ${r.step_s_median.toFixed(3)} s of ${r.steps})  ` +
       `model ${r.gflops.toFixed(1)} GFLOP/s (${r.gflop_per_step.toFixed(1)} GFLOP/step)  peak RSS ${mb(r.peak_rss_bytes)}`,

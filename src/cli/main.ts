@@ -3,6 +3,7 @@
 // Each command module exports `summary` (one line), `help` (its --help text) and
 // `run(argv): Promise<number | void>` (the exit code; a thin layer over an API function).
 import { UserError } from '../errors.js';
+import { backendLine } from './backend_line.js';
 
 interface CommandModule {
   summary: string;
@@ -39,7 +40,7 @@ async function usage(): Promise<string> {
     const mod = await load(name);
     if (mod) lines.push(`  ${name.padEnd(25)} ${mod.summary}`);
   }
-  lines.push('', 'environment: ALBERT_NUM_THREADS (kernel threads; default: all cores), ALBERT_BACKEND (auto|native|js)');
+  lines.push('', 'environment: ALBERT_NUM_THREADS (kernel threads; default: all cores), ALBERT_BACKEND (auto|native|js)', backendLine());
   return lines.join('\n') + '\n';
 }
 

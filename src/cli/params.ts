@@ -1,16 +1,18 @@
 // `albert params`: the paper's Table 1 (parameters, L, H, E, sharing) for every preset and any config.
 import * as fs from 'node:fs';
-import { PRESET_NAMES, configFromSpec, formatParameterTable, parameterRow, parseHeadKind, presetConfig, presetKey, type ParamRow } from '../model/index.js';
+import { PRESET_NAMES, configFromSpec, formatParameterTable, parameterRow, parameterTableNotes, parseHeadKind, presetConfig, presetKey, type ParamRow } from '../model/index.js';
 import { parseCommandArgs } from './args.js';
 
 export const summary = 'parameter counts of every preset and any config.json (the paper\'s Table 1)';
 
 export const help = `usage: albert params [--config FILE|DIR|PRESET ...] [--only] [--head KIND] [--json]
 
-Prints parameters, layers (L), hidden size (H), embedding size (E) and the cross-layer sharing of
-every preset (${PRESET_NAMES.join(', ')})
+Prints parameters (exact, and rounded as the paper writes them), layers (L), hidden size (H),
+embedding size (E) and the cross-layer sharing of every preset
+(${PRESET_NAMES.join(', ')})
 followed by each --config given. Parameters are counted as HF's num_parameters(): unique tensors,
-tied and shared ones once, pooler included.
+tied and shared ones once, pooler included. Notes under the table say why a preset's count differs
+from the paper's Table 1.
 
 flags:
   --config X   a config.json, an HF model directory holding one, or a preset name (repeatable)
@@ -19,8 +21,10 @@ flags:
   --json       one JSON array of rows instead of the table
 `;
 
+export interface ParamsOptions { only?: boolean; head?: string }
+
 /** The rows `albert params` prints (an API for tests and scripts). */
-export function paramsRows(configs: string[], opts: { only?: boolean; head?: string } = {}): ParamRow[] {
+export function paramsRows(configs: string[], opts: ParamsOptions = {}): ParamRow[] {
   const head = opts.head === undefined ? 'base' : parseHeadKind(opts.head);
   const rows = opts.only ? [] : PRESET_NAMES.map((n) => parameterRow(n, presetConfig(n), head));
   for (const spec of configs) {
@@ -30,12 +34,19 @@ export function paramsRows(configs: string[], opts: { only?: boolean; head?: str
   return rows;
 }
 
+/** `albert params` as text: the table, then the notes on what it counts and on the paper's Table 1. */
+export function paramsText(configs: string[], opts: ParamsOptions = {}): string {
+  const head = opts.head === undefined ? 'base' : parseHeadKind(opts.head);
+  const rows = paramsRows(configs, opts);
+  return formatParameterTable(rows) + '\n' + parameterTableNotes(rows, head).join('\n') + '\n';
+}
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, {
     config: { type: 'string', multiple: true }, only: { type: 'boolean' }, head: { type: 'string' }, json: { type: 'boolean' },
   }, help);
   if (!args) return 0;
-  const rows = paramsRows(args.values.config ?? [], { only: args.values.only, head: args.values.head });
-  process.stdout.write(args.values.json ? JSON.stringify(rows) + '\n' : formatParameterTable(rows));
+  const configs = args.values.config ?? [], opts = { only: args.values.only, head: args.values.head };
+  process.stdout.write(args.values.json ? JSON.stringify(paramsRows(configs, opts)) + '\n' : paramsText(configs, opts));
   return 0;
 }

@@ -107,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
   const onRecord = (r: MetricsRecord) => { if (r.type === 'eval' && !quiet) process.stderr.write((process.stderr.isTTY ? '\r\x1b[K' : '') + evalLine(r) + '\n'); };
   const onStep: PretrainOptions['onStep'] = (s) => {
     progress.setTotal(s.totalSteps);
-    progress.update(s.step, `loss ${s.loss.toFixed(3)} mlm ${pct(s.mlmAcc)} sent ${pct(s.sentenceAcc)} lr ${s.lr.toExponential(2)} ${formatCount(s.tokensPerSecond)} tok/s`);
+    progress.update(s.step, [`loss ${s.loss.toFixed(3)}`, `mlm ${pct(s.mlmAcc)}`, `sent ${pct(s.sentenceAcc)}`, `${formatCount(s.tokensPerSecond)} tok/s`, `lr ${s.lr.toExponential(2)}`]);
   };
   const abort = new AbortController();
   let sigints = 0;

@@ -4,4 +4,4 @@ export * from './albert.js';
 export type { Param, ParamSpec } from './params.js';
 export { groupOfLayer, encoderLayout, type EncoderLayout } from './encoder.js';
 export { configFromSpec, presetKey } from './presets.js';
-export { describeSharing, formatParameterTable, parameterRow, type ParamRow } from './summary.js';
+export { describeSharing, formatParameterTable, parameterRow, parameterTableNotes, shortCount, type ParamRow } from './summary.js';

@@ -20,7 +20,7 @@ import type { MemoryBudget } from '../model/limits.js';
 import { configFromSpec, specSource } from '../model/presets.js';
 import { BatchBuilder } from './batch.js';
 import { listCheckpoints, removeStalePartials, saveCheckpoint } from './checkpoint.js';
-import { curvesSvg } from './curves.js';
+import { writePretrainingCurves } from './curves.js';
 import { evaluate, type EvalResult, type EvalSet } from './evaluate.js';
 import { clipGradNorm, type OptimizerKind } from './optim.js';
 import { restoreNewestIntact, resumeCandidates, runLoader, runOptimizer, savedSession, type Restored } from './resume.js';
@@ -258,26 +258,8 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     fs.appendFileSync(metricsFile, JSON.stringify(r) + '\n');
     o.onRecord?.(r);
   };
-  const writeCurves = () => {
-    const train = records.filter((r) => r.type === 'train') as Extract<MetricsRecord, { type: 'train' }>[];
-    const evals = records.filter((r) => r.type === 'eval') as Extract<MetricsRecord, { type: 'eval' }>[];
-    const palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
-    const setNames = [...new Set(evals.map((e) => e.set))];
-    const svg = curvesSvg(`${path.basename(path.resolve(o.output))}: ${objective}, ${run.optimizer}, batch ${B}x${accum}, lr ${run.lr}`, [
-      { title: 'loss', series: [
-        { name: 'train loss', color: palette[0], points: train.map((r) => [r.step, r.loss]) },
-        ...setNames.map((n, i) => ({ name: `${n} mlm loss`, color: palette[(i + 1) % 6], points: evals.filter((e) => e.set === n).map((e) => [e.step, e.mlm_loss] as [number, number]) })),
-      ] },
-      { title: 'accuracy', yMin: 0, yMax: 1, series: [
-        { name: 'train mlm', color: palette[0], points: train.map((r) => [r.step, r.mlm_acc]) },
-        ...setNames.flatMap((n, i) => [
-          { name: `${n} mlm`, color: palette[(2 * i + 1) % 6], points: evals.filter((e) => e.set === n).map((e) => [e.step, e.mlm_acc] as [number, number]) },
-          { name: `${n} ${evals.find((e) => e.set === n)!.objective}`, color: palette[(2 * i + 2) % 6], points: evals.filter((e) => e.set === n && e.sentence_acc !== null).map((e) => [e.step, e.sentence_acc!] as [number, number]) },
-        ]),
-      ] },
-    ]);
-    fs.writeFileSync(path.join(o.output, 'curves.svg'), svg);
-  };
+  const writeCurves = () => writePretrainingCurves(path.join(o.output, 'curves.svg'), records,
+    { name: path.basename(path.resolve(o.output)), objective, optimizer: run.optimizer as string, batchSize: B, gradAccum: accum, lr: run.lr as number, steps });
 
   const { logEvery, evalEvery, saveEvery, keep, maxBadSteps: maxBad } = session;
   const nanSteps = new Set(o.injectNanAtSteps ?? []);
