@@ -64,9 +64,10 @@ export async function runFirstJob(o: FirstJobOptions): Promise<FirstJobResult> {
   const runDir = path.join(out, 'run');
   fs.rmSync(runDir, { recursive: true, force: true });
   const backend = o.backend ?? loadBackend({ threads: o.threads });
+  const steps = o.steps ?? 1200;
   const result = await pretrain({
     data: path.join(out, 'data/train'), output: runDir, tokenizer: tokFile, model: 'tiny', set: FIRST_JOB_MODEL,
-    optimizer: 'adamw', lr: 3e-3, warmupSteps: 50, steps: o.steps ?? 1200, batchSize: 32, seed: 1,
+    optimizer: 'adamw', lr: 3e-3, warmupSteps: Math.min(50, Math.ceil(steps / 10)), steps, batchSize: 32, seed: 1,
     evalInstances: 0, evalData: [path.join(out, 'data/heldout')], evalEvery: 200, logEvery: 50, saveEvery: 0, keep: 1,
     backend, quiet: o.quiet, ...o.pretrain,
   });
