@@ -39,6 +39,7 @@ export function jsonObjectEntries(file: string, value: unknown, expected: string
 
 /** The JSON name of a value's type, for messages. */
 export function jsonType(value: unknown): string {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;

@@ -4,7 +4,11 @@
 import { fileError } from '../errors.js';
 import { jsonObjectEntries, jsonType, readJsonFile, readUserText } from '../io/user_files.js';
 
-/** A JSON object of id -> string (`kind` 'string') or id -> finite number ('number'), in file order. */
+/**
+ * A JSON object of id -> string (`kind` 'string') or id -> finite number ('number'), in file order
+ * (which decides ties in SQuAD's threshold search), except that JSON.parse puts keys that look like
+ * array indices ("17") first; SQuAD's hex ids never do.
+ */
 export function readJsonMap(file: string, kind: 'string', item: string): Map<string, string>;
 export function readJsonMap(file: string, kind: 'number', item: string): Map<string, number>;
 export function readJsonMap(file: string, kind: 'string' | 'number', item: string): Map<string, string | number> {

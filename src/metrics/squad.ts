@@ -1,7 +1,7 @@
 // SQuAD scores with the semantics of the official evaluate-v1.1.py and evaluate-v2.0.py: the same
 // per-question maxima, the same denominators, the same no-answer threshold and best-threshold search,
 // values in percent and (v2.0) the keys in the order that script prints them.
-import { exactMatch, normalizeAnswer, tokenF1, tokenF1V2 } from './squad_answer.js';
+import { f1V1Of, f1V2Of, normalized } from './squad_answer.js';
 import { checkCoverage, type SourceNames } from './coverage.js';
 import { UserError } from '../errors.js';
 
@@ -56,8 +56,9 @@ export function evaluateSquadV1(questions: readonly SquadQuestion[], predictions
       warnings.push(`Unanswered question ${q.id} will receive score 0.`);
       continue;
     }
-    em += Math.max(...q.answers.map((a) => exactMatch(a, predicted)));
-    f1 += Math.max(...q.answers.map((a) => tokenF1(a, predicted)));
+    const p = normalized(predicted), golds = q.answers.map(normalized);
+    em += Math.max(...golds.map((g) => Number(g.text === p.text)));
+    f1 += Math.max(...golds.map((g) => f1V1Of(g, p)));
   }
   return { scores: { exact_match: (100 * em) / questions.length, f1: (100 * f1) / questions.length }, warnings };
 }
@@ -83,11 +84,11 @@ export function evaluateSquadV2(questions: readonly SquadQuestion[], predictions
   const threshold = options.naProbThreshold ?? 1.0;
   const exactRaw = new Map<string, number>(), f1Raw = new Map<string, number>(), hasAnswer = new Map<string, boolean>();
   for (const q of questions) {
-    const predicted = predictions.get(q.id)!;
-    const gold = q.answers.filter((a) => normalizeAnswer(a) !== '');
-    if (gold.length === 0) gold.push('');
-    exactRaw.set(q.id, Math.max(...gold.map((a) => exactMatch(a, predicted))));
-    f1Raw.set(q.id, Math.max(...gold.map((a) => tokenF1V2(a, predicted))));
+    const p = normalized(predictions.get(q.id)!);
+    const gold = q.answers.map(normalized).filter((g) => g.text !== '');
+    if (gold.length === 0) gold.push(normalized(''));
+    exactRaw.set(q.id, Math.max(...gold.map((g) => Number(g.text === p.text))));
+    f1Raw.set(q.id, Math.max(...gold.map((g) => f1V2Of(g, p))));
     // Answerable means "has gold answers", before normalization drops any.
     hasAnswer.set(q.id, q.answers.length > 0);
   }

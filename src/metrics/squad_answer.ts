@@ -6,8 +6,8 @@
 //   is the reverse).
 // - Punctuation is Python's `string.punctuation`: the 32 ASCII characters only; "—" or "«" stay.
 
-/** Python's `string.punctuation`. */
-const PUNCTUATION = new Set('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~');
+/** Python's `string.punctuation` (ASCII, so a code-unit class is enough: no surrogate is ASCII). */
+const PUNCTUATION = /[!-\/:-@\[-`{-~]/g;
 
 /** Python's str.isspace(): what `str.split()` splits on. */
 const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
@@ -15,11 +15,12 @@ const PY_SPLIT = new RegExp(`[${PY_SPACE}]+`, 'u');
 
 /** Python's `\w` in a str pattern (str.isalnum() or "_"). */
 const PY_WORD = '\\p{L}\\p{N}_';
+const PY_WORD_CHAR = new RegExp(`^[${PY_WORD}]$`, 'u');
 const ARTICLES = new RegExp(`(?<![${PY_WORD}])(a|an|the)(?![${PY_WORD}])`, 'gu');
 
 /** Whether `ch` (one code point) is a word character for Python's `re` (exported for the tests). */
 export function isPythonWordChar(ch: string): boolean {
-  return new RegExp(`^[${PY_WORD}]$`, 'u').test(ch);
+  return PY_WORD_CHAR.test(ch);
 }
 
 /** Python's `s.split()`: runs of whitespace separate, leading and trailing whitespace ignored. */
@@ -29,9 +30,18 @@ export function pythonSplit(s: string): string[] {
 
 /** normalize_answer: lower case, drop ASCII punctuation, replace the articles a/an/the by a space, collapse whitespace. */
 export function normalizeAnswer(s: string): string {
-  let noPunct = '';
-  for (const ch of s.toLowerCase()) if (!PUNCTUATION.has(ch)) noPunct += ch;
-  return pythonSplit(noPunct.replace(ARTICLES, ' ')).join(' ');
+  return pythonSplit(s.toLowerCase().replace(PUNCTUATION, '').replace(ARTICLES, ' ')).join(' ');
+}
+
+/** An answer normalized once, to compare with many (the scorers compare each prediction with every gold answer). */
+export interface NormalizedAnswer {
+  text: string;
+  tokens: string[];
+}
+
+export function normalized(s: string): NormalizedAnswer {
+  const text = normalizeAnswer(s);
+  return { text, tokens: text === '' ? [] : text.split(' ') };
 }
 
 /** Exact match of the normalized texts (1 or 0). */
@@ -44,14 +54,21 @@ export function exactMatch(gold: string, predicted: string): number {
  * nothing overlaps, so an empty prediction scores 0 even against an empty gold answer.
  */
 export function tokenF1(gold: string, predicted: string): number {
-  return overlapF1(pythonSplit(normalizeAnswer(gold)), pythonSplit(normalizeAnswer(predicted)));
+  return overlapF1(normalized(gold).tokens, normalized(predicted).tokens);
 }
 
 /** Token F1 as evaluate-v2.0.py: as v1.1, except that when either side has no tokens it is 1 iff both have none. */
 export function tokenF1V2(gold: string, predicted: string): number {
-  const g = pythonSplit(normalizeAnswer(gold)), p = pythonSplit(normalizeAnswer(predicted));
-  if (g.length === 0 || p.length === 0) return g.length === p.length ? 1 : 0;
-  return overlapF1(g, p);
+  return f1V2Of(normalized(gold), normalized(predicted));
+}
+
+export function f1V1Of(gold: NormalizedAnswer, predicted: NormalizedAnswer): number {
+  return overlapF1(gold.tokens, predicted.tokens);
+}
+
+export function f1V2Of(gold: NormalizedAnswer, predicted: NormalizedAnswer): number {
+  if (gold.tokens.length === 0 || predicted.tokens.length === 0) return gold.tokens.length === predicted.tokens.length ? 1 : 0;
+  return overlapF1(gold.tokens, predicted.tokens);
 }
 
 function overlapF1(gold: string[], predicted: string[]): number {

@@ -13,7 +13,7 @@ export interface SquadGold {
 export function readSquadGold(file: string): SquadGold {
   const json = readJsonFile(file) as { version?: unknown; data?: unknown };
   const list = (value: unknown, where: string): unknown[] => {
-    if (!Array.isArray(value)) throw fileError(file, `${where}: expected an array, got ${jsonType(value)} (not a SQuAD file?)`);
+    if (!Array.isArray(value)) throw fileError(file, `${where}: ${value === undefined ? 'missing' : `expected an array, got ${jsonType(value)}`} (not a SQuAD file?)`);
     return value;
   };
   const field = (value: unknown, key: string): unknown => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined);
