@@ -9,7 +9,7 @@ export { createPretrainingData, type CreateOptions, type CreateSummary } from '.
 export { pretrain, type PretrainOptions, type PretrainResult } from './train/pretrain.js';
 export { fillMask, type MaskPrediction } from './train/fill_mask.js';
 export {
-  scoreGlue, accuracy, f1, matthewsCorrelation, pearson, spearman, averageRanks, glueTaskName, GLUE_TASK_METRICS,
+  scoreGlue, accuracy, f1, matthewsCorrelation, pearson, spearman, averageRanks, glueTaskName, GLUE_TASK_METRICS, GLUE_TASK_IDS,
   type GlueMetric, type GlueScores, type Label,
 } from './metrics/glue.js';
 export { normalizeAnswer, exactMatch, tokenF1, tokenF1V2 } from './metrics/squad_answer.js';

@@ -24,12 +24,13 @@ export const GLUE_TASK_METRICS: Readonly<Record<string, readonly GlueMetric[]>> 
   hans: ['accuracy'],
 };
 
+/** The GLUE task ids as the command line spells them: glue/cola, glue/sst2, ... */
+export const GLUE_TASK_IDS: readonly string[] = Object.keys(GLUE_TASK_METRICS).map((t) => `glue/${t}`);
+
 /** `cola` or `glue/cola` -> `cola`; an unknown task is a UserError listing the known ones. */
 export function glueTaskName(task: string): string {
   const name = task.startsWith('glue/') ? task.slice(5) : task;
-  if (!Object.hasOwn(GLUE_TASK_METRICS, name)) {
-    throw new UserError(`unknown GLUE task '${task}' (expected one of: ${Object.keys(GLUE_TASK_METRICS).map((t) => `glue/${t}`).join(', ')})`);
-  }
+  if (!Object.hasOwn(GLUE_TASK_METRICS, name)) throw new UserError(`unknown GLUE task '${task}' (expected one of: ${GLUE_TASK_IDS.join(', ')})`);
   return name;
 }
 

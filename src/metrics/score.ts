@@ -1,7 +1,7 @@
 // Scoring a predictions file made anywhere (`albert evaluate --predictions`): read it, check that it
 // covers exactly the data's examples, and compute the task's official metrics.
 import { UserError, fileError } from '../errors.js';
-import { GLUE_TASK_METRICS, glueTaskName, isGlueRegression, parseNumber, scoreGlue, type GlueScores, type Label } from './glue.js';
+import { GLUE_TASK_IDS, glueTaskName, isGlueRegression, parseNumber, scoreGlue, type GlueScores, type Label } from './glue.js';
 import { checkCoverage } from './coverage.js';
 import { readGlueSubmission, readJsonMap } from './prediction_files.js';
 import { scoreRace, type RaceGold, type RaceScores } from './race.js';
@@ -54,7 +54,7 @@ export function scorePredictions(request: ScoreRequest): ScoreResult {
   if (request.task === 'squad1' || request.task === 'squad2') return scoreSquadFiles(request);
   if (request.task === 'race') return scoreRaceFile(request);
   if (request.task.startsWith('glue/')) return scoreGlueFile(request as GlueScoreRequest);
-  throw new UserError(`cannot score task '${(request as { task: string }).task}' (expected squad1, squad2, race or one of ${Object.keys(GLUE_TASK_METRICS).map((t) => `glue/${t}`).join(', ')})`);
+  throw new UserError(`cannot score task '${(request as { task: string }).task}' (expected squad1, squad2, race or one of ${GLUE_TASK_IDS.join(', ')})`);
 }
 
 export function scoreSquadFiles(request: SquadScoreRequest): ScoreResult {
