@@ -8,4 +8,19 @@ export { readSafetensors, writeSafetensors, readSafetensorsHeader, type Tensor }
 export { createPretrainingData, type CreateOptions, type CreateSummary } from './data/create.js';
 export { pretrain, type PretrainOptions, type PretrainResult } from './train/pretrain.js';
 export { fillMask, type MaskPrediction } from './train/fill_mask.js';
+export {
+  scoreGlue, accuracy, f1, matthewsCorrelation, pearson, spearman, averageRanks, glueTaskName, GLUE_TASK_METRICS, GLUE_TASK_IDS,
+  type GlueMetric, type GlueScores, type Label,
+} from './metrics/glue.js';
+export { normalizeAnswer, exactMatch, tokenF1, tokenF1V2 } from './metrics/squad_answer.js';
+export {
+  evaluateSquadV1, evaluateSquadV2, findBestThreshold,
+  type SquadQuestion, type SquadV1Scores, type SquadV2Scores, type SquadV2Options, type Scored,
+} from './metrics/squad.js';
+export { readSquadGold, type SquadGold } from './metrics/squad_data.js';
+export { scoreRace, type RaceGold, type RaceLevel, type RaceScores } from './metrics/race.js';
+export {
+  scorePredictions, scoreSquadFiles, scoreGlueFile, scoreRaceFile,
+  type ScoreRequest, type SquadScoreRequest, type GlueScoreRequest, type RaceScoreRequest, type ScoreResult, type GlueTaskId,
+} from './metrics/score.js';
 export { UserError } from './errors.js';
