@@ -55,8 +55,8 @@ export interface ForwardOptions { train?: boolean; outputHiddenStates?: boolean;
 
 export interface ModelOptions extends MemoryBudget {
   /** Gradient checkpointing: training keeps of each layer call only its output and its two LayerNorm inputs
-   *  (and, for half of the calls, [q k v]) and recomputes the rest during backward: on base-v2 about 44%
-   *  less peak memory for 15-25% more time (BENCHMARKS.md). Gradients are unchanged, bit for bit. */
+   *  (and, for half of the calls, [q k v]) and recomputes the rest during backward: on base-v2 at 8x128,
+   *  45% less peak memory for 15% more time (BENCHMARKS.md). Gradients are unchanged, bit for bit. */
   checkpointActivations?: boolean;
   /** The weights will not change from the first forward on (see AlbertModel.inferenceOnly). */
   inferenceOnly?: boolean;
