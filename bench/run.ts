@@ -1,4 +1,4 @@
-// `npm run bench`: the performance targets of issue 4, ours against onnxruntime-node and PyTorch,
+// `npm run bench`: ours against onnxruntime-node and PyTorch,
 // every measurement in its own child process (so each peak RSS is that run's), printed as ONE table.
 //
 //   npm run bench -- [--only infer,train,memory,seq512,xxlarge,latency] [--steps 5] [--rounds 1]

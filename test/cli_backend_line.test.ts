@@ -43,7 +43,7 @@ test('albert bench prints the backend, GEMM and kernels, in its text and in --js
   const json = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
   assert.ok(lines[0].endsWith(`, backend ${json.backend_description as string}`), lines[0]);
   if (native) {
-    assert.equal(json.backend_description, `native (GEMM: ${json.gemm === 'portable' ? 'portable (built without OpenBLAS)' : json.gemm as string}, kernels: ${json.kernels as string}, 1 threads)`);
+    assert.equal(json.backend_description, `native (GEMM: ${json.gemm === 'portable' ? 'portable (built without OpenBLAS)' : json.gemm as string}, kernels: ${json.kernels as string}, 1 thread)`);
     assert.match(String(json.gemm), /^(openblas|accelerate|portable)$/);
     assert.match(String(json.kernels), /^(avx2|generic)$/);
   } else {

@@ -80,7 +80,7 @@ export function loadBackend(opts: LoadBackendOptions = {}): Backend {
 export function describeBackend(backend: Backend): string {
   if (backend instanceof NativeBackend) {
     const gemm = backend.gemmImpl();
-    return `native (GEMM: ${gemm === 'portable' ? 'portable (built without OpenBLAS)' : gemm}, kernels: ${backend.simdKernels()}, ${backend.getThreads()} threads)`;
+    return `native (GEMM: ${gemm === 'portable' ? 'portable (built without OpenBLAS)' : gemm}, kernels: ${backend.simdKernels()}, ${backend.getThreads()} thread${backend.getThreads() === 1 ? '' : 's'})`;
   }
   return `${backend.name} (the TypeScript specification, slow; ${nativeUnavailableReason() ?? 'ALBERT_BACKEND=js'})`;
 }

@@ -54,7 +54,7 @@ output
   --resume-from DIR          continue from this checkpoint folder (refused if damaged)
   --max-bad-steps N          stop after N NaN/Inf steps in a row (default 5); such steps never update the weights
   --threads N                kernel threads (default $ALBERT_NUM_THREADS or all cores)
-  --checkpoint-activations   recompute activations in backward: ~40% less memory, ~15% more time
+  --checkpoint-activations   recompute activations in backward: 45% less peak memory, 15% more time (base-v2, 8x128; BENCHMARKS.md)
   --max-memory SIZE          ${MAX_MEMORY_HELP}
   --quiet                    no run summary, no progress bar
 first job

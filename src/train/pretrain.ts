@@ -13,6 +13,7 @@ import { UserError, fileError } from '../errors.js';
 import { deriveSeed } from '../data/rng.js';
 import { INDEX_FILE, ShardDataset, type StoredInstance } from '../data/shards.js';
 import { fileSha256 } from '../data/tokenizer.js';
+import { copyFileAtomic } from '../io/atomic.js';
 import { loadPretrained } from '../io/hf_dir.js';
 import { AlbertModel } from '../model/albert.js';
 import { checkOverrideKeys, withConfig, type AlbertConfig } from '../model/config.js';
@@ -240,7 +241,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   removeStalePartials(o.output);
   // A run-level copy: the checkpoint it came from may be pruned (--keep) while the run goes on.
   const runTokenizer = path.join(o.output, 'spiece.model');
-  if (path.resolve(tokenizer) !== path.resolve(runTokenizer)) fs.copyFileSync(tokenizer, runTokenizer);
+  if (path.resolve(tokenizer) !== path.resolve(runTokenizer)) copyFileAtomic(tokenizer, runTokenizer);
   tokenizer = runTokenizer;
 
   // Metrics: on resume, drop what the interrupted run logged after its checkpoint.
