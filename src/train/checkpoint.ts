@@ -49,11 +49,12 @@ export function removeStalePartials(output: string): void {
 
 /**
  * Save the checkpoint of `step` (its trainer state gets `files`, the sha256 of each other file) and
- * prune to the newest `keep` at or before `step`. Newer folders are left alone: they are what a resume
- * skipped as damaged, and are replaced when the run reaches their step.
+ * prune to the newest `keep` at or before `step`, besides the checkpoint of step `protect` (the best
+ * one). Newer folders are left alone: they are what a resume skipped as damaged, and are replaced when
+ * the run reaches their step.
  */
 export function saveCheckpoint(
-  output: string, step: number, model: AlbertModel, opt: Optimizer, state: object, tokenizerModel: string, keep: number,
+  output: string, step: number, model: AlbertModel, opt: Optimizer, state: object, tokenizerModel: string, keep: number, protect?: number,
 ): string {
   const final = path.join(output, checkpointName(step));
   const partial = path.join(output, `.${checkpointName(step)}.partial`);
@@ -71,7 +72,7 @@ export function saveCheckpoint(
   fs.rmSync(final, { recursive: true, force: true });
   fs.renameSync(partial, final);
   fsyncDir(output);
-  const all = listCheckpoints(output).filter((c) => c.step <= step);
+  const all = listCheckpoints(output).filter((c) => c.step <= step && c.step !== protect);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(old.dir, { recursive: true, force: true });
   return final;
 }

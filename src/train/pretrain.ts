@@ -1,34 +1,28 @@
-// The pretraining loop: MLM + SOP (default), MLM + NSP, or MLM only, over shard data, with LAMB or
-// AdamW, global-norm clipping, warmup + polynomial decay, gradient accumulation, held-out
-// evaluation, JSON-lines metrics, an SVG of the curves, atomic checkpoints and exact resume.
-//
-// Exactness: everything random is a function of (seed, step): the data order is a saved Rng plus
-// the loader position, dropout seeds are derived from the step. A resumed run therefore computes
-// the same losses, bit for bit at the same thread count, as an uninterrupted one.
+// Pretraining: MLM + SOP (default), MLM + NSP, or MLM only, over shard data, with LAMB or AdamW.
+// This file decides the run (its settings, saved or given; the data; the model: a checkpoint's, a
+// model directory's or a new one; the evaluation sets) and hands it to the Trainer (trainer.ts) as a
+// PretrainingTask (pretraining_task.ts): the loop, checkpoints, exact resume, metrics and curves are
+// the Trainer's.
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeBackend, loadBackend } from '../backend/index.js';
+import { loadBackend } from '../backend/index.js';
 import type { Backend } from '../backend/backend.js';
 import { UserError, fileError } from '../errors.js';
-import { deriveSeed } from '../data/rng.js';
-import { INDEX_FILE, ShardDataset, type StoredInstance } from '../data/shards.js';
+import { INDEX_FILE, ShardDataset } from '../data/shards.js';
 import { fileSha256 } from '../data/tokenizer.js';
-import { copyFileAtomic } from '../io/atomic.js';
 import { loadPretrained } from '../io/hf_dir.js';
 import { AlbertModel } from '../model/albert.js';
 import { checkOverrideKeys, withConfig, type AlbertConfig } from '../model/config.js';
 import type { MemoryBudget } from '../model/limits.js';
 import { configFromSpec, specSource } from '../model/presets.js';
-import { BatchBuilder } from './batch.js';
-import { listCheckpoints, removeStalePartials, saveCheckpoint } from './checkpoint.js';
-import { writePretrainingCurves } from './curves.js';
-import { evaluate, type EvalResult, type EvalSet } from './evaluate.js';
-import { clipGradNorm, type OptimizerKind } from './optim.js';
-import { restoreNewestIntact, resumeCandidates, runLoader, runOptimizer, savedSession, type Restored } from './resume.js';
-import { checkLimits, dataFolder, headOf, resolveSettings, type PretrainObjective } from './run_settings.js';
+import { listCheckpoints } from './checkpoint.js';
+import type { EvalResult, EvalSet } from './evaluate.js';
+import type { OptimizerKind } from './optim.js';
+import { PretrainingTask, runLoader } from './pretraining_task.js';
+import { pretrainingRestore, restoreNewestIntact, resumeCandidates, savedSession, type Restored } from './resume.js';
+import { checkLimits, dataFolder, headOf, resolveSettings, type PretrainObjective, type RunRecord, type SessionRecord } from './run_settings.js';
 import { type RunSummary } from './run_summary.js';
-import { learningRate } from './schedule.js';
-import { emptyWindow, type TrainerState } from './trainer_state.js';
+import { Trainer, extensionWarning } from './trainer.js';
 
 export type { PretrainObjective } from './run_settings.js';
 
@@ -152,11 +146,11 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const dataDir = dataFolder(o, resuming ? savedSession(candidates) : undefined);
   const ds = ShardDataset.open(dataDir);
   const backend = o.backend ?? loadBackend({ threads: o.threads });
-  const restored: Restored | undefined = resuming ? restoreNewestIntact(candidates, ds, backend, warn, o.maxMemory) : undefined;
+  const restored: Restored | undefined = resuming ? restoreNewestIntact(candidates, backend, pretrainingRestore(ds), warn, o.maxMemory) : undefined;
   const state = restored?.state;
   const { run, session, extendedFrom } = resolveSettings({ ...o, data: dataDir }, { dir: dataDir, count: ds.count, objective: ds.index.objective },
-    state && { run: state.run, session: state.session });
-  const { objective, steps, batchSize: B, gradAccum: accum, evalInstances, seed } = run;
+    state && { run: state.run as RunRecord, session: state.session as SessionRecord | undefined });
+  const { objective, steps, evalInstances, seed } = run;
   if (objective !== 'mlm' && objective !== ds.index.objective) {
     throw new UserError(`--objective ${objective} needs ${objective} data, but ${dataDir} holds ${ds.index.objective} instances`);
   }
@@ -167,12 +161,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     ds.close();
     return { steps: state.step, checkpoint: restored!.dir, interrupted: false, alreadyComplete: true, eval: [], skippedSteps: state.skipped, tokensPerSecond: 0 };
   }
-  if (extendedFrom !== undefined) {
-    warn(`extending the run in ${o.output} from ${extendedFrom} to ${steps} steps: the learning rate now follows the schedule of ${steps} steps `
-      + `(warmup ${run.warmupSteps} unchanged, decay to 0 at step ${steps}), so from step ${state!.step} it is `
-      + `${learningRate(state!.step, { lr: run.lr, totalSteps: steps, warmupSteps: run.warmupSteps, power: run.decayPower }).toExponential(2)}, `
-      + 'not what the shorter run\'s schedule gave');
-  }
+  if (extendedFrom !== undefined) warn(extensionWarning(o.output, extendedFrom, run, state!.step));
 
   // Model and tokenizer: the checkpoint's, a model directory's, or a new model.
   let model: AlbertModel;
@@ -195,7 +184,6 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   if (model.config.vocab_size !== ds.index.vocab_size) {
     throw new UserError(`${restored?.dir ?? o.model}: vocab_size ${model.config.vocab_size} does not match the data's tokenizer (${ds.index.vocab_size} pieces)`);
   }
-  model.checkpointActivations = session.checkpointActivations;
   if (!tokenizer || !fs.existsSync(tokenizer)) {
     throw new UserError(`a tokenizer model is needed to ship with the checkpoints: pass --tokenizer (the .model the data was made with)${tokenizer ? `; ${tokenizer} does not exist` : ''}`);
   }
@@ -218,129 +206,15 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     evalSets.push({ name: path.basename(path.resolve(dir)), ds: e, first: 0, end: Math.min(e.count, session.evalLimit) });
   }
 
-  const params = model.params();
-  const opt = restored?.opt ?? runOptimizer(params, run, backend);
-  const loader = restored?.loader ?? runLoader(ds, run);
-  let step = 0, skipped = 0, badInARow = 0, tokens = 0, elapsedBefore = 0;
-  let win = emptyWindow();
-  if (state) {
-    ({ step, skipped, badInARow, tokens } = state);
-    win = state.window;
-    elapsedBefore = state.elapsedS;
+  const task = new PretrainingTask({ ds, loader: restored?.data ?? runLoader(ds, run), objective, trainInstances: trainCount, evalSets, batchSize: run.batchSize });
+  try {
+    const r = await new Trainer({
+      output: o.output, task, model, backend, run, session, restored, tokenizer, signal: o.signal, onStart: o.onStart,
+      onRecord: o.onRecord as ((r: object) => void) | undefined, injectNanAtSteps: o.injectNanAtSteps,
+      onStep: o.onStep && ((s) => o.onStep!({ step: s.step, totalSteps: s.totalSteps, loss: s.loss, mlmAcc: s.stats.mlmAcc, sentenceAcc: s.stats.sentAcc, lr: s.lr, tokensPerSecond: s.tokensPerSecond })),
+    }).run();
+    return { steps: r.steps, checkpoint: r.checkpoint, interrupted: r.interrupted, alreadyComplete: false, eval: r.eval, skippedSteps: r.skippedSteps, tokensPerSecond: r.tokensPerSecond };
+  } finally {
+    task.close();
   }
-  const stepsPerEpoch = Math.ceil(trainCount / (B * accum));
-  o.onStart?.({
-    output: o.output, parameters: params.reduce((a, p) => a + p.data.length, 0), objective, optimizer: run.optimizer, lr: run.lr,
-    batchSize: B, gradAccum: accum, trainInstances: trainCount, evalSets: evalSets.map((e) => ({ name: e.name, instances: e.end - e.first })),
-    stepsPerEpoch, steps, warmupSteps: run.warmupSteps, backend: describeBackend(backend),
-    resumedFrom: restored && { dir: restored.dir, step },
-  });
-
-  // The run's files are written from here on only.
-  fs.mkdirSync(o.output, { recursive: true });
-  removeStalePartials(o.output);
-  // A run-level copy: the checkpoint it came from may be pruned (--keep) while the run goes on.
-  const runTokenizer = path.join(o.output, 'spiece.model');
-  if (path.resolve(tokenizer) !== path.resolve(runTokenizer)) copyFileAtomic(tokenizer, runTokenizer);
-  tokenizer = runTokenizer;
-
-  // Metrics: on resume, drop what the interrupted run logged after its checkpoint.
-  const metricsFile = path.join(o.output, 'metrics.jsonl');
-  const records: MetricsRecord[] = [];
-  if (state && fs.existsSync(metricsFile)) {
-    for (const line of fs.readFileSync(metricsFile, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try { const r = JSON.parse(line) as MetricsRecord; if (r.step <= step) records.push(r); } catch { /* a torn last line */ }
-    }
-  }
-  fs.writeFileSync(metricsFile, records.map((r) => JSON.stringify(r) + '\n').join(''));
-  const emit = (r: MetricsRecord) => {
-    records.push(r);
-    fs.appendFileSync(metricsFile, JSON.stringify(r) + '\n');
-    o.onRecord?.(r);
-  };
-  const writeCurves = () => writePretrainingCurves(path.join(o.output, 'curves.svg'), records,
-    { name: path.basename(path.resolve(o.output)), objective, optimizer: run.optimizer as string, batchSize: B, gradAccum: accum, lr: run.lr as number, steps });
-
-  const { logEvery, evalEvery, saveEvery, keep, maxBadSteps: maxBad } = session;
-  const nanSteps = new Set(o.injectNanAtSteps ?? []);
-  const builder = new BatchBuilder(B, ds.index.max_seq_length, ds.index.pad_id);
-  const batchInsts: StoredInstance[] = new Array(B);
-  const started = Date.now();
-  let sessionTokens = 0;
-  let lastEval: EvalResult[] = [];
-  const sentence = head !== 'masked-lm';
-  let checkpoint = restored?.dir ?? '';
-
-  const trainerState = (): TrainerState => ({
-    version: 2, step, run, session, head, loader: loader.getState(), window: win, skipped, badInARow, tokens,
-    elapsedS: elapsedBefore + (Date.now() - started) / 1000,
-  });
-  const save = () => { checkpoint = saveCheckpoint(o.output, step, model, opt, trainerState(), tokenizer!, keep); writeCurves(); };
-  const runEval = () => {
-    lastEval = evalSets.map((s) => evaluate(model, s, B));
-    for (const r of lastEval) emit({ type: 'eval', step, ...r });
-    writeCurves();
-  };
-
-  let interrupted = false;
-  while (step < steps) {
-    model.zeroGrad();
-    let loss = 0, mlmLoss = 0, sentLoss = 0, mlmAcc = 0, sentAcc = 0;
-    for (let micro = 0; micro < accum; micro++) {
-      for (let b = 0; b < B; b++) batchInsts[b] = loader.next();
-      builder.fill(batchInsts);
-      const labels = sentence ? builder.labels : { labels: builder.labels.labels };
-      const r = model.lossAndBackward(builder.inputs, labels, { train: true, seed: deriveSeed(seed, 3, step * accum + micro) });
-      loss += r.loss / accum;
-      mlmLoss += (r.mlmLoss ?? 0) / accum;
-      sentLoss += (r.sopLoss ?? r.nspLoss ?? 0) / accum;
-      mlmAcc += (r.mlmAccuracy ?? 0) / accum;
-      sentAcc += (r.sentenceAccuracy ?? 0) / accum;
-      tokens += builder.tokens;
-      sessionTokens += builder.tokens;
-    }
-    if (accum > 1) for (const p of params) backend.scale(p.grad, 1 / accum, p.grad.length);
-    if (nanSteps.has(step)) params[0].grad[0] = NaN;
-    const gradNorm = clipGradNorm(params, run.clipNorm, backend);
-    const lr = learningRate(step, { lr: run.lr, totalSteps: steps, warmupSteps: run.warmupSteps, power: run.decayPower });
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      // Skip the update: the weights and moments stay as they were.
-      skipped++;
-      badInARow++;
-      if (badInARow >= maxBad) {
-        throw new UserError(`stopping: ${badInARow} steps in a row (up to step ${step + 1}) had a NaN or infinite loss/gradient `
-          + `(${skipped} skipped in all); the weights were not updated by them. Lower --lr or check the data; `
-          + `the last good checkpoint is ${checkpoint || '(none yet)'}`);
-      }
-    } else {
-      opt.step(lr);
-      badInARow = 0;
-      win.n++; win.loss += loss; win.mlmLoss += mlmLoss; win.sentLoss += sentLoss; win.mlmAcc += mlmAcc; win.sentAcc += sentAcc; win.gradNorm += gradNorm;
-    }
-    step++;
-    const elapsed = (Date.now() - started) / 1000;
-    const tps = sessionTokens / Math.max(elapsed, 1e-9);
-    o.onStep?.({ step, totalSteps: steps, loss, mlmAcc, sentenceAcc: sentAcc, lr, tokensPerSecond: tps });
-    if (step % logEvery === 0 || step === steps) {
-      const n = win.n || NaN;
-      emit({
-        type: 'train', step, epoch: loader.epoch, loss: win.loss / n, mlm_loss: win.mlmLoss / n,
-        sentence_loss: sentence ? win.sentLoss / n : null, mlm_acc: win.mlmAcc / n, sentence_acc: sentence ? win.sentAcc / n : null,
-        lr, grad_norm: win.gradNorm / n, skipped, tokens_per_s: Math.round(tps), elapsed_s: Math.round(elapsedBefore + elapsed),
-      });
-      win = emptyWindow();
-      writeCurves();
-    }
-    if (evalEvery > 0 && step % evalEvery === 0 && step < steps) runEval();
-    if (saveEvery > 0 && step % saveEvery === 0 && step < steps) save();
-    // Let signal handlers (SIGINT) run between steps.
-    await new Promise((r) => setImmediate(r));
-    if (o.signal?.aborted && step < steps) { interrupted = true; break; }
-  }
-  if (!interrupted) runEval();
-  save();
-  ds.close();
-  for (const s of evalSets) if (s.ds !== ds) s.ds.close();
-  return { steps: step, checkpoint, interrupted, alreadyComplete: false, eval: lastEval, skippedSteps: skipped, tokensPerSecond: sessionTokens / Math.max((Date.now() - started) / 1000, 1e-9) };
 }

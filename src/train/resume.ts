@@ -1,13 +1,13 @@
 // --resume: pick the checkpoint to continue from and restore everything it holds. The newest
 // checkpoint that is intact is taken (a damaged newer one is skipped with a warning naming it);
 // `resumeFrom` takes one folder and refuses it if damaged. Intact means: its files belong together
-// (checkpoint.ts), its trainer state is well-formed, the weights load, the optimizer's update count
-// fits the step, and the data position fits the data.
+// (checkpoint.ts), its trainer state is well-formed (the Trainer's fields and the task's
+// StateSchema), the weights load, the optimizer's update count fits the step, and the data position
+// fits the data (the task's restoreData).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Backend } from '../backend/backend.js';
-import { InstanceLoader } from '../data/loader.js';
-import { deriveSeed } from '../data/rng.js';
+import type { InstanceLoader, LoaderState } from '../data/loader.js';
 import type { ShardDataset } from '../data/shards.js';
 import { fileError, UserError } from '../errors.js';
 import { loadPretrained, TOKENIZER_FILE } from '../io/hf_dir.js';
@@ -15,40 +15,45 @@ import type { AlbertModel } from '../model/albert.js';
 import type { TrainableParam } from './optim.js';
 import { listCheckpoints, loadOptimizerState, readCheckpointState, STATE_FILE } from './checkpoint.js';
 import { Optimizer } from './optim.js';
-import type { RunRecord, SessionRecord } from './run_settings.js';
-import { checkTrainerState, type TrainerState } from './trainer_state.js';
+import { PRETRAINING_STATE, runLoader } from './pretraining_task.js';
+import type { RunRecord } from './run_settings.js';
+import { checkTrainerState, type StateSchema, type TrainerRun, type TrainerState } from './trainer_state.js';
 
 /** The optimizer of a run (a new one and a resumed one are built alike). */
-export const runOptimizer = (params: TrainableParam[], run: RunRecord, backend: Backend) =>
+export const runOptimizer = (params: TrainableParam[], run: TrainerRun, backend: Backend) =>
   new Optimizer(params, backend, { kind: run.optimizer, beta1: run.beta1, beta2: run.beta2, eps: run.eps, weightDecay: run.weightDecay });
 
-/** The training data stream of a run: every instance but the held-out tail. */
-export const runLoader = (ds: ShardDataset, run: RunRecord) =>
-  new InstanceLoader(ds, { first: 0, end: ds.count - run.evalInstances, bufferSize: run.shuffleBuffer, seed: deriveSeed(run.seed, 2) });
-
-export interface Restored {
-  dir: string; state: TrainerState; model: AlbertModel; opt: Optimizer; loader: InstanceLoader;
+/** A restored checkpoint; `data` is the task's restored data position (pretraining: its loader). */
+export interface Restored<D = InstanceLoader> {
+  dir: string; state: TrainerState; model: AlbertModel; opt: Optimizer; data: D;
   /** The checkpoint's spiece.model. */
   tokenizer: string;
+}
+
+/** What restoring needs of the task: its state checks and its data position. */
+export interface RestoreHooks<D> {
+  schema: StateSchema;
+  /** The data position saved in `state` (state.loader) for the task's data; a UserError when it does not fit. */
+  restoreData(state: TrainerState): D;
 }
 
 /**
  * The saved session settings of the newest candidate that has them, read without checks: they name the
  * data folder, which checking a checkpoint needs (a damaged one is then skipped by restoreNewestIntact).
  */
-export function savedSession(candidates: string[]): Partial<SessionRecord> {
+export function savedSession(candidates: string[]): Record<string, unknown> & { data?: string } {
   for (const dir of candidates) {
-    let j: { session?: Partial<SessionRecord> } | null;
+    let j: { session?: Record<string, unknown> & { data?: string } } | null;
     try { j = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')); } catch { continue; }
     if (typeof j?.session?.data === 'string') return j.session;
   }
   return {};
 }
 
-/** Everything the checkpoint in `dir` holds, restored for `ds`; any problem is one UserError naming the file. */
-export function restoreCheckpoint(dir: string, ds: ShardDataset, backend: Backend, maxMemory?: number): Restored {
+/** Everything the checkpoint in `dir` holds, restored for a task; any problem is one UserError naming the file. */
+export function restoreTrainingCheckpoint<D>(dir: string, backend: Backend, hooks: RestoreHooks<D>, maxMemory?: number): Restored<D> {
   const { file, state: raw } = readCheckpointState(dir);
-  const state = checkTrainerState(raw, file);
+  const state = checkTrainerState(raw, file, hooks.schema);
   const model = loadPretrained(dir, { backend, head: state.head, maxMemory });
   const opt = runOptimizer(model.params(), state.run, backend);
   loadOptimizerState(dir, opt, state.step);
@@ -56,12 +61,26 @@ export function restoreCheckpoint(dir: string, ds: ShardDataset, backend: Backen
   if (opt.t !== state.step - state.skipped) {
     throw fileError(file, `step ${state.step} with ${state.skipped} skipped needs ${state.step - state.skipped} optimizer updates, but optimizer.safetensors has made ${opt.t}`);
   }
-  const loader = runLoader(ds, state.run);
-  try { loader.setState(state.loader); } catch (e) {
+  let data: D;
+  try { data = hooks.restoreData(state); } catch (e) {
     throw e instanceof UserError ? fileError(file, e.message) : e;
   }
-  return { dir, state, model, opt, loader, tokenizer: path.join(dir, TOKENIZER_FILE) };
+  return { dir, state, model, opt, data, tokenizer: path.join(dir, TOKENIZER_FILE) };
 }
+
+/** Restoring a pretraining checkpoint: the data position is the loader's over `ds`. */
+export const pretrainingRestore = (ds: ShardDataset): RestoreHooks<InstanceLoader> => ({
+  schema: PRETRAINING_STATE,
+  restoreData(state) {
+    const loader = runLoader(ds, state.run as RunRecord);
+    loader.setState(state.loader as LoaderState);
+    return loader;
+  },
+});
+
+/** A pretraining checkpoint in `dir`, restored for `ds` (restoreTrainingCheckpoint with pretraining's hooks). */
+export const restoreCheckpoint = (dir: string, ds: ShardDataset, backend: Backend, maxMemory?: number): Restored =>
+  restoreTrainingCheckpoint(dir, backend, pretrainingRestore(ds), maxMemory);
 
 /**
  * The folders to try, best first: `resumeFrom` alone, or every checkpoint in `output`, newest first.
@@ -78,11 +97,11 @@ export function resumeCandidates(output: string, resumeFrom?: string): string[] 
  * Restore the first intact candidate. Each damaged one before it is reported through `warn`; with a
  * single candidate (`--resume-from`), or when none is intact, the problem is the error.
  */
-export function restoreNewestIntact(candidates: string[], ds: ShardDataset, backend: Backend, warn: (m: string) => void, maxMemory?: number): Restored {
+export function restoreNewestIntact<D>(candidates: string[], backend: Backend, hooks: RestoreHooks<D>, warn: (m: string) => void, maxMemory?: number): Restored<D> {
   const problems: string[] = [];
   for (const dir of candidates) {
     try {
-      const r = restoreCheckpoint(dir, ds, backend, maxMemory);
+      const r = restoreTrainingCheckpoint(dir, backend, hooks, maxMemory);
       for (const p of problems) warn(`${p}; resuming from ${dir}`);
       return r;
     } catch (e) {

@@ -1,0 +1,116 @@
+// Pretraining as a Task (task.ts): shard instances from a resumable shuffled loader, MLM + SOP/NSP
+// (or MLM alone) labels, the held-out and extra evaluation sets, its statistics (MLM and sentence
+// loss and accuracy), and its curves.
+import { InstanceLoader } from '../data/loader.js';
+import { deriveSeed } from '../data/rng.js';
+import type { ShardDataset, StoredInstance } from '../data/shards.js';
+import type { AlbertModel } from '../model/albert.js';
+import type { HeadKind, LossResult } from '../model/types.js';
+import { BatchBuilder } from './batch.js';
+import { writePretrainingCurves, type CurveRecord } from './curves.js';
+import { evaluate, type EvalResult, type EvalSet } from './evaluate.js';
+import { headOf, limitProblem, RUN_KEYS, type LimitedOption, type PretrainObjective, type RunRecord } from './run_settings.js';
+import type { CurvesInfo, Evaluation, Task, TaskBatch } from './task.js';
+import { shown, type StateSchema, type Window } from './trainer_state.js';
+
+/** The training data stream of a run: every instance but the held-out tail. */
+export const runLoader = (ds: ShardDataset, run: RunRecord) =>
+  new InstanceLoader(ds, { first: 0, end: ds.count - run.evalInstances, bufferSize: run.shuffleBuffer, seed: deriveSeed(run.seed, 2) });
+
+const STAT_KEYS = ['mlmLoss', 'sentLoss', 'mlmAcc', 'sentAcc'] as const;
+
+/** What a pretraining checkpoint's trainer_state.json must hold beyond the Trainer's fields. */
+export const PRETRAINING_STATE: StateSchema = {
+  runProblem(run) {
+    for (const k of RUN_KEYS) {
+      if (k === 'objective' || k === 'optimizer') continue;
+      const p = limitProblem(k as LimitedOption, run[k]);
+      if (p) return `run.${k} ${p}`;
+    }
+    if (run.objective !== 'sop' && run.objective !== 'nsp' && run.objective !== 'mlm') return `run.objective must be sop, nsp or mlm, got ${shown(run.objective)}`;
+    if (run.optimizer !== 'lamb' && run.optimizer !== 'adamw') return `run.optimizer must be lamb or adamw, got ${shown(run.optimizer)}`;
+    return undefined;
+  },
+  headProblem(head, run) {
+    const want = headOf(run.objective as PretrainObjective);
+    return head === want ? undefined : `head must be ${want} for objective ${run.objective}, got ${shown(head)}`;
+  },
+  sessionProblem(s) {
+    if (typeof s.data !== 'string' || !s.data) return `session.data must be the data folder's path, got ${shown(s.data)}`;
+    if (!Array.isArray(s.evalData) || s.evalData.some((d) => typeof d !== 'string')) return `session.evalData must be a list of paths, got ${shown(s.evalData)}`;
+    const p = limitProblem('evalLimit', s.evalLimit);
+    return p && `session.evalLimit ${p}`;
+  },
+  windowKeys: STAT_KEYS,
+};
+
+export interface PretrainingTaskOptions {
+  ds: ShardDataset; loader: InstanceLoader; objective: PretrainObjective;
+  /** Instances [0, trainInstances) of ds train. */
+  trainInstances: number;
+  evalSets: EvalSet[];
+  batchSize: number;
+}
+
+export class PretrainingTask implements Task<EvalResult> {
+  readonly name: string;
+  readonly head: HeadKind;
+  readonly trainExamples: number;
+  readonly evalSets: { name: string; instances: number }[];
+  readonly statKeys = STAT_KEYS;
+  private readonly sentence: boolean;
+  private readonly builder: BatchBuilder;
+  private readonly batchInsts: StoredInstance[];
+
+  constructor(private readonly o: PretrainingTaskOptions) {
+    this.name = o.objective;
+    this.head = headOf(o.objective);
+    this.sentence = this.head !== 'masked-lm';
+    this.trainExamples = o.trainInstances;
+    this.evalSets = o.evalSets.map((e) => ({ name: e.name, instances: e.end - e.first }));
+    this.builder = new BatchBuilder(o.batchSize, o.ds.index.max_seq_length, o.ds.index.pad_id);
+    this.batchInsts = new Array(o.batchSize);
+  }
+
+  get epoch(): number { return this.o.loader.epoch; }
+
+  nextBatch(): TaskBatch {
+    const { builder, batchInsts } = this;
+    for (let b = 0; b < batchInsts.length; b++) batchInsts[b] = this.o.loader.next();
+    builder.fill(batchInsts);
+    return { inputs: builder.inputs, labels: this.sentence ? builder.labels : { labels: builder.labels.labels }, tokens: builder.tokens };
+  }
+
+  dataState(): unknown { return this.o.loader.getState(); }
+
+  microStats(r: LossResult): Record<string, number> {
+    return { mlmLoss: r.mlmLoss ?? 0, sentLoss: r.sopLoss ?? r.nspLoss ?? 0, mlmAcc: r.mlmAccuracy ?? 0, sentAcc: r.sentenceAccuracy ?? 0 };
+  }
+
+  trainRecord(w: Window): Record<string, number | null> {
+    const n = w.n || NaN, s = this.sentence;
+    return { mlm_loss: w.mlmLoss / n, sentence_loss: s ? w.sentLoss / n : null, mlm_acc: w.mlmAcc / n, sentence_acc: s ? w.sentAcc / n : null };
+  }
+
+  /** Every evaluation set; the first (held-out, when there is one) gives the metrics, by MLM accuracy. */
+  evaluate(model: AlbertModel, batchSize: number): Evaluation<EvalResult> {
+    const records = this.o.evalSets.map((s) => evaluate(model, s, batchSize));
+    const first = records[0];
+    const metrics: Record<string, number> = {};
+    if (first) {
+      metrics.mlm_loss = first.mlm_loss;
+      metrics.mlm_acc = first.mlm_acc;
+      if (first.sentence_acc !== null) metrics.sentence_acc = first.sentence_acc;
+    }
+    return { records, metrics, main: 'mlm_acc' };
+  }
+
+  writeCurves(file: string, records: object[], run: CurvesInfo): void {
+    writePretrainingCurves(file, records as CurveRecord[], { ...run, objective: this.o.objective });
+  }
+
+  close(): void {
+    for (const s of this.o.evalSets) if (s.ds !== this.o.ds) s.ds.close();
+    this.o.ds.close();
+  }
+}
