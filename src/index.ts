@@ -1,13 +1,40 @@
-// albert-ts public API: `import { ... } from 'albert-ts'`.
-// One export line per room; each room's own index (or module) says what it offers.
-export * from './backend/index.js';
-export * from './tokenizer/index.js';
-export * from './model/index.js';
+// albert-ts public API: `import { ... } from 'albert-ts'`. Every name is listed here, room by room
+// (test/public_api.test.ts holds the list); what a room keeps to itself stays out.
+
+// backend/: the kernels' contract and picking an implementation
+export { loadBackend, describeBackend, JsBackend, NativeBackend, type Backend, type Activation, type BackendKind, type LoadBackendOptions } from './backend/index.js';
+
+// tokenizer/: SentencePiece and HF's AlbertTokenizer
+export {
+  SentencePieceModel, ModelError, writeSentencePieceModel, parseModelProto, PieceType, ModelType, AlbertTokenizer,
+  readTokenizerJson, fromTokenizerJson, preprocess,
+  type EncodedPieces, type ModelSpec, type ModelProto, type Piece, type TrainerSpec, type NormalizerSpec,
+  type Encoding, type EncodeOptions, type AlbertOptions, type TruncationStrategy, type PaddingStrategy,
+} from './tokenizer/index.js';
+
+// model/: config.json, presets, the model and its heads, parameter counts
+export {
+  parseConfig, readConfigFile, configToJson, withConfig, SHARING_STRATEGIES,
+  PRESET_NAMES, presetConfig, configFromSpec,
+  AlbertModel, HEAD_KINDS, parseHeadKind, countParameters, encoderLayout, formatParameterTable, parameterRow,
+  type AlbertConfig, type SharingStrategy, type ProblemType, type HeadKind, type Labels, type LossResult, type ModelInputs,
+  type ModelOutputs, type ForwardOptions, type ModelOptions, type Param, type ParamSpec, type EncoderLayout, type ParamRow,
+} from './model/index.js';
+
+// io/: HF model directories and safetensors
 export { loadPretrained, savePretrained, openModel, stateDict, type LoadOptions, type SaveOptions } from './io/hf_dir.js';
 export { readSafetensors, writeSafetensors, readSafetensorsHeader, type Tensor } from './io/safetensors.js';
+
+// data/ and train/: pretraining data, the Trainer and its tasks, fill-mask
 export { createPretrainingData, type CreateOptions, type CreateSummary } from './data/create.js';
-export { pretrain, type PretrainOptions, type PretrainResult } from './train/pretrain.js';
+export { pretrain, type PretrainOptions, type PretrainResult, type PretrainObjective, type MetricsRecord, type StepInfo } from './train/pretrain.js';
+export { Trainer, type TrainerOptions, type TrainResult, type TrainStepInfo, type TrainerRecord } from './train/trainer.js';
+export type { Task, TaskBatch, Evaluation, CurvesInfo } from './train/task.js';
+export type { TrainerRun, TrainerSession, Window } from './train/trainer_state.js';
+export type { RunSummary } from './train/run_summary.js';
 export { fillMask, type MaskPrediction } from './train/fill_mask.js';
+
+// metrics/: the official GLUE, SQuAD and RACE metrics, and scoring predictions files
 export {
   scoreGlue, accuracy, f1, matthewsCorrelation, pearson, spearman, averageRanks, glueTaskName, GLUE_TASK_METRICS, GLUE_TASK_IDS,
   type GlueMetric, type GlueScores, type Label,
@@ -23,4 +50,6 @@ export {
   scorePredictions, scoreSquadFiles, scoreGlueFile, scoreRaceFile,
   type ScoreRequest, type SquadScoreRequest, type GlueScoreRequest, type RaceScoreRequest, type ScoreResult, type GlueTaskId,
 } from './metrics/score.js';
+
+// errors: what bad input throws
 export { UserError } from './errors.js';

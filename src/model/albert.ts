@@ -219,7 +219,7 @@ export class AlbertModel {
   private poolerBackward(ctx: HeadContext, dPooled: Float32Array, dSeq: Float32Array): void {
     const H = this.config.hidden_size, be = this.backend, n = ctx.rows * H;
     const dpre = this.buf.f32('dPoolerPre', n);
-    be.activationBackward('tanh', this.buf.f32('poolerPre', n), dPooled, dpre, n);
+    be.activationBackward('tanh', this.buf.readF32('poolerPre', n), dPooled, dpre, n);
     this.pooler!.backward(be, dpre, ctx.seq, dSeq, ctx.rows, true, ctx.S * H, ctx.S * H);
   }
 }

@@ -324,7 +324,3 @@ export function withConfig(c: AlbertConfig, changes: Partial<AlbertConfig>): Alb
   }
   return parseConfig(merged, 'config');
 }
-
-// The contract (model_api.md) names these as config.ts exports; they live beside what they need.
-export { PRESET_NAMES, presetConfig } from './presets.js';
-export { countParameters } from './albert.js';

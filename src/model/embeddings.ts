@@ -67,12 +67,12 @@ export class Embeddings {
   /** Accumulates every embedding gradient from dout (B*S, H) of the last forward. */
   backward(be: Backend, dout: Float32Array): void {
     const E = this.c.embedding_size, N = this.N;
-    const x = this.buf.f32('normed', N * E), dx = this.buf.f32('dnormed', N * E);
+    const x = this.buf.readF32('normed', N * E), dx = this.buf.f32('dnormed', N * E);
     this.mappingIn.backward(be, dout, x, dx, N);
     if (this.dropoutP > 0) be.dropoutBackward(dx, dx, N * E, this.dropoutP, this.seed);
-    this.norm.backward(be, dx, this.buf.f32('sum', N * E), this.buf.f32('mean', N), this.buf.f32('rstd', N), dx, N);
-    be.embeddingBackward(this.buf.i32('gradIds', N), dx, this.word.grad, N, E);
-    be.embeddingBackward(this.buf.i32('typeIds', N), dx, this.tokenType.grad, N, E);
-    be.embeddingBackward(this.buf.i32('positions', N), dx, this.position.grad, N, E);
+    this.norm.backward(be, dx, this.buf.readF32('sum', N * E), this.buf.readF32('mean', N), this.buf.readF32('rstd', N), dx, N);
+    be.embeddingBackward(this.buf.readI32('gradIds', N), dx, this.word.grad, N, E);
+    be.embeddingBackward(this.buf.readI32('typeIds', N), dx, this.tokenType.grad, N, E);
+    be.embeddingBackward(this.buf.readI32('positions', N), dx, this.position.grad, N, E);
   }
 }

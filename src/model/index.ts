@@ -3,5 +3,5 @@ export * from './config.js';
 export * from './albert.js';
 export type { Param, ParamSpec } from './params.js';
 export { groupOfLayer, encoderLayout, type EncoderLayout } from './encoder.js';
-export { configFromSpec, presetKey } from './presets.js';
+export { PRESET_NAMES, presetConfig, configFromSpec, presetKey } from './presets.js';
 export { describeSharing, formatParameterTable, parameterRow, parameterTableNotes, shortCount, type ParamRow } from './summary.js';

@@ -205,9 +205,11 @@ export class LayerCall {
     if (rows) dy = gatherRows(dy, rows, H, sb.f32('dyRows', NR));
     // full_layer_layer_norm(ffn_output(act(ffn(a))) + a)
     const ds2 = sb.f32('ds2', NR);
-    ffn.norm.backward(be, dy, tail.f32('s2', NR), tail.f32('mean2', N), tail.f32('rstd2', N), ds2, N);
-    const a = buf.f32('a', NR), h = buf.f32('h', N * I), g = this.gBuf.f32('g', N * I);
-    if (this.gBuf === sb) be.activationForward(this.act, h, g, N * I); // not kept: recompute
+    ffn.norm.backward(be, dy, tail.readF32('s2', NR), tail.readF32('mean2', N), tail.readF32('rstd2', N), ds2, N);
+    const a = buf.readF32('a', NR), h = buf.readF32('h', N * I);
+    const recomputeG = this.gBuf === sb; // not kept: recompute
+    const g = recomputeG ? sb.f32('g', N * I) : this.gBuf.readF32('g', N * I);
+    if (recomputeG) be.activationForward(this.act, h, g, N * I);
     // not g (Linear.backward may read g while it writes dg), but the buffer of dqkv below: dg is dead by then
     const dg = sb.f32('dgDqkv', N * I);
     ffn.out.backward(be, ds2, g, dg, N);
@@ -216,17 +218,17 @@ export class LayerCall {
     ffn.ffn.backward(be, dg, a, da, N, true);
     // attention LayerNorm(x + dropout(dense(ctx)))
     const ds1 = sb.f32('ds1', NR);
-    attn.norm.backward(be, da, tail.f32('s1', NR), tail.f32('mean1', N), tail.f32('rstd1', N), ds1, N);
+    attn.norm.backward(be, da, tail.readF32('s1', NR), tail.readF32('mean1', N), tail.readF32('rstd1', N), ds1, N);
     let dd = ds1;
     if (drop.hiddenP > 0) {
       dd = sb.f32('dd', NR);
       be.dropoutBackward(ds1, dd, NR, drop.hiddenP, drop.hiddenSeed);
     }
     const dctx = sb.f32('dctx', NH), dctxRead = rows ? sb.f32('dctxRows', NR) : dctx;
-    attn.dense.backward(be, dd, buf.f32(rows ? 'ctxRows' : 'ctx', NR), dctxRead, N);
+    attn.dense.backward(be, dd, buf.readF32(rows ? 'ctxRows' : 'ctx', NR), dctxRead, N);
     if (rows) scatterRows(dctxRead, rows, H, dctx); // the other rows' queries get no gradient
-    const qkv = this.qkvBuf.f32('qkv', 3 * NH), dqkv = sb.f32('dgDqkv', 3 * NH);
-    be.attentionBackward(dctx, qkv, qkv.subarray(H), qkv.subarray(2 * H), buf.f32('probs', B * nh * S * S),
+    const qkv = this.qkvBuf.readF32('qkv', 3 * NH), dqkv = sb.f32('dgDqkv', 3 * NH);
+    be.attentionBackward(dctx, qkv, qkv.subarray(H), qkv.subarray(2 * H), buf.readF32('probs', B * nh * S * S),
       dqkv, dqkv.subarray(H), dqkv.subarray(2 * H), B, S, nh, hd, 1 / Math.sqrt(hd), drop.attnP, drop.attnSeed, 3 * H);
     if (rows) scatterRows(ds1, rows, H, dx); // residual
     else dx.set(ds1);

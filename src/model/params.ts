@@ -136,6 +136,26 @@ export class Buffers {
     return Buffers.get(this.i32s, name, n, (k) => new Int32Array(k));
   }
 
+  /**
+   * What `f32(name, n)` last handed out, for a reader of what a writer put there (backward reading
+   * forward's activations). A name never written, or written with another size, is a bug in the
+   * caller: an Error, rather than a fresh buffer of zeros.
+   */
+  readF32(name: string, n: number): Float32Array {
+    return Buffers.read(this.f32s, name, n);
+  }
+
+  readI32(name: string, n: number): Int32Array {
+    return Buffers.read(this.i32s, name, n);
+  }
+
+  private static read<T extends Float32Array | Int32Array>(map: Map<string, { backing: T; view: T }>, name: string, n: number): T {
+    const b = map.get(name);
+    if (!b) throw new Error(`buffer "${name}" is read before anything was written to it`);
+    if (b.view.length !== n) throw new Error(`buffer "${name}" holds ${b.view.length} values, but ${n} are read`);
+    return b.view;
+  }
+
   private static get<T extends Float32Array | Int32Array>(
     map: Map<string, { backing: T; view: T }>, name: string, n: number, make: (n: number) => T,
   ): T {

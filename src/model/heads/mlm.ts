@@ -60,12 +60,12 @@ export class MlmHead {
   /** dlogits (M, V) of the last forward -> dx (M, H) (written); tied decoder gradient goes to the word embeddings. */
   backward(be: Backend, dlogits: Float32Array, dx: Float32Array): void {
     const E = this.c.embedding_size, V = this.c.vocab_size, M = this.M, buf = this.buf;
-    const z = buf.f32('z', M * E), dz = buf.f32('dz', M * E);
+    const z = buf.readF32('z', M * E), dz = buf.f32('dz', M * E);
     // the tied decoder is a Linear(E, V) whose weight is the word embedding table
     be.linearBackward(dlogits, z, E, this.decoder.data, this.decoder.grad, this.bias.grad, dz, E, M, E, V, false);
-    this.norm.backward(be, dz, buf.f32('u', M * E), buf.f32('mean', M), buf.f32('rstd', M), dz, M);
-    be.activationBackward(this.act, buf.f32('t', M * E), dz, dz, M * E);
-    this.dense.backward(be, dz, buf.f32('x', M * this.c.hidden_size), dx, M);
+    this.norm.backward(be, dz, buf.readF32('u', M * E), buf.readF32('mean', M), buf.readF32('rstd', M), dz, M);
+    be.activationBackward(this.act, buf.readF32('t', M * E), dz, dz, M * E);
+    this.dense.backward(be, dz, buf.readF32('x', M * this.c.hidden_size), dx, M);
   }
 
   /**
