@@ -174,7 +174,7 @@ export interface CurvesRun {
 
 const TRAIN_COLOR = '#1f77b4';
 const EVAL_COLORS = ['#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2'];
-const OPTIMIZERS: Record<string, string> = { lamb: 'LAMB', adamw: 'AdamW' };
+const OPTIMIZERS: Record<string, string> = { lamb: 'LAMB', adamw: 'AdamW', 'adamw-google': 'AdamW (google-research/albert)' };
 const OBJECTIVES = { sop: 'MLM + sentence-order prediction (SOP)', nsp: 'MLM + next-sentence prediction (NSP)', mlm: 'MLM only' };
 
 /** The panels of a pretraining run: MLM loss and accuracy, the sentence task's, the learning rate, the gradient norm. */

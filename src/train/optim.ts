@@ -1,23 +1,38 @@
-// Optimizers over the model's parameters: LAMB (ALBERT's reference lamb_optimizer.py: Adam moments
-// without bias correction, decoupled weight decay, per-tensor trust ratio) and AdamW (bias
-// corrected, decoupled weight decay). The moment/update arithmetic is the backend's adamUpdate
-// kernel; this file decides per tensor the decay and the ratio.
+// Optimizers over the model's parameters:
+// - 'lamb': ALBERT's reference lamb_optimizer.py: Adam moments without bias correction, decoupled
+//   weight decay, per-tensor trust ratio (pretraining).
+// - 'adamw': torch.optim.AdamW (HF's fine-tuning default): bias-corrected moments, eps 1e-8,
+//   decoupled weight decay lr*wd*w.
+// - 'adamw-google': google-research/albert's AdamWeightDecayOptimizer (its fine-tuning): no bias
+//   correction, eps 1e-6, update m/(sqrt(v)+eps) + wd*w.
+// Decay (and LAMB's ratio) is never applied to a bias or a LayerNorm weight, by HF parameter name.
+// The moment/update arithmetic is the backend's adamUpdate kernel; this file decides per tensor the
+// decay and the ratio.
 import type { Backend } from '../backend/backend.js';
 
 /** What an optimizer needs of a parameter (model/params.ts Param satisfies it). */
 export interface TrainableParam { name: string; data: Float32Array; grad: Float32Array; }
 
-export type OptimizerKind = 'lamb' | 'adamw';
+export type OptimizerKind = 'lamb' | 'adamw' | 'adamw-google';
+export const OPTIMIZER_KINDS: readonly OptimizerKind[] = ['lamb', 'adamw', 'adamw-google'];
 
 export interface OptimizerOptions {
   kind: OptimizerKind;
+  /** Defaults: 0.9, 0.999, eps 1e-8 for adamw (torch) and 1e-6 for the others (the references), weight decay 0.01. */
   beta1?: number; beta2?: number; eps?: number; weightDecay?: number;
   /** Parameters whose name matches get no weight decay and (LAMB) no trust ratio. */
   exclude?: RegExp;
 }
 
-/** The reference's exclude_from_weight_decay = ["LayerNorm", "layer_norm", "bias"]. */
+/**
+ * The reference's exclude_from_weight_decay = ["LayerNorm", "layer_norm", "bias"], searched in the
+ * name: under HF's names that is every bias and every LayerNorm weight (attention.LayerNorm,
+ * full_layer_layer_norm, embeddings.LayerNorm, predictions.LayerNorm), the set HF's Trainer excludes.
+ */
 export const EXCLUDE_FROM_DECAY = /LayerNorm|layer_norm|bias/;
+
+/** The default epsilon of each optimizer: torch.optim.AdamW's 1e-8, the ALBERT references' 1e-6. */
+export const defaultEps = (kind: OptimizerKind): number => (kind === 'adamw' ? 1e-8 : 1e-6);
 
 export class Optimizer {
   readonly kind: OptimizerKind;
@@ -26,12 +41,12 @@ export class Optimizer {
   /** Updates applied so far (bias correction uses it). */
   t = 0;
   readonly m: Float32Array[]; readonly v: Float32Array[];
-  /** Trust ratio of each tensor at the last step (1 for excluded tensors and AdamW). */
+  /** Trust ratio of each tensor at the last step (1 for excluded tensors and the AdamWs). */
   readonly lastRatio: Float64Array;
 
   constructor(readonly params: TrainableParam[], private readonly backend: Backend, o: OptimizerOptions) {
     this.kind = o.kind;
-    this.beta1 = o.beta1 ?? 0.9; this.beta2 = o.beta2 ?? 0.999; this.eps = o.eps ?? 1e-6;
+    this.beta1 = o.beta1 ?? 0.9; this.beta2 = o.beta2 ?? 0.999; this.eps = o.eps ?? defaultEps(o.kind);
     this.weightDecay = o.weightDecay ?? 0.01;
     this.exclude = o.exclude ?? EXCLUDE_FROM_DECAY;
     this.m = params.map((p) => new Float32Array(p.data.length));
@@ -46,9 +61,9 @@ export class Optimizer {
    */
   step(lr: number): void {
     this.t++;
-    const lamb = this.kind === 'lamb';
-    const bc1 = lamb ? 1 : 1 - Math.pow(this.beta1, this.t);
-    const bc2 = lamb ? 1 : 1 - Math.pow(this.beta2, this.t);
+    const lamb = this.kind === 'lamb', corrected = this.kind === 'adamw';
+    const bc1 = corrected ? 1 - Math.pow(this.beta1, this.t) : 1;
+    const bc2 = corrected ? 1 - Math.pow(this.beta2, this.t) : 1;
     const be = this.backend;
     for (let i = 0; i < this.params.length; i++) {
       const p = this.params[i], n = p.data.length;

@@ -9,6 +9,7 @@ import type { HeadKind, LossResult } from '../model/types.js';
 import { BatchBuilder } from './batch.js';
 import { writePretrainingCurves, type CurveRecord } from './curves.js';
 import { evaluate, type EvalResult, type EvalSet } from './evaluate.js';
+import { OPTIMIZER_KINDS, type OptimizerKind } from './optim.js';
 import { headOf, limitProblem, RUN_KEYS, type LimitedOption, type PretrainObjective, type RunRecord } from './run_settings.js';
 import type { CurvesInfo, Evaluation, Task, TaskBatch } from './task.js';
 import { shown, type StateSchema, type Window } from './trainer_state.js';
@@ -28,7 +29,7 @@ export const PRETRAINING_STATE: StateSchema = {
       if (p) return `run.${k} ${p}`;
     }
     if (run.objective !== 'sop' && run.objective !== 'nsp' && run.objective !== 'mlm') return `run.objective must be sop, nsp or mlm, got ${shown(run.objective)}`;
-    if (run.optimizer !== 'lamb' && run.optimizer !== 'adamw') return `run.optimizer must be lamb or adamw, got ${shown(run.optimizer)}`;
+    if (!OPTIMIZER_KINDS.includes(run.optimizer as OptimizerKind)) return `run.optimizer must be ${OPTIMIZER_KINDS.join(', ')}, got ${shown(run.optimizer)}`;
     return undefined;
   },
   headProblem(head, run) {

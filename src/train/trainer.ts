@@ -22,13 +22,13 @@ import { checkpointName, removeStalePartials, saveCheckpoint } from './checkpoin
 import { clipGradNorm } from './optim.js';
 import { runOptimizer, type Restored } from './resume.js';
 import type { RunSummary } from './run_summary.js';
-import { learningRate } from './schedule.js';
+import { SCHEDULES } from './schedule.js';
 import type { Task } from './task.js';
 import { emptyWindow, type BestCheckpoint, type TrainerRun, type TrainerSession, type TrainerState } from './trainer_state.js';
 
 /** The learning rate of update `step` under the run's schedule. */
 export const runLearningRate = (step: number, run: TrainerRun): number =>
-  learningRate(step, { lr: run.lr, totalSteps: run.steps, warmupSteps: run.warmupSteps, power: run.decayPower });
+  SCHEDULES[run.schedule ?? 'warmup-poly'](step, { lr: run.lr, totalSteps: run.steps, warmupSteps: run.warmupSteps, power: run.decayPower });
 
 /** The warning of a resumed run given more steps (`run.steps`) than the `from` it had, at `step`. */
 export function extensionWarning(output: string, from: number, run: TrainerRun, step: number): string {

@@ -6,11 +6,14 @@
 import { fileError } from '../errors.js';
 import type { HeadKind } from '../model/albert.js';
 import type { OptimizerKind } from './optim.js';
+import { SCHEDULES, type ScheduleKind } from './schedule.js';
 import { limitProblem } from './run_settings.js';
 
 /** The run settings the Trainer reads (a task's saved run record has these and its own). */
 export interface TrainerRun {
   optimizer: OptimizerKind; lr: number; warmupSteps: number; decayPower: number; steps: number;
+  /** Default 'warmup-poly' (pretraining's). */
+  schedule?: ScheduleKind;
   batchSize: number; gradAccum: number; clipNorm: number; weightDecay: number; beta1: number; beta2: number; eps: number; seed: number;
 }
 
@@ -81,6 +84,9 @@ function stateProblem(j: unknown, schema: StateSchema): string | undefined {
   if (!isObject(run)) return `run must be an object (the run's settings), got ${shown(run)}`;
   const runP = schema.runProblem(run);
   if (runP) return runP;
+  if (run.schedule !== undefined && !Object.hasOwn(SCHEDULES, run.schedule as string)) {
+    return `run.schedule must be ${Object.keys(SCHEDULES).join(', ')}, got ${shown(run.schedule)}`;
+  }
   if ((j.step as number) > (run.steps as number)) return `step ${j.step} is past the run's ${run.steps} steps (run.steps)`;
   const headP = schema.headProblem(j.head, run);
   if (headP) return headP;
