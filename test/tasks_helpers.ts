@@ -1,12 +1,18 @@
 // Shared bits of the task tests: a scratch folder, file writing, and a tiny ALBERT-style tokenizer
 // (whole words of the tests, then single characters) so that featurization tests run without ../shared/data.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AlbertTokenizer, SentencePieceModel, writeSentencePieceModel, PieceType } from '../src/tokenizer/index.js';
 
+const scratchDirs: string[] = [];
+process.on('exit', () => { for (const d of scratchDirs) rmSync(d, { recursive: true, force: true }); });
+
+/** A fresh folder under the system's temporary folder, removed when the test process exits. */
 export function scratch(name: string): string {
-  return mkdtempSync(join(tmpdir(), `albert-${name}-`));
+  const dir = mkdtempSync(join(tmpdir(), `albert-${name}-`));
+  scratchDirs.push(dir);
+  return dir;
 }
 
 /** Writes `text` at dir/rel (folders made) and returns the path. */

@@ -36,7 +36,7 @@ export function labelMaps(labels: readonly string[]): { id2label: Record<string,
 /** The id of `label` in `labels`; an unknown label names the file, line and the known labels. */
 export function labelId(label: string, labels: readonly string[], src: Source): number {
   const i = labels.indexOf(label);
-  if (i < 0) throw lineError(src, `unknown label "${label}" (the labels are ${labels.map((l) => `"${l}"`).join(', ')})`);
+  if (i < 0) throw lineError(src, `unknown label ${JSON.stringify(label)} (the labels are ${labels.map((l) => JSON.stringify(l)).join(', ')})`);
   return i;
 }
 
@@ -51,7 +51,7 @@ export function pythonFloat(text: string): number | null {
 /** A regression target as Python's float() reads it; anything else names the file, line and value. */
 export function parseTarget(text: string, src: Source, what = 'regression target'): number {
   const x = pythonFloat(text);
-  if (x === null) throw lineError(src, `${what} "${text}" is not a number`);
+  if (x === null) throw lineError(src, `${what} ${JSON.stringify(text)} is not a number`);
   return x;
 }
 
