@@ -101,6 +101,7 @@ test('bad GLUE files: one error naming the file, the line and the problem', () =
   assert.throws(() => readGlue('mrpc', dir, 'train'), { message: `${join(dir, 'train.tsv')}: no such file` });
   put(dir, 'QQP/test.tsv', 'id\tquestion1\tquestion2\n0\tonly one\n');
   assert.throws(() => readGlue('qqp', dir, 'test'), /line 2: 2 columns, expected 3/); // test rows are never skipped
+  assert.throws(() => glueTask('toString'), { message: 'unknown GLUE task "toString" (one of cola, sst2, mrpc, stsb, qqp, mnli, qnli, rte, wnli)' });
   const latin1 = put(dir, 'SST-2/dev.tsv', Buffer.from([0x73, 0x65, 0x6e, 0x74, 0x09, 0x6c, 0x0a, 0xe9, 0x09, 0x31, 0x0a]));
   assert.throws(() => readGlue('sst2', dir, 'dev'), { message: `${latin1}: is not valid UTF-8 text` });
 });

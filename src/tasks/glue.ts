@@ -72,18 +72,21 @@ export const GLUE_TASKS: readonly GlueTask[] = Object.keys(SPECS) as GlueTask[];
 
 /** What a GLUE task is: folder, labels, problem type, main metric, dev and test splits. */
 export function glueTask(task: string): GlueTaskInfo {
-  const spec = SPECS[task as GlueTask];
-  if (!spec) throw new UserError(`unknown GLUE task "${task}" (one of ${GLUE_TASKS.join(', ')})`);
-  const { task: t, folder, problemType, labels, mainMetric, devSplits, testSplits } = spec;
+  const { task: t, folder, problemType, labels, mainMetric, devSplits, testSplits } = specOf(task);
   return { task: t, folder, problemType, labels, mainMetric, devSplits, testSplits };
+}
+
+function specOf(task: string): Spec {
+  const spec = Object.hasOwn(SPECS, task) ? SPECS[task as GlueTask] : undefined;
+  if (!spec) throw new UserError(`unknown GLUE task "${task}" (one of ${GLUE_TASKS.join(', ')})`);
+  return spec;
 }
 
 const FILE_NAMES: Record<GlueSplit, string> = { train: 'train', dev: 'dev', test: 'test', dev_mismatched: 'dev_mismatched', test_mismatched: 'test_mismatched' };
 
 /** The file of one split. `dir` is the task's folder (glue_data/SST-2) or glue_data itself. */
 export function glueFile(task: GlueTask, dir: string, split: GlueSplit): string {
-  const spec = SPECS[task];
-  if (!spec) throw new UserError(`unknown GLUE task "${task}" (one of ${GLUE_TASKS.join(', ')})`);
+  const spec = specOf(task);
   if (!(FILE_NAMES[split] && (split === 'train' || spec.devSplits.includes(split) || spec.testSplits.includes(split)))) {
     throw new UserError(`GLUE ${task} has no "${split}" split (${['train', ...spec.devSplits, ...spec.testSplits].join(', ')})`);
   }
@@ -101,7 +104,7 @@ export function readGlue(task: GlueTask, dir: string, split: GlueSplit): TextDat
 
 /** Reads a GLUE file whose kind is given: 'labelled' (train/dev layout) or 'test' (index column, no label). */
 export function readGlueFile(task: GlueTask, file: string, kind: 'labelled' | 'test', idPrefix: string = kind): TextDataset {
-  const spec = SPECS[task];
+  const spec = specOf(task);
   const cols = kind === 'test' ? spec.test : spec.labelled;
   const hasHeader = kind === 'test' || spec.header;
   const lines = readTaskLines(file);
