@@ -312,17 +312,9 @@ export class AlbertTokenizer {
       throw new RangeError(`cannot truncate to maxLength: the ${second ? 'second' : 'first'} sequence has ${target.ids.length} tokens but ${excess} must go (try another truncation strategy)`);
     }
     const keep = target.ids.length - excess; // window length for the target sequence
-    const out: Array<[Seq, Seq | null]> = [];
     const make = (w: Seq): [Seq, Seq | null] => (second ? [other!, w] : [w, other]);
     if (!overflow) return [make(slice(target, 0, keep))];
-    if (stride >= keep) throw new RangeError(`stride (${stride}) must be smaller than the window length (${keep})`);
-    // Windows of `keep` tokens, each starting `keep - stride` after the previous, until the end.
-    for (let start = 0; ; start += keep - stride) {
-      const stop = Math.min(start + keep, target.ids.length);
-      out.push(make(slice(target, start, stop)));
-      if (stop === target.ids.length) break;
-    }
-    return out;
+    return overflowWindows(target.ids.length, keep, stride).map(([start, stop]) => make(slice(target, start, stop)));
   }
 
   private assemble(a: Seq, b: Seq | null, add: boolean, offsets: boolean): Encoding {
@@ -354,6 +346,21 @@ export class AlbertTokenizer {
       if (offsets) e.offsets!.push([0, 0]);
     }
     if (e.overflowing) for (const o of e.overflowing) this.padTo(o, length, offsets);
+  }
+}
+
+/**
+ * HF's overflowing windows over `total` tokens: `keep` tokens each, the next starting `keep - stride`
+ * after the previous (`stride` = tokens of overlap), until one reaches the end. [start, stop) pairs.
+ */
+export function overflowWindows(total: number, keep: number, stride: number): Array<[number, number]> {
+  if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`the window length must be a positive integer, got ${keep}`);
+  if (stride >= keep) throw new RangeError(`stride (${stride}) must be smaller than the window length (${keep})`);
+  const out: Array<[number, number]> = [];
+  for (let start = 0; ; start += keep - stride) {
+    const stop = Math.min(start + keep, total);
+    out.push([start, stop]);
+    if (stop === total) return out;
   }
 }
 
