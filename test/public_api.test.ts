@@ -21,6 +21,9 @@ const PUBLIC = [
   'scoreGlue', 'accuracy', 'f1', 'matthewsCorrelation', 'pearson', 'spearman', 'averageRanks', 'glueTaskName', 'GLUE_TASK_METRICS', 'GLUE_TASK_IDS',
   'normalizeAnswer', 'exactMatch', 'tokenF1', 'tokenF1V2', 'evaluateSquadV1', 'evaluateSquadV2', 'findBestThreshold', 'readSquadGold',
   'scoreRace', 'scorePredictions', 'scoreSquadFiles', 'scoreGlueFile', 'scoreRaceFile', 'UserError',
+  'GLUE_TASKS', 'glueTask', 'glueFile', 'readGlue', 'readGlueFile', 'readTabular', 'tabularFormat', 'discoverLabels', 'labelMaps',
+  'parseCsv', 'featurizeText', 'textBatch', 'packRows', 'readSquad', 'featurizeSquad', 'squadBatch', 'decodeQa',
+  'RACE_LEVELS', 'RACE_CHOICES', 'raceQa', 'readRace', 'readRacePassages', 'readRaceJsonl', 'featurizeRace', 'raceBatch',
 ];
 
 test('the package root exports exactly the public names, each listed explicitly', () => {

@@ -13,7 +13,9 @@ import type { Labels, ModelInputs } from '../model/types.js';
 import { batchSeq, checkLength, packRows, type TokenRow } from './features.js';
 import { lineError, readTaskJsonl, type Source } from './text_file.js';
 
-export type RaceLevel = 'middle' | 'high';
+import type { RaceLevel } from '../metrics/race.js';
+
+export type { RaceLevel };
 export type RaceSplit = 'train' | 'dev' | 'test';
 export const RACE_LEVELS: readonly RaceLevel[] = ['middle', 'high'];
 export const RACE_CHOICES = ['A', 'B', 'C', 'D'] as const;

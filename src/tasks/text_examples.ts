@@ -3,7 +3,9 @@
 import { lineError, type Source } from './text_file.js';
 
 /** HF's config.problem_type names. */
-export type ProblemType = 'single_label_classification' | 'regression' | 'multi_label_classification';
+import type { ProblemType } from '../model/config.js';
+
+export type { ProblemType };
 
 export interface TextExample {
   /** The file's own id (GLUE's index column, the user's id column), else "<split>-<row>". */
