@@ -99,7 +99,7 @@ class RefAlbert:
             + self.W('embeddings.position_embeddings.weight')[torch.arange(S)].unsqueeze(0)
         e = layer_norm(e, self.W('embeddings.LayerNorm.weight'), self.W('embeddings.LayerNorm.bias'), c['layer_norm_eps'])
         h = linear(e, self.W('encoder.embedding_hidden_mapping_in.weight'), self.W('encoder.embedding_hidden_mapping_in.bias'))
-        ext_mask = (1.0 - mask.to(torch.float64))[:, None, None, :] * F32_MIN
+        ext_mask = (1.0 - mask.to(h.dtype))[:, None, None, :] * F32_MIN
         hidden = [h]
         L, G = c['num_hidden_layers'], c['num_hidden_groups']
         if c['inner_group_num'] > int(L / G):
