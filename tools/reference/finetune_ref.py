@@ -247,8 +247,7 @@ def stsb_case(tok, data):
     write_text(os.path.join(data, 'train.tsv'), header + ''.join(stsb_row(i, *r) for i, r in enumerate(STSB_TRAIN)))
     write_text(os.path.join(data, 'dev.tsv'), header + ''.join(stsb_row(i, *r) for i, r in enumerate(STSB_DEV)))
     msl = 24
-    # Targets as float32, as the TypeScript batches hold them (the reference computes with them in float64).
-    units = [dict(pair_row(tok.ids(a), tok.ids(b), msl), labels=float(np.float32(float(s)))) for a, b, s in STSB_TRAIN]
+    units = [dict(pair_row(tok.ids(a), tok.ids(b), msl), labels=float(s)) for a, b, s in STSB_TRAIN]
     return dict(task='glue/stsb', head='sequence-classification', num_labels=1, problem_type='regression',
                 id2label={'0': 'LABEL_0'}, max_seq_length=msl, units=units, flags={'max-seq-length': msl},
                 description='GLUE STS-B layout (10 columns, sentence pair, float score): regression with one output and '
@@ -389,7 +388,8 @@ def collate(units, spec, dtype):
         b['start_positions'] = torch.tensor([u['start_positions'] for u in units])
         b['end_positions'] = torch.tensor([u['end_positions'] for u in units])
     elif spec.get('problem_type') == 'regression':
-        b['labels'] = torch.tensor([u['labels'] for u in units], dtype=dtype)
+        # Targets rounded to float32, as the TypeScript batches hold them (then computed with in float64).
+        b['labels'] = torch.tensor(np.array([u['labels'] for u in units], dtype=np.float32), dtype=dtype)
     else:
         b['labels'] = torch.tensor([u['labels'] for u in units])
     return b
