@@ -63,7 +63,8 @@ export interface TaskSettings {
   task: TaskId; data: string; evalData: string | null; maxSeqLength: number; taskOptions: TaskOptions;
 }
 
-const givenTaskOptions = (o: FinetuneSettingsOptions) =>
+/** The family options among `o` (those given). */
+export const taskOptionsOf = (o: TaskOptions): TaskOptions =>
   Object.fromEntries(TASK_OPTION_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as TaskOptions;
 
 /** Step one: the task and its data, from the options or the saved run. */
@@ -77,7 +78,7 @@ export function resolveTaskSettings(o: FinetuneSettingsOptions, saved?: { run: F
   if (data === undefined) throw new UserError('missing required flag --data (see --help)');
   checkLimits(o);
   const recipe = recipeFor(o.recipe ?? s?.recipe, task);
-  const given = givenTaskOptions(o);
+  const given = taskOptionsOf(o);
   return {
     task, data: path.resolve(data), evalData: o.evalData !== undefined ? path.resolve(o.evalData) : ss?.evalData ?? null,
     maxSeqLength: o.maxSeqLength ?? s?.maxSeqLength ?? recipe?.maxSeqLength ?? defaultMaxSeqLength(task),
@@ -129,7 +130,7 @@ export function resolveFinetuneSettings(o: FinetuneSettingsOptions, t: TaskSetti
   if (!s) return { run, session };
   const given: Record<string, unknown> = {
     ...o, steps: givenSteps, warmupSteps: givenWarmup, maxSeqLength: o.maxSeqLength,
-    taskOptions: Object.keys(givenTaskOptions(o)).length ? givenTaskOptions(o) : undefined,
+    taskOptions: Object.keys(taskOptionsOf(o)).length ? taskOptionsOf(o) : undefined,
   };
   const differ = resumeDifferences(given, s as unknown as Record<string, unknown>, RUN_KEYS, o.epochs);
   if (s.trainUnits !== units) differ.push(`the data (${t.data} now has ${units} training units, the run trained on ${s.trainUnits})`);
