@@ -75,8 +75,8 @@ evaluation and output
 `;
 
 const fmt = (x: unknown) => (typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(4)) : String(x));
-const metricsOf = (r: TrainerRecord) => Object.entries(r).filter(([k]) => !['type', 'step', 'split', 'examples'].includes(k)).map(([k, v]) => `${k} ${fmt(v)}`);
-const evalLine = (r: TrainerRecord) => `eval step ${r.step} ${r.split} (${r.examples}): ${metricsOf(r).join(', ')}`;
+const metricsOf = (r: TrainerRecord) => Object.entries(r).filter(([k]) => !['type', 'step', 'split'].includes(k)).map(([k, v]) => `${k} ${fmt(v)}`);
+const evalLine = (r: TrainerRecord) => `eval step ${r.step} ${r.split}: ${metricsOf(r).join(', ')}`;
 
 export async function run(argv: string[]): Promise<number> {
   const a = parseCommandArgs(argv, {

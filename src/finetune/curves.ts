@@ -18,7 +18,7 @@ export function finetuneCurvesSvg(records: readonly object[], run: CurvesInfo & 
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const trainSeries = (k: string): Series => ({ name: 'train', color: TRAIN_COLOR, points: train.filter((r) => num(r[k]) !== null).map((r) => [r.step, r[k] as number]) });
   const splits = [...new Set(evals.map((e) => String(e.split)))];
-  const metrics = [...new Set(evals.flatMap((e) => Object.keys(e).filter((k) => k !== 'step' && k !== 'examples' && num(e[k]) !== null)))];
+  const metrics = [...new Set(evals.flatMap((e) => Object.keys(e).filter((k) => k !== 'step' && num(e[k]) !== null)))];
   // The main metric first.
   metrics.sort((a, b) => Number(b === run.main) - Number(a === run.main));
   const panels: Panel[] = [

@@ -7,14 +7,14 @@ import path from 'node:path';
 import { copyFileAtomic, installDir, makeTempDir, writeTextAtomic } from '../io/atomic.js';
 import { CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from '../io/hf_dir.js';
 
-/** An eval record's metrics (its numbers but the example count) by split. */
+/** Eval records' metrics (their numbers but the step) by split. */
 export type SplitMetrics = Record<string, Record<string, number>>;
 
 export function splitMetrics(records: readonly Record<string, unknown>[]): SplitMetrics {
   const out: SplitMetrics = {};
   for (const r of records) {
     const m: Record<string, number> = {};
-    for (const [k, v] of Object.entries(r)) if (typeof v === 'number' && k !== 'examples' && k !== 'step') m[k] = v;
+    for (const [k, v] of Object.entries(r)) if (typeof v === 'number' && k !== 'step') m[k] = v;
     out[String(r.split)] = m;
   }
   return out;

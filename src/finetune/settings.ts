@@ -12,7 +12,7 @@ import { warmupStepsFor, type ScheduleKind } from '../train/schedule.js';
 import { shown, type StateSchema, type TrainerRun, type TrainerSession } from '../train/trainer_state.js';
 import { TASK_IDS, type TaskDataOptions, type TaskId } from './downstream.js';
 import { recipeFor, type RecipeName } from './recipes.js';
-import { defaultMaxSeqLength } from './tasks.js';
+import { defaultMaxSeqLength, taskId } from './tasks.js';
 
 /** The family's reading options (TaskDataOptions' names), saved with the run. */
 export const TASK_OPTION_KEYS = ['textColumn', 'textPairColumn', 'labelColumn', 'format', 'docStride', 'maxQueryLength', 'nBest',
@@ -72,8 +72,7 @@ export function resolveTaskSettings(o: FinetuneSettingsOptions, saved?: { run: F
   const s = saved?.run, ss = saved?.session;
   const taskName = o.task ?? s?.task;
   if (taskName === undefined) throw new UserError('missing required flag --task (see --help)');
-  if (!(TASK_IDS as readonly string[]).includes(taskName)) throw new UserError(`unknown task "${taskName}" (one of ${TASK_IDS.join(', ')})`);
-  const task = taskName as TaskId;
+  const task = taskId(taskName);
   const data = o.data ?? ss?.data;
   if (data === undefined) throw new UserError('missing required flag --data (see --help)');
   checkLimits(o);

@@ -9,14 +9,14 @@ import { writeFinetuneCurves } from './curves.js';
 import type { Sampler } from './sampler.js';
 
 /** One split's evaluation, as metrics.jsonl gets it (with type and step added). */
-export type SplitRecord = { split: string; examples: number } & Record<string, number | string>;
+export type SplitRecord = { split: string } & Record<string, number | string>;
 
 /** Every split's predictions scored, in inference mode; the model is trainable again afterwards. */
 export function evaluateSplits(model: AlbertModel, splits: readonly SplitData[], batchSize: number): SplitRecord[] {
   const was = model.inferenceOnly;
   model.inferenceOnly = true;
   try {
-    return splits.map((s) => ({ split: s.name, examples: s.examples, ...s.score(s.predict(model, batchSize)) }));
+    return splits.map((s) => ({ split: s.name, ...s.score(s.predict(model, batchSize)) }));
   } finally {
     model.inferenceOnly = was;
   }
@@ -51,7 +51,7 @@ export class FinetuneTask implements Task<SplitRecord> {
   evaluate(model: AlbertModel): Evaluation<SplitRecord> {
     const records = evaluateSplits(model, this.splits, this.evalBatchSize);
     const metrics: Record<string, number> = {};
-    for (const [k, v] of Object.entries(records[0] ?? {})) if (typeof v === 'number' && k !== 'examples') metrics[k] = v;
+    for (const [k, v] of Object.entries(records[0] ?? {})) if (typeof v === 'number') metrics[k] = v;
     return { records, metrics, main: this.task.mainMetric };
   }
 
