@@ -13,7 +13,9 @@ choice) OUT_DIR/<case>/ holds
                   RACE/{train,dev}/{middle,high}/<n>.txt)
   expected.json   the flags to run with, every training unit as tokenized here, and per optimizer step
                   (1-based, as metrics.jsonl counts them) the batch's mean loss before the update, the
-                  learning rate the update used and the gradient norm before clipping
+                  learning rate the update used and the gradient norm before clipping; and each
+                  tensor's norm after the last step (null for a tensor the loss does not depend on,
+                  whose gradient is rounding noise that Adam turns into full-size steps)
 How the reference trains, as HF's Trainer does: AlbertFor<Head> (albert_ref.py, float64) with dropout 0,
 torch.optim.AdamW (betas 0.9/0.999, eps 1e-8, weight decay 0.01 except on biases and LayerNorm weights),
 get_linear_schedule_with_warmup's factor (s/W for s < W, else max(0, (T-s)/(T-W)); update s counted from 0,
@@ -414,18 +416,25 @@ def train(spec, weights, lr, dtype):
                             lr=lr, betas=(0.9, 0.999), eps=1e-8)
     units = spec['units']
     out = []
+    share = dict.fromkeys(params, 0.0)  # each tensor's largest share of the gradient norm
     for s in range(STEPS):
         batch = collate([units[(s * BATCH + k) % len(units)] for k in range(BATCH)], spec, dtype)
         loss = model.loss(model.forward(batch), batch)['loss']
         loss.backward()
         norm = torch.nn.utils.clip_grad_norm_(list(params.values()), CLIP)
+        for n, p in params.items():  # after clipping: relative to the clipped norm, min(norm, CLIP)
+            share[n] = max(share[n], float(p.grad.norm()) / min(float(norm), CLIP))
         rate = lr * lr_factor(s, WARMUP, STEPS)
         for g in opt.param_groups:
             g['lr'] = rate
         opt.step()
         opt.zero_grad()
         out.append({'step': s + 1, 'loss': float(loss), 'lr': rate, 'grad_norm': float(norm)})
-    return out
+    # A tensor the loss does not depend on (the attention key bias: softmax over keys ignores what it adds
+    # per query; the span head's bias: softmax over positions; multiple choice's bias: softmax over choices)
+    # has a gradient of rounding noise only, which Adam's m / sqrt(v) turns into full-size steps: its
+    # final value is noise, so it gets no final norm (null) to compare.
+    return out, {n: float(p.detach().norm()) if share[n] > 1e-9 else None for n, p in params.items()}
 
 
 def make_case(out_dir, name, tok, check_precision):
@@ -435,17 +444,19 @@ def make_case(out_dir, name, tok, check_precision):
     spec = build(tok, data)
     weights = write_model(os.path.join(case, 'model'), spec, seed)
     torch.set_default_dtype(torch.float64)
-    steps = train(spec, weights, lr, torch.float64)
+    steps, final_norms = train(spec, weights, lr, torch.float64)
     change = abs(steps[-1]['loss'] - steps[0]['loss']) / steps[0]['loss']
     print(f'{name}: loss {steps[0]["loss"]:.5f} -> {steps[-1]["loss"]:.5f} ({100 * change:.0f}% change), '
           f'{len(spec["units"])} units')
     assert change > 0.1, f'{name}: the weights must move enough to change the loss by > 10% ({100 * change:.1f}%)'
     if check_precision:
         torch.set_default_dtype(torch.float32)
-        s32 = train(spec, weights, lr, torch.float32)
+        s32, n32 = train(spec, weights, lr, torch.float32)
         torch.set_default_dtype(torch.float64)
         rel = max(abs(a['loss'] - b['loss']) / abs(b['loss']) for a, b in zip(s32, steps))
-        print(f'  float32 vs float64: max relative loss difference {rel:.2e}')
+        nrel = max(abs(n32[n] - v) / v for n, v in final_norms.items() if v is not None)
+        print('  noise-driven (no final norm):', ', '.join(n for n, v in final_norms.items() if v is None))
+        print(f'  float32 vs float64: max relative loss difference {rel:.2e}, final weight norms {nrel:.2e}')
     flags = {'steps': STEPS, 'batch-size': BATCH, 'lr': lr, 'warmup-steps': WARMUP, 'weight-decay': WEIGHT_DECAY,
              'clip-norm': CLIP, **spec['flags']}
     expected = {
@@ -457,6 +468,7 @@ def make_case(out_dir, name, tok, check_precision):
         'flags': flags,
         'units': spec['units'],
         'steps': steps,
+        'final_norms': final_norms,
     }
     with open(os.path.join(case, 'expected.json'), 'w') as f:
         json.dump(expected, f, separators=(',', ':'))
