@@ -1,8 +1,8 @@
 // `albert evaluate`: a fine-tuned model's official metrics on a task's dev data, or a predictions
 // file's without a model (evaluate() in src/finetune/evaluate.ts).
 import { evaluate } from '../finetune/evaluate.js';
-import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, intFlag, memoryFlag, parseCommandArgs, required, threadsFlag } from './args.js';
-import { maxSeqLengthFlag, TASK_FLAGS, TASK_FLAGS_HELP, TASK_LIST_HELP, taskOptionsFromFlags } from './task_flags.js';
+import { parseCommandArgs } from './args.js';
+import { MODEL_RUN_FLAGS, MODEL_RUN_HELP, TASK_LIST_HELP, modelRunOptions } from './task_flags.js';
 
 export const summary = 'official metrics of a fine-tuned model, or of a predictions file, on a task\'s dev data';
 
@@ -30,26 +30,16 @@ ${TASK_LIST_HELP}
   --na-probs FILE            SQuAD 2.0 with --predictions: null_odds.json
   --output FILE              write the report (JSON) there, atomically
   --json                     the last stdout line is one JSON object of the metrics
-  --batch-size N             examples per forward (default 32)
-  --max-seq-length N         longest input in tokens (default 128 text, 384 SQuAD, 512 RACE)
-  --tokenizer MODEL          SentencePiece model (default DIR/spiece.model)
-${TASK_FLAGS_HELP}
-  --threads N                kernel threads
-  --max-memory SIZE          ${MAX_MEMORY_HELP}
+${MODEL_RUN_HELP}
 `;
 
 export async function run(argv: string[]): Promise<number> {
   const a = parseCommandArgs(argv, {
-    ...TASK_FLAGS, split: { type: 'string' }, model: { type: 'string' }, predictions: { type: 'string' }, 'na-probs': { type: 'string' },
-    output: { type: 'string' }, json: { type: 'boolean' }, 'batch-size': { type: 'string' }, threads: { type: 'string' }, ...MAX_MEMORY_FLAG,
+    ...MODEL_RUN_FLAGS, predictions: { type: 'string' }, 'na-probs': { type: 'string' }, output: { type: 'string' }, json: { type: 'boolean' },
   }, help);
   if (!a) return 0;
   const v = a.values;
-  const r = await evaluate({
-    task: required(v.task, 'task'), data: required(v.data, 'data'), split: v.split, model: v.model, predictions: v.predictions, naProbs: v['na-probs'],
-    output: v.output, batchSize: intFlag(v['batch-size'], 'batch-size', 32, 1), maxSeqLength: maxSeqLengthFlag(v), tokenizer: v.tokenizer,
-    threads: threadsFlag(v.threads), maxMemory: memoryFlag(v['max-memory']), ...taskOptionsFromFlags(v),
-  });
+  const r = await evaluate({ ...modelRunOptions(v), predictions: v.predictions, naProbs: v['na-probs'], output: v.output });
   for (const w of r.warnings) process.stderr.write(`albert: ${w}\n`);
   if (v.json) {
     process.stdout.write(JSON.stringify(r.metrics) + '\n');

@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import { finetune, type FinetuneOptions } from '../finetune/finetune.js';
 import type { TrainerRecord } from '../train/trainer.js';
 import { formatRunSummary } from '../train/run_summary.js';
+import { saveOnInterrupt } from './interrupt.js';
 import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, parseCommandArgs, parseSet, threadsFlag } from './args.js';
 import { Progress, formatCount } from './progress.js';
 import { maxSeqLengthFlag, TASK_FLAGS, TASK_FLAGS_HELP, TASK_LIST_HELP, taskOptionsFromFlags } from './task_flags.js';
@@ -107,14 +108,7 @@ export async function run(argv: string[]): Promise<number> {
     firstSplit ??= r.split;
     if (r.split === firstSplit) dev = `${r.split} ${metricsOf(r).slice(0, 2).join(' ')}`;
   };
-  const abort = new AbortController();
-  let sigints = 0;
-  const onSigint = () => {
-    if (++sigints > 1) process.exit(130);
-    process.stderr.write('\nalbert: interrupted: saving a checkpoint after this step (Ctrl-C again to quit at once)\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = saveOnInterrupt();
   try {
     const r = await finetune({
       task: v.task, data: v.data, evalData: v['eval-data'], model: v.model, output: v.output, tokenizer: v.tokenizer, recipe: v.recipe,
@@ -125,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
       evalEvery: int('eval-every'), evalBatchSize: v['eval-batch-size'] === undefined ? undefined : intFlag(v['eval-batch-size'], 'eval-batch-size', 0, 1),
       logEvery: int('log-every'), saveEvery: int('save-every'), keep: int('keep'), resume: Boolean(v.resume), resumeFrom: v['resume-from'],
       maxBadSteps: int('max-bad-steps'), checkpointActivations: v['checkpoint-activations'] ? true : undefined,
-      threads: threadsFlag(v.threads), maxMemory: memoryFlag(v['max-memory']), signal: abort.signal, ...taskOptionsFromFlags(v),
+      threads: threadsFlag(v.threads), maxMemory: memoryFlag(v['max-memory']), signal: interrupt.signal, ...taskOptionsFromFlags(v),
       onStart: (s) => { if (!quiet) process.stderr.write(formatRunSummary(s).join('\n') + '\n'); },
       onRecord,
       onStep: (s) => {
@@ -147,6 +141,6 @@ export async function run(argv: string[]): Promise<number> {
       + (best ? `; best ${r.report!.main_metric} ${fmt(best.value)} at step ${best.step}` : '') + `; model ${r.modelDir}, report ${r.reportFile}\n`);
     return 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
 }

@@ -2,8 +2,9 @@
 // options (--text-column..., SQuAD's windows and decoding, RACE's levels), and their help text.
 import { UserError } from '../errors.js';
 import { TASK_IDS } from '../finetune/downstream.js';
+import type { LoadTaskModelOptions } from '../finetune/load.js';
 import type { TaskOptions } from '../finetune/settings.js';
-import { floatFlag, intFlag } from './args.js';
+import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, required, threadsFlag } from './args.js';
 
 export const TASK_FLAGS = {
   task: { type: 'string' }, data: { type: 'string' }, 'max-seq-length': { type: 'string' }, tokenizer: { type: 'string' },
@@ -51,3 +52,23 @@ export function taskOptionsFromFlags(v: TaskFlagValues): TaskOptions {
 
 /** --max-seq-length, when given. */
 export const maxSeqLengthFlag = (v: TaskFlagValues) => (v['max-seq-length'] === undefined ? undefined : intFlag(v['max-seq-length'], 'max-seq-length', 0, 3));
+
+/** evaluate's and predict's flags for running a fine-tuned model over a task's data. */
+export const MODEL_RUN_FLAGS = {
+  ...TASK_FLAGS, split: { type: 'string' }, model: { type: 'string' }, 'batch-size': { type: 'string' }, threads: { type: 'string' }, ...MAX_MEMORY_FLAG,
+} as const;
+
+export const MODEL_RUN_HELP = `  --batch-size N             examples per forward (default 32)
+  --max-seq-length N         longest input in tokens (default 128 text, 384 SQuAD, 512 RACE)
+  --tokenizer MODEL          SentencePiece model (default DIR/spiece.model)
+${TASK_FLAGS_HELP}
+  --threads N                kernel threads
+  --max-memory SIZE          ${MAX_MEMORY_HELP}`;
+
+/** The options of evaluate() / predict() that MODEL_RUN_FLAGS give (the model is each command's to require). */
+export function modelRunOptions(v: TaskFlagValues & Partial<Record<'split' | 'model' | 'batch-size' | 'threads' | 'max-memory', string>>): Omit<LoadTaskModelOptions, 'model'> & { model?: string; batchSize: number } {
+  return {
+    task: required(v.task, 'task'), data: required(v.data, 'data'), split: v.split, model: v.model, batchSize: intFlag(v['batch-size'], 'batch-size', 32, 1),
+    maxSeqLength: maxSeqLengthFlag(v), tokenizer: v.tokenizer, threads: threadsFlag(v.threads), maxMemory: memoryFlag(v['max-memory']), ...taskOptionsFromFlags(v),
+  };
+}
