@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { AlbertModel } from '../model/albert.js';
 import type { ModelInputs, ModelOutputs } from '../model/types.js';
 import { writeTextAtomic } from '../io/atomic.js';
+import { UserError } from '../errors.js';
 
 /**
  * Forward items [0, n) through `model` in eval mode, `batchSize` at a time, handing each batch's
@@ -40,4 +41,17 @@ export function realTokens(inputs: ModelInputs): number {
 export function writeJsonAtomic(file: string, value: unknown): void {
   mkdirSync(dirname(file), { recursive: true });
   writeTextAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Featurize `file`'s examples, turning the featurizer's RangeErrors (lengths the flags make
+ * impossible) into one-line errors that name the file and the flags to change.
+ */
+export function featurizeChecked<T>(file: string, flags: string, featurize: () => T): T {
+  try {
+    return featurize();
+  } catch (e) {
+    if (e instanceof RangeError) throw new UserError(`${file}: ${e.message} (set by ${flags})`);
+    throw e;
+  }
 }

@@ -9,7 +9,7 @@ import { scoreRace, type RaceGold } from '../metrics/race.js';
 import { RACE_CHOICES, RACE_LEVELS, featurizeRace, raceBatch, readRace, readRaceJsonl, type RaceExample, type RaceFeature, type RaceLevel, type RaceSplit } from '../tasks/race.js';
 import { lineError } from '../tasks/text_file.js';
 import type { DownstreamTask, SplitData, TaskDataOptions, TaskId, TrainFeatures } from './downstream.js';
-import { forwardInBatches, realTokens, writeJsonAtomic } from './inference.js';
+import { featurizeChecked, forwardInBatches, realTokens, writeJsonAtomic } from './inference.js';
 
 /** Question id -> the chosen option's letter (A..D), in the split's order. */
 export type RacePredictions = Record<string, string>;
@@ -22,10 +22,12 @@ export function openRaceTask(id: TaskId, opts: TaskDataOptions): DownstreamTask<
   const levels = opts.levels ?? RACE_LEVELS;
   const featureOpts = { maxSeqLength: opts.maxSeqLength ?? 512, maxQaLength: opts.maxQaLength ?? 128 };
   const padId = opts.tokenizer.padId;
+  const featurize = (file: string, examples: RaceExample[]) =>
+    featurizeChecked(file, '--max-seq-length and --max-qa-length', () => featurizeRace(opts.tokenizer, examples, featureOpts));
   const read = (path: string, split: RaceSplit): { file: string; examples: RaceExample[] } => readRaceData(path, split, levels, opts.levels !== undefined);
   const splitData = (path: string, split: RaceSplit, name: string): SplitData<RacePredictions> => {
     const { file, examples } = read(path, split);
-    return raceSplit(name, file, examples, (ex) => featurizeRace(opts.tokenizer, ex, featureOpts), padId);
+    return raceSplit(name, file, examples, (ex) => featurize(file, ex), padId);
   };
   return {
     id,
@@ -33,10 +35,10 @@ export function openRaceTask(id: TaskId, opts: TaskDataOptions): DownstreamTask<
     config: {},
     mainMetric: 'accuracy',
     train(): TrainFeatures {
-      const { examples } = read(opts.data, 'train');
+      const { file, examples } = read(opts.data, 'train');
       const unlabelled = examples.find((e) => e.label === null);
       if (unlabelled) throw lineError(unlabelled.source, `question ${unlabelled.id} has no answer: training needs every answer`);
-      const features = featurizeRace(opts.tokenizer, examples, featureOpts);
+      const features = featurize(file, examples);
       return {
         size: features.length,
         examples: examples.length,
@@ -88,7 +90,7 @@ function readRaceData(path: string, split: RaceSplit, levels: readonly RaceLevel
   return { file: path, examples: kept };
 }
 
-function raceSplit(name: string, file: string, examples: RaceExample[], featurize: (ex: RaceExample[]) => RaceFeature[], padId: number): SplitData<RacePredictions> {
+function raceSplit(name: string, file: string, examples: RaceExample[], featurize: (examples: RaceExample[]) => RaceFeature[], padId: number): SplitData<RacePredictions> {
   let features: RaceFeature[] | null = null; // tokenized on the first predict, kept for the next evaluations
   return {
     name,

@@ -13,7 +13,7 @@ import { evaluateSquadV1, evaluateSquadV2, type SquadQuestion } from '../metrics
 import { decodeQa, type QaPredictions } from '../tasks/qa_decode.js';
 import { featurizeSquad, readSquad, squadBatch, type SquadExample, type SquadFeature, type SquadFeatureOptions } from '../tasks/squad.js';
 import type { DownstreamTask, SplitData, TaskDataOptions, TaskId, TrainFeatures } from './downstream.js';
-import { forwardInBatches, realTokens, writeJsonAtomic } from './inference.js';
+import { featurizeChecked, forwardInBatches, realTokens, writeJsonAtomic } from './inference.js';
 
 export type SquadTaskId = 'squad1' | 'squad2';
 
@@ -34,7 +34,7 @@ export function openSquadTask(id: TaskId, opts: TaskDataOptions): DownstreamTask
     mainMetric: 'f1',
     train(): TrainFeatures {
       const { examples } = readSquad(opts.data);
-      const windows = featurizeSquad(opts.tokenizer, examples, features);
+      const windows = windowsOf(opts.data, examples, opts, features);
       const seq = features.maxSeqLength!;
       return {
         size: windows.length,
@@ -71,7 +71,7 @@ function squadSplit(file: string, name: string, v2: boolean, opts: TaskDataOptio
     examples: examples.length,
     labelled,
     predict(model, batchSize) {
-      windows ??= featurizeSquad(opts.tokenizer, examples, featureOpts);
+      windows ??= windowsOf(file, examples, opts, featureOpts);
       const w = windows;
       const starts: Float32Array[] = [], ends: Float32Array[] = [];
       forwardInBatches(model, w.length, batchSize,
@@ -103,6 +103,12 @@ function squadSplit(file: string, name: string, v2: boolean, opts: TaskDataOptio
       return [output, odds];
     },
   };
+}
+
+const SQUAD_FLAGS = '--max-seq-length, --max-query-length and --doc-stride';
+
+function windowsOf(file: string, examples: readonly SquadExample[], opts: TaskDataOptions, features: SquadFeatureOptions): SquadFeature[] {
+  return featurizeChecked(file, SQUAD_FLAGS, () => featurizeSquad(opts.tokenizer, examples, features));
 }
 
 /** What the official scripts read of each question: its id and gold texts. */
