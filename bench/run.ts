@@ -1,7 +1,7 @@
 // `npm run bench`: ours against onnxruntime-node and PyTorch,
 // every measurement in its own child process (so each peak RSS is that run's), printed as ONE table.
 //
-//   npm run bench -- [--only infer,train,memory,seq512,xxlarge,latency] [--steps 5] [--rounds 1]
+//   npm run bench -- [--only infer,train,memory,seq512,xxlarge,latency,finetune] [--steps 5] [--rounds 1]
 //                    [--threads 2] [--markdown FILE] [--json FILE] [--no-baselines] [--model P] [--xxlarge-model P]
 //
 // --rounds R runs the whole list of measurements R times, interleaved (every engine once per round), and
@@ -13,6 +13,11 @@
 // Baselines: bench/baselines/torch_albert.py (our own minimal PyTorch ALBERT of the same shapes) and
 // the ONNX file torch.onnx.export makes of it, run by onnxruntime-node (installed on demand, see
 // bench/baselines/deps.ts). When one is unavailable the table says so and why; ours still runs.
+//
+// finetune: SST-2's shapes (batch 32 x seq 128, two labels): a fine-tuning step (`albert bench --mode
+// finetune`, the Trainer's update) against the same step in PyTorch (HF Trainer's: torch.optim.AdamW
+// with its decay groups, clip_grad_norm_), and evaluation (`--mode classify`: the classifier's forward
+// and softmax on packed weights) against onnxruntime-node running the exported classifier and PyTorch.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,16 +26,16 @@ import { parseArgs } from 'node:util';
 import { nativeUnavailableReason } from '../src/backend/index.js';
 import { configToJson } from '../src/model/config.js';
 import { presetConfig } from '../src/model/presets.js';
-import { modelFlops } from '../src/cli/bench_stats.js';
+import { type BenchMode, modelFlops } from '../src/cli/bench_stats.js';
 import { checkBaselineParity } from './baselines/parity.js';
-import { ORT_RUNNER, ORT_VERSION, REPO_ROOT, TORCH_SCRIPT, ensureOnnx, ensureOrt, findTorchPython, type Found } from './baselines/deps.js';
+import { ORT_RUNNER, ORT_VERSION, REPO_ROOT, TORCH_SCRIPT, ensureOnnx, ensureOrt, findTorchPython, type Found, type OnnxHead } from './baselines/deps.js';
 
-const TARGETS = ['infer', 'train', 'memory', 'seq512', 'xxlarge', 'latency'] as const;
+const TARGETS = ['infer', 'train', 'memory', 'seq512', 'xxlarge', 'latency', 'finetune'] as const;
 type Target = (typeof TARGETS)[number];
 type Engine = 'ours' | 'ort' | 'torch';
 const ENGINE_NAMES: Record<Engine, string> = { ours: 'albert-ts', ort: 'onnxruntime-node', torch: 'PyTorch' };
 
-interface Run { engine: Engine; config: string; mode: 'infer' | 'train'; batch: number; seq: number; steps: number; warmup: number; checkpoint: boolean }
+interface Run { engine: Engine; config: string; mode: BenchMode; batch: number; seq: number; steps: number; warmup: number; checkpoint: boolean }
 /** What a runner's JSON line holds (ours adds gflops, backend, profile...). */
 interface RunResult { tokens_per_s: number; step_s_median: number; peak_rss_bytes: number; gflops?: number; [k: string]: unknown }
 type Outcome = Found<RunResult>;
@@ -136,7 +141,7 @@ async function main(): Promise<number> {
   const short = (name: string) => name.replace(/^(albert\/)?albert-/, '');
   const bs = short(base), xs = short(xxl);
   const runs: Run[] = [];
-  const want = (engine: Engine, config: string, mode: 'infer' | 'train', batch: number, seq: number, n = steps, warmup = 1, checkpoint = false) => {
+  const want = (engine: Engine, config: string, mode: BenchMode, batch: number, seq: number, n = steps, warmup = 1, checkpoint = false) => {
     if (engine !== 'ours' && !baselines) return;
     if (!runs.some((r) => r.engine === engine && r.config === config && r.mode === mode && r.batch === batch && r.seq === seq && r.checkpoint === checkpoint)) {
       runs.push({ engine, config, mode, batch, seq, steps: n, warmup, checkpoint });
@@ -154,6 +159,10 @@ async function main(): Promise<number> {
     for (const e of ['ours', 'torch'] as const) want(e, base, 'train', 2, 512);
   }
   if (only.has('latency')) for (const e of ['ours', 'ort', 'torch'] as const) want(e, base, 'infer', 1, 128, Math.max(20, 4 * steps), 3);
+  if (only.has('finetune')) { // SST-2's shapes
+    for (const e of ['ours', 'torch'] as const) want(e, base, 'finetune', 32, 128);
+    for (const e of ['ours', 'ort', 'torch'] as const) want(e, base, 'classify', 32, 128);
+  }
   if (only.has('xxlarge')) { // no warmup: one xxlarge step is minutes
     want('ours', xxl, 'train', 1, 512, xxSteps, 0);
     want('ours', xxl, 'train', 1, 512, xxSteps, 0, true);
@@ -166,11 +175,14 @@ async function main(): Promise<number> {
   const parity = torch.ok ? checkBaselineParity(torch.value.python) : null;
   if (parity) log(parity.ok ? `PyTorch baseline = albert-ts on shared weights (${parity.value})` : `WARNING: the PyTorch baseline differs from albert-ts: ${parity.reason}`);
   let ortDir: Found<string> = { ok: false, reason: 'skipped (--no-baselines)' };
+  // one exported model per config and head: the bare model (infer) or the classifier (classify)
+  const onnxHead = (r: Run): OnnxHead => (r.mode === 'classify' ? 'classification' : 'base');
+  const onnxKey = (r: Run) => `${r.config} ${onnxHead(r)}`;
   const onnx = new Map<string, Found<string>>();
   if (runs.some((r) => r.engine === 'ort')) {
     ortDir = ensureOrt(log);
-    for (const r of runs.filter((x) => x.engine === 'ort' && !onnx.has(x.config))) {
-      onnx.set(r.config, torch.ok ? ensureOnnx(torch.value.python, configJson(r.config), log) : { ok: false, reason: `no ONNX file: ${torch.reason}` });
+    for (const r of runs.filter((x) => x.engine === 'ort' && !onnx.has(onnxKey(x)))) {
+      onnx.set(onnxKey(r), torch.ok ? ensureOnnx(torch.value.python, configJson(r.config), log, onnxHead(r)) : { ok: false, reason: `no ONNX file: ${torch.reason}` });
     }
   }
 
@@ -200,9 +212,9 @@ async function main(): Promise<number> {
         ? await child(torch.value.python, [TORCH_SCRIPT, '--config-json', configJson(r.config), '--mode', r.mode, ...common])
         : { ok: false, reason: torch.reason };
     } else {
-      const file = onnx.get(r.config)!;
+      const file = onnx.get(onnxKey(r))!;
       out = !ortDir.ok ? ortDir : !file.ok ? file
-        : await child(process.execPath, [ORT_RUNNER, '--ort-dir', ortDir.value, '--onnx', file.value, '--vocab', String(presetConfig(r.config).vocab_size), ...common]);
+        : await child(process.execPath, [ORT_RUNNER, '--ort-dir', ortDir.value, '--onnx', file.value, '--vocab', String(presetConfig(r.config).vocab_size), '--mode', r.mode, ...common]);
     }
     // the same model-FLOP count for every engine
     if (out.ok) out.value.gflops ??= modelFlops(presetConfig(r.config), r.batch, r.seq, r.mode) / out.value.step_s_median / 1e9;
@@ -219,9 +231,10 @@ async function main(): Promise<number> {
   const gf = (c: Cell) => (c?.ok && c.value.gflops !== undefined ? c.value.gflops.toFixed(1) : '');
   const rows: string[][] = [];
   const notes: string[] = [];
+  // met: undefined for a row without a goal (reported only)
   const row = (id: string, target: string, shape: string, metric: string, ours: string, ort: string, pt: string, gflops: string,
-    ratio: number | null, ratioText: string, goal: string, met: boolean | null) => {
-    rows.push([id, target, shape, metric, ours, ort, pt, gflops, ratio === null ? 'n/a' : ratioText, goal, met === null ? 'n/a' : met ? 'yes' : 'NO']);
+    ratio: number | null, ratioText: string, goal: string, met: boolean | null | undefined) => {
+    rows.push([id, target, shape, metric, ours, ort, pt, gflops, ratio === null ? 'n/a' : ratioText, goal, met === undefined ? '' : met === null ? 'n/a' : met ? 'yes' : 'NO']);
   };
   const rate = (a: Cell, b: Cell, f: (x: RunResult) => number) => (a?.ok && b?.ok ? f(a.value) / f(b.value) : null);
   const why = (label: string, c: Cell) => { if (c && !c.ok && !notes.some((n) => n.endsWith(c.reason))) notes.push(`${label}: ${c.reason}`); };
@@ -275,6 +288,17 @@ async function main(): Promise<number> {
     const o = key('ours', base, 'infer', 1, 128), r = key('ort', base, 'infer', 1, 128), p = key('torch', base, 'infer', 1, 128);
     const x = rate(o, r, (q) => q.step_s_median);
     row('6', 'single-sequence latency', `${bs} 1x128 infer`, 'median step', ms(o), ms(r), ms(p), gf(o), x, `${x?.toFixed(2)}x ORT`, '<= 1.0x', x === null ? null : x <= 1.0);
+  }
+
+  if (only.has('finetune')) {
+    const of = key('ours', base, 'finetune', 32, 128), pf = key('torch', base, 'finetune', 32, 128);
+    const x = rate(of, pf, T);
+    row('7a', 'fine-tuning vs PyTorch', `${bs} 32x128 finetune`, 'tokens/s', tps(of), '', tps(pf), gf(of), x, `${x?.toFixed(2)}x PyTorch`, '>= 2.0x', x === null ? null : x >= 2.0);
+    const oc = key('ours', base, 'classify', 32, 128), rc = key('ort', base, 'classify', 32, 128), pc = key('torch', base, 'classify', 32, 128);
+    const y = rate(oc, rc, T);
+    row('7b', 'evaluation vs ORT', `${bs} 32x128 classify`, 'tokens/s', tps(oc), tps(rc), tps(pc), gf(oc), y, `${y?.toFixed(2)}x ORT`, '>= 1.0x', y === null ? null : y >= 1.0);
+    const m = rate(of, pf, (r) => r.peak_rss_bytes);
+    row('7c', 'fine-tuning peak RSS', `${bs} 32x128 finetune`, 'peak RSS', rss(of), '', rss(pf), '', m, `${m?.toFixed(2)}x PyTorch`, '', undefined);
   }
 
   const header = ['#', 'target', 'shape', 'metric', 'albert-ts', 'onnxruntime-node', 'PyTorch', 'ours GFLOP/s', 'ratio', 'goal', 'met'];

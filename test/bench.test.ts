@@ -1,4 +1,5 @@
-// Smoke test of `albert bench` on a tiny config (never asserts speed) and of the FLOP count.
+// Smoke test of `albert bench` on a tiny config (never asserts speed), of the FLOP count, and of the
+// PyTorch baseline of `npm run bench` (skipped, saying so, where /usr/bin/python3 has no torch).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -6,7 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { maskedPerSequence, median, modelFlops, randomTokenIds } from '../src/cli/bench_stats.js';
+import { softmaxRows } from '../src/cli/bench.js';
+import { type BenchMode, maskedPerSequence, median, modelFlops, randomTokenIds } from '../src/cli/bench_stats.js';
+import { checkBaselineParity } from '../bench/baselines/parity.js';
+import { TORCH_SCRIPT, findTorchPython } from '../bench/baselines/deps.js';
 import { parseConfig } from '../src/model/config.js';
 import { presetConfig } from '../src/model/presets.js';
 
@@ -23,12 +27,12 @@ function albert(args: string[]) {
   return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, ALBERT_BACKEND: 'js' } });
 }
 
-test('albert bench --json prints one JSON object with the documented fields, in both modes', () => {
+test('albert bench --json prints one JSON object with the documented fields, in every mode', () => {
   const dir = mkdtempSync(join(tmpdir(), 'albert-bench-'));
   try {
     const cfg = join(dir, 'config.json');
     writeFileSync(cfg, JSON.stringify(TINY));
-    for (const mode of ['infer', 'train']) {
+    for (const mode of ['infer', 'train', 'finetune', 'classify'] as const) {
       const r = albert(['bench', '--config', cfg, '--mode', mode, '--batch', '2', '--seq', '12', '--steps', '2', '--warmup', '1', '--threads', '1', '--json']);
       assert.equal(r.status, 0, r.stderr);
       const lines = r.stdout.trim().split('\n');
@@ -42,11 +46,19 @@ test('albert bench --json prints one JSON object with the documented fields, in 
       assert.equal(j.tokens_per_s as number, 24 / (j.step_s_median as number));
       assert.equal((j.step_s as number[]).length, 2);
       assert.equal(j.step_s_median, median(j.step_s as number[]));
-      assert.equal(j.gflop_per_step, modelFlops(parseConfig(TINY, 'tiny'), 2, 12, mode as 'infer' | 'train') / 1e9);
+      assert.equal(j.gflop_per_step, modelFlops(parseConfig(TINY, 'tiny'), 2, 12, mode) / 1e9);
       if (mode === 'train') {
         // MLM over V = 50 classes + SOP over 2 at random init: about ln 50 + ln 2 = 4.6
         assert.ok(Math.abs((j.loss as number) - Math.log(50) - Math.log(2)) < 1.5, `loss ${String(j.loss)}`);
       }
+      if (mode === 'finetune') {
+        // cross-entropy over 2 labels at random init (small weights, logits near 0): about ln 2
+        assert.ok(Math.abs((j.loss as number) - Math.log(2)) < 0.1, `loss ${String(j.loss)}`);
+        assert.ok(typeof j.grad_norm === 'number' && j.grad_norm > 0 && Number.isFinite(j.grad_norm), `grad_norm ${String(j.grad_norm)}`);
+      } else {
+        assert.equal(j.grad_norm, undefined);
+      }
+      assert.equal(j.loss === undefined, mode === 'infer' || mode === 'classify');
       assert.match(lines[1], /tokens\/s [\d.]+ .*peak RSS \d+ MiB/);
     }
   } finally {
@@ -67,7 +79,7 @@ test('albert bench --profile lists the kernels a training step calls', () => {
 test('albert bench rejects bad flags and files with one clear line', () => {
   const bad = albert(['bench', '--config', 'tiny', '--mode', 'fly']);
   assert.equal(bad.status, 1);
-  assert.equal(bad.stderr, 'albert: --mode must be infer or train, got "fly"\n');
+  assert.equal(bad.stderr, 'albert: --mode must be infer, train, finetune or classify, got "fly"\n');
   const missing = albert(['bench', '--config', '/nonexistent/config.json']);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^albert: \/nonexistent\/config\.json: .+\n$/);
@@ -85,6 +97,46 @@ test('model FLOPs of base-v2 match a count by hand', () => {
   // less the last layer's out + FFN (10,616,832 per token) at the 1024 - 8 x (19 + 1) rows no loss reads, x 3
   assert.equal(maskedPerSequence(128), 19);
   assert.equal(modelFlops(c, 8, 128, 'train'), 540_558_139_392 - 3 * 864 * 10_616_832);
+});
+
+test('model FLOPs of a base-v2 fine-tuning step and its evaluation (SST-2 shapes) match a count by hand', () => {
+  const c = presetConfig('base-v2');
+  // 14,548,992 per token per layer x 4096 tokens x 12 layers + projection 2*4096*128*768 + pooler 2*32*768*768
+  const infer = 715_955_109_888;
+  assert.equal(modelFlops(c, 32, 128, 'infer'), infer);
+  // + the classifier 2*32*768*2
+  assert.equal(modelFlops(c, 32, 128, 'classify'), infer + 98_304);
+  // x 3, less the last layer's out + FFN (10,616,832 per token) at the 4096 - 32 rows besides token 0
+  assert.equal(modelFlops(c, 32, 128, 'finetune'), 3 * (infer + 98_304 - 4064 * 10_616_832));
+  assert.equal(modelFlops(c, 32, 128, 'finetune'), 2_018_425_208_832);
+});
+
+test('softmaxRows: each row exp(x - max) / sum, stable for large logits', () => {
+  const out = softmaxRows(Float32Array.from([0, Math.log(3), 1000, 1000, -5, 5]), 3, 2, new Float32Array(6));
+  const want = [0.25, 0.75, 0.5, 0.5, 1 / (1 + Math.exp(10)), 1 / (1 + Math.exp(-10))];
+  for (let i = 0; i < 6; i++) assert.ok(Math.abs(out[i] - want[i]) < 1e-6, `${i}: ${out[i]} vs ${want[i]}`);
+});
+
+const torch = findTorchPython();
+const noTorch = torch.ok ? false : `no PyTorch for the baseline: ${torch.reason}`;
+
+test('the PyTorch baseline computes what albert-ts does: pretraining, and the classifier with its gradient norm', { skip: noTorch }, () => {
+  const r = checkBaselineParity((torch as { ok: true; value: { python: string } }).value.python);
+  assert.ok(r.ok, r.ok ? '' : r.reason);
+  assert.match(r.value, /^max rel\. diff [\d.e+-]+ \(pretraining\), [\d.e+-]+ \(sequence-classification\)$/);
+});
+
+test('the PyTorch baseline runs the fine-tuning step and its evaluation, reporting the same fields as albert bench', { skip: noTorch }, () => {
+  const python = (torch as { ok: true; value: { python: string } }).value.python;
+  for (const mode of ['finetune', 'classify'] as BenchMode[]) {
+    const r = spawnSync(python, [TORCH_SCRIPT, '--config-json', JSON.stringify({ ...TINY, layer_norm_eps: 1e-12, initializer_range: 0.02, num_labels: 3 }),
+      '--mode', mode, '--batch', '2', '--seq', '12', '--steps', '2', '--warmup', '1', '--threads', '1'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number | string>;
+    assert.deepEqual({ mode: j.mode, batch: j.batch, seq: j.seq, threads: j.threads, steps: j.steps }, { mode, batch: 2, seq: 12, threads: 1, steps: 2 });
+    assert.equal(j.tokens_per_s, 24 / (j.step_s_median as number));
+    assert.ok((j.peak_rss_bytes as number) > 0);
+  }
 });
 
 test('random token ids are uniform-ish, in range and a function of the seed', () => {

@@ -77,6 +77,13 @@ test('README: what exists is told apart from what is coming; real models and ins
   if (!cli.includes('finetune.ts')) {
     assert.doesNotMatch(intro, /fine-tunes/, 'the intro promises only what exists');
     assert.match(intro, /coming/i, 'the intro says what is coming');
+  } else {
+    const exists = intro.slice(intro.indexOf('What exists today'), intro.indexOf('What is coming'));
+    assert.match(exists, /fine-tuning, evaluation and prediction/, 'the intro says fine-tuning exists');
+    for (const c of ['finetune', 'evaluate', 'predict']) assert.match(exists, new RegExp(`\`(albert )?${c}\``), `the intro names ${c}`);
+    const ft = sections(md).get('Fine-tuning');
+    assert.ok(ft, 'a "Fine-tuning" section');
+    for (const c of ['albert finetune', '--recipe paper', 'albert evaluate', '--predictions', 'albert predict']) assert.ok(ft.includes(c), `it shows ${c}`);
   }
   const real = sections(md).get('Getting a real model');
   assert.ok(real, 'a "Getting a real model" section');

@@ -1,60 +1,63 @@
-// Shared bits of the fine-tuning family tests: a seeded RNG for synthetic data, a tiny model for the
-// tiny test tokenizer, and a plain training loop over a family's TrainFeatures.
-import { AlbertModel, loadBackend, presetConfig, withConfig, type AlbertConfig, type HeadKind } from '../src/index.js';
-import { Optimizer, clipGradNorm } from '../src/train/optim.js';
-import { linearWithWarmup } from '../src/train/schedule.js';
-import type { DownstreamTask } from '../src/finetune/downstream.js';
+// Shared by the fine-tuning tests: a word-level tokenizer file, synthetic sentence tasks whose answer
+// one word decides, a tiny model's settings and the CLI.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../src/data/rng.js';
+import { syntheticTokenizerModel } from '../src/data/tokenizer.js';
 
-export const backend = loadBackend({ threads: 1 });
+export const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** A preset 'tiny' made smaller: trains in a second on 1 thread. */
+export const TINY_SET = { embedding_size: 16, hidden_size: 32, num_attention_heads: 2, intermediate_size: 64, num_hidden_layers: 2 };
+export const TINY_SET_FLAGS = Object.entries(TINY_SET).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+
+/** The synthetic corpus's word-level tokenizer (its words, ALBERT's specials at 0..4) written at dir/tok.model. */
+export function tokenizerFile(dir: string): string {
+  const file = path.join(dir, 'tok.model');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, syntheticTokenizerModel());
+  return file;
 }
 
-export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+const FILLER = ['anna', 'ben', 'clara', 'apples', 'bread', 'forest', 'village', 'castle', 'honey', 'nuts', 'mill', 'cheese', 'garden', 'rice'];
 
-/** A small ALBERT for `vocab` pieces, dropout off, with the task's head config (initializer_range 0.1 avoids the ln(C) plateau a 0.02 init sits on for hundreds of steps at this size). */
-export function tinyModel(vocab: number, head: HeadKind, extra: Partial<AlbertConfig>, size: Partial<AlbertConfig> = {}, seed = 7): AlbertModel {
-  const c = withConfig(presetConfig('tiny'), {
-    vocab_size: vocab, embedding_size: 16, hidden_size: 32, num_attention_heads: 2, intermediate_size: 64, num_hidden_layers: 2,
-    max_position_embeddings: 128, initializer_range: 0.1, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, classifier_dropout_prob: 0, ...size, ...extra,
-  });
-  const m = new AlbertModel(c, head, backend);
-  m.initWeights(seed);
-  return m;
+/** Six filler words with the given key words put at random places. */
+function sentence(r: Rng, keys: string[]): string {
+  const w: string[] = [];
+  for (let k = 0; k < 6; k++) w.push(FILLER[r.randint(0, FILLER.length - 1)]);
+  for (const key of keys) w.splice(r.randint(0, w.length), 0, key);
+  return w.join(' ');
 }
 
-/** AdamW (torch's), HF's linear schedule, clipping at 1, shuffled batches: the shape of fine-tuning, small. */
-export function trainLoop(model: AlbertModel, task: DownstreamTask, o: { steps: number; batch: number; lr: number; warmup?: number; seed?: number }): number[] {
-  const feats = task.train();
-  const params = model.params();
-  const opt = new Optimizer(params, backend, { kind: 'adamw', weightDecay: 0 });
-  const r = seeded(o.seed ?? 1);
-  let order: number[] = [], next = 0;
-  const losses: number[] = [];
-  for (let step = 0; step < o.steps; step++) {
-    const idx: number[] = [];
-    while (idx.length < o.batch) {
-      if (next === order.length) {
-        order = Array.from({ length: feats.size }, (_, i) => i);
-        for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-        next = 0;
-      }
-      idx.push(order[next++]);
+export type SyntheticKind = 'classification' | 'regression' | 'multi-label';
+
+/** Rows of a task one word decides: classification cat -> yes, dog -> no; regression cat 1, fox 2, dog 3; multi-label which of cat, dog appear. */
+export function syntheticRows(kind: SyntheticKind, n: number, seed: number): { text: string; label: string }[] {
+  const r = new Rng(seed);
+  const rows: { text: string; label: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    if (kind === 'classification') {
+      const y = r.randint(0, 1);
+      rows.push({ text: sentence(r, [y ? 'cat' : 'dog']), label: y ? 'yes' : 'no' });
+    } else if (kind === 'regression') {
+      const k = r.randint(0, 2);
+      rows.push({ text: sentence(r, [['cat', 'fox', 'dog'][k]]), label: String(k + 1) });
+    } else {
+      const keys = [['cat'], ['dog'], ['cat', 'dog']][r.randint(0, 2)];
+      rows.push({ text: sentence(r, keys), label: keys.join(',') });
     }
-    const b = feats.batch(idx);
-    model.zeroGrad();
-    losses.push(model.lossAndBackward(b.inputs, b.labels, { train: true, seed: step }).loss);
-    clipGradNorm(params, 1, backend);
-    opt.step(linearWithWarmup(step, { lr: o.lr, totalSteps: o.steps, warmupSteps: o.warmup ?? 0 }));
   }
-  return losses;
+  return rows;
+}
+
+/** A header `text<TAB>label` and the rows, as a TSV file. */
+export function writeTsv(file: string, rows: { text: string; label: string }[]): string {
+  fs.writeFileSync(file, 'text\tlabel\n' + rows.map((x) => `${x.text}\t${x.label}\n`).join(''));
+  return file;
+}
+
+/** Runs `albert ARGS` in `cwd`. */
+export function albert(args: string[], cwd?: string) {
+  return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', cwd, env: { ...process.env, ALBERT_NUM_THREADS: '1' } });
 }

@@ -3,7 +3,8 @@
 // - onnxruntime-node: installed on demand from the npm registry into bench/.cache/ort (git-ignored), with
 //   its post-install download of GPU binaries skipped (ONNXRUNTIME_NODE_INSTALL=skip: the CPU binaries
 //   ship inside the npm package, and the download host is unreachable offline);
-// - the ONNX file: exported by torch_albert.py with torch.onnx.export, cached per config and script version.
+// - the ONNX files: exported by torch_albert.py with torch.onnx.export (the bare model; the sequence
+//   classifier's evaluation), cached per config, head and script version.
 // Each returns either what it found or the reason the baseline is unavailable.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -54,16 +55,19 @@ export function ensureOrt(log: (msg: string) => void): Found<string> {
   return { ok: true, value: dir };
 }
 
-/** The ONNX file of the eval model for this config (HF config.json keys), exported once and cached. */
-export function ensureOnnx(python: string, configJson: string, log: (msg: string) => void): Found<string> {
-  // keyed by the config and the exporting script, so an edited model is exported again
+/** What an exported eval model outputs: the bare AlbertModel's states, or a classifier's logits and softmax. */
+export type OnnxHead = 'base' | 'classification';
+
+/** The ONNX file of the eval model for this config (HF config.json keys) and head, exported once and cached. */
+export function ensureOnnx(python: string, configJson: string, log: (msg: string) => void, head: OnnxHead = 'base'): Found<string> {
+  // keyed by the config, the head and the exporting script, so an edited model is exported again
   const hash = createHash('sha256').update(configJson).update(readFileSync(TORCH_SCRIPT)).digest('hex').slice(0, 16);
-  const file = join(CACHE_DIR, 'onnx', `albert-${hash}.onnx`);
+  const file = join(CACHE_DIR, 'onnx', `albert-${head === 'base' ? '' : `${head}-`}${hash}.onnx`);
   if (existsSync(file)) return { ok: true, value: file };
   mkdirSync(dirname(file), { recursive: true });
-  log(`exporting the PyTorch baseline to ONNX: ${file}`);
+  log(`exporting the PyTorch baseline${head === 'base' ? '' : ` (${head})`} to ONNX: ${file}`);
   const tmp = `${file}.tmp${process.pid}`;
-  const r = spawnSync(python, [TORCH_SCRIPT, '--config-json', configJson, '--export-onnx', tmp], { encoding: 'utf8' });
+  const r = spawnSync(python, [TORCH_SCRIPT, '--config-json', configJson, '--export-onnx', tmp, '--head', head], { encoding: 'utf8' });
   if (r.status !== 0) return { ok: false, reason: `torch.onnx.export failed (${lastLine(r.stderr)})` };
   renameSync(tmp, file); // only complete exports land under the cached name
   return { ok: true, value: file };

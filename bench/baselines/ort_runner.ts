@@ -1,10 +1,11 @@
-// The onnxruntime-node baseline: eval forward of the ONNX file that torch_albert.py exported, one
-// measurement per process (so peak RSS is this run's). onnxruntime-node is not a dependency of
+// The onnxruntime-node baseline: eval forward of the ONNX file that torch_albert.py exported (the bare
+// model, or with --head classification the classifier's logits and softmax), one measurement per
+// process (so peak RSS is this run's). onnxruntime-node is not a dependency of
 // albert-ts: bench/baselines/deps.ts installs it on demand into a git-ignored folder, passed here.
 //
-//   node dist/bench/baselines/ort_runner.js --ort-dir DIR --onnx FILE --batch B --seq S --threads T --steps N [--warmup W]
+//   node dist/bench/baselines/ort_runner.js --ort-dir DIR --onnx FILE --batch B --seq S --threads T --steps N [--warmup W] [--mode M]
 //
-// The last stdout line is one JSON object: engine, batch, seq, threads, tokens_per_s, step_s_median, peak_rss_bytes.
+// The last stdout line is one JSON object: engine, mode (--mode, echoed: infer or classify), batch, seq, threads, tokens_per_s, step_s_median, peak_rss_bytes.
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     options: {
       'ort-dir': { type: 'string' }, onnx: { type: 'string' }, batch: { type: 'string' }, seq: { type: 'string' },
       threads: { type: 'string' }, steps: { type: 'string' }, warmup: { type: 'string' }, vocab: { type: 'string' },
+      mode: { type: 'string' },
     },
   });
   const B = Number(v.batch ?? 8), S = Number(v.seq ?? 128), T = Number(v.threads ?? 2);
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
   }
   const med = median(times);
   process.stdout.write(JSON.stringify({
-    engine: 'onnxruntime-node', version: ort.env.versions.node ?? ort.env.versions.common, mode: 'infer',
+    engine: 'onnxruntime-node', version: ort.env.versions.node ?? ort.env.versions.common, mode: v.mode ?? 'infer',
     batch: B, seq: S, threads: T, steps, tokens_per_s: n / med, step_s_median: med, peak_rss_bytes: peakRssBytes(),
   }) + '\n');
   await session.release();

@@ -1,18 +1,27 @@
 #!/usr/bin/env python3
 """A minimal PyTorch ALBERT of the same shapes as albert-ts, the baseline of `npm run bench`.
 
-Written for the benchmark only: the same computation as HF's AlbertModel / AlbertForPreTraining
-(factorized embedding, E -> H mapping, post-LN layers shared in groups, pooler, MLM + SOP heads),
-in HF's eager PyTorch style (separate query/key/value projections, matmul-softmax-matmul attention),
-with random weights, in float32. Modes:
+Written for the benchmark only: the same computation as HF's AlbertModel / AlbertForPreTraining /
+AlbertForSequenceClassification (factorized embedding, E -> H mapping, post-LN layers shared in
+groups, pooler, MLM + SOP heads or dropout + classifier), in HF's eager PyTorch style (separate
+query/key/value projections, matmul-softmax-matmul attention), with random weights, in float32.
+Modes (all with torch.set_num_threads(T)):
 
-  --mode infer   eval forward with pooler (no_grad), like AlbertModel
-  --mode train   forward + backward + AdamW, MLM on 15% of positions + SOP, like AlbertForPreTraining
-                 (the MLM decoder runs at every position, as HF's class does); torch.set_num_threads(T)
-  --check DIR    load an HF directory albert-ts saved (config.json, model.safetensors) and DIR/io.json
-                 (inputs and albert-ts's outputs), and check that this model computes the same
-  --export-onnx FILE   write the eval model (inputs input_ids, attention_mask, token_type_ids;
-                 outputs last_hidden_state, pooler_output; batch and seq dynamic) with torch.onnx.export
+  --mode infer     eval forward with pooler (no_grad), like AlbertModel
+  --mode train     forward + backward + AdamW, MLM on 15% of positions + SOP, like AlbertForPreTraining
+                   (the MLM decoder runs at every position, as HF's class does)
+  --mode finetune  a fine-tuning step as HF's Trainer makes it on AlbertForSequenceClassification
+                   (num_labels of the config, random labels): cross-entropy, backward,
+                   clip_grad_norm_(1.0), torch.optim.AdamW (lr 5e-5, eps 1e-8, weight decay 0.01 in the
+                   group of every weight but biases and LayerNorm weights, 0 in the other) and
+                   get_linear_schedule_with_warmup's LambdaLR (no warmup)
+  --mode classify  its evaluation: eval forward (no_grad) + softmax over the labels
+  --check DIR    load an HF directory albert-ts saved (config.json, model.safetensors; an
+                 AlbertForPreTraining or AlbertForSequenceClassification) and DIR/io.json (inputs and
+                 albert-ts's outputs), and check that this model computes the same
+  --export-onnx FILE   write the eval model with torch.onnx.export (inputs input_ids, attention_mask,
+                 token_type_ids; batch and seq dynamic): outputs last_hidden_state, pooler_output; with
+                 --head classification AlbertForSequenceClassification's logits and their softmax, probs
 
 The config is HF config.json keys as JSON (--config-json). The last stdout line is one JSON object:
 mode, batch, seq, threads, tokens_per_s, step_s_median, peak_rss_bytes.
@@ -82,8 +91,15 @@ class Layer(nn.Module):
         return self.ln_ffn(x + F.dropout(h, self.p_hidden, self.training))
 
 
+def num_labels(c):
+    """HF's PretrainedConfig: the size of id2label, else num_labels, else 2."""
+    return len(c['id2label']) if c.get('id2label') else c.get('num_labels', 2)
+
+
 class Albert(nn.Module):
-    def __init__(self, c, pretraining, for_export=False):
+    """head: 'base' (AlbertModel), 'pretraining' (MLM + SOP) or 'classification' (dropout + classifier on the pooled output)."""
+
+    def __init__(self, c, head, for_export=False):
         super().__init__()
         E, H = c['embedding_size'], c['hidden_size']
         self.c = c
@@ -96,8 +112,12 @@ class Albert(nn.Module):
         self.groups = nn.ModuleList(
             nn.ModuleList(Layer(c, for_export) for _ in range(c['inner_group_num'])) for _ in range(groups))
         self.pooler = nn.Linear(H, H)
-        self.pretraining = pretraining
-        if pretraining:
+        self.head = head
+        if head == 'classification':
+            self.classifier = nn.Linear(H, num_labels(c))
+            p = c.get('classifier_dropout_prob')
+            self.p_classifier = c['hidden_dropout_prob'] if p is None else p
+        if head == 'pretraining':
             self.mlm_dense = nn.Linear(H, E)
             self.mlm_ln = nn.LayerNorm(E, eps=c['layer_norm_eps'])
             self.mlm_bias = nn.Parameter(torch.zeros(c['vocab_size']))
@@ -123,7 +143,9 @@ class Albert(nn.Module):
 
     def forward(self, ids, mask, types):
         x, pooled = self.encode(ids, mask, types)
-        if not self.pretraining:
+        if self.head == 'classification':
+            return self.classifier(F.dropout(pooled, self.p_classifier, self.training))
+        if self.head == 'base':
             return x, pooled
         h = self.mlm_ln(self.act(self.mlm_dense(x)))
         logits = F.linear(h, self.word.weight, self.mlm_bias)  # decoder tied to word embeddings
@@ -160,10 +182,23 @@ HF_NAMES = [
 ]
 
 
+class Classify(nn.Module):
+    """A classification model's evaluation as one graph: logits and their softmax (the export)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, ids, mask, types):
+        logits = self.model(ids, mask, types)
+        return logits, torch.softmax(logits, dim=-1)
+
+
 def check(dir):
     """Same weights, same inputs: this model against albert-ts's outputs in DIR/io.json."""
     import re
     c = json.load(open(f'{dir}/config.json'))
+    head = 'classification' if 'AlbertForSequenceClassification' in c.get('architectures', []) else 'pretraining'
     io = json.load(open(f'{dir}/io.json'))
     state = {}
     for name, t in read_safetensors(f'{dir}/model.safetensors').items():
@@ -177,16 +212,25 @@ def check(dir):
     ids, mask, types = t(io['input_ids']), t(io['attention_mask']), t(io['token_type_ids'])
     report = {}
     for export in (False, True):
-        model = Albert(c, pretraining=True, for_export=export)
+        model = Albert(c, head, for_export=export)
         model.load_state_dict(state, strict=True)
         model.eval()
         with torch.no_grad():
             hidden, pooled = model.encode(ids, mask, types)
-            logits, sop = model(ids, mask, types)
-            loss = (F.cross_entropy(logits.view(-1, c['vocab_size']), t(io['labels']).view(-1), ignore_index=-100)
-                    + F.cross_entropy(sop, torch.tensor(io['sentence_order_label'])))
-        for key, ours, theirs in (('last_hidden_state', io['last_hidden_state'], hidden), ('pooler_output', io['pooler_output'], pooled),
-                                  ('prediction_logits', io['prediction_logits'], logits), ('sop_logits', io['sop_logits'], sop)):
+            if head == 'pretraining':
+                logits, sop = model(ids, mask, types)
+                loss = (F.cross_entropy(logits.view(-1, c['vocab_size']), t(io['labels']).view(-1), ignore_index=-100)
+                        + F.cross_entropy(sop, torch.tensor(io['sentence_order_label'])))
+                outputs = (('prediction_logits', logits), ('sop_logits', sop))
+        if head == 'classification':  # and the gradient a fine-tuning step clips: its global norm
+            logits = model(ids, mask, types)
+            loss = F.cross_entropy(logits, torch.tensor(io['labels']))
+            loss.backward()
+            norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for p in model.parameters())).item()
+            report['grad_norm'] = max(report.get('grad_norm', 0.0), abs(norm - io['grad_norm']) / max(1.0, norm))
+            outputs = (('logits', logits.detach()),)
+        for key, theirs in (('last_hidden_state', hidden), ('pooler_output', pooled), *outputs):
+            ours = io[key]
             theirs = theirs.flatten()
             rel = ((theirs - torch.tensor(ours)).abs().max() / max(1.0, theirs.abs().max().item())).item()
             report[key] = max(report.get(key, 0.0), rel)
@@ -211,13 +255,14 @@ def random_batch(c, batch, seq, gen):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--config-json', help='HF config.json keys as a JSON string')
-    ap.add_argument('--mode', choices=['infer', 'train'], default='infer')
+    ap.add_argument('--mode', choices=['infer', 'train', 'finetune', 'classify'], default='infer')
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--seq', type=int, default=128)
     ap.add_argument('--steps', type=int, default=5)
     ap.add_argument('--warmup', type=int, default=1)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--export-onnx', metavar='FILE')
+    ap.add_argument('--head', choices=['base', 'classification'], default='base', help='the model --export-onnx writes')
     ap.add_argument('--check', metavar='DIR')
     a = ap.parse_args()
     if a.check:
@@ -230,22 +275,53 @@ def main():
     gen = torch.Generator().manual_seed(1)
 
     if a.export_onnx:
-        model = Albert(c, pretraining=False, for_export=True).eval()
+        model = Albert(c, a.head, for_export=True).eval()
         ids, mask, types = random_batch(c, 2, 16, gen)
         dyn = {0: 'batch', 1: 'seq'}
+        if a.head == 'classification':
+            model, outputs = Classify(model), {'logits': {0: 'batch'}, 'probs': {0: 'batch'}}
+        else:
+            outputs = {'last_hidden_state': dyn, 'pooler_output': {0: 'batch'}}
         torch.onnx.export(model, (ids, mask, types), a.export_onnx, opset_version=17,
-                          input_names=['input_ids', 'attention_mask', 'token_type_ids'],
-                          output_names=['last_hidden_state', 'pooler_output'],
-                          dynamic_axes={'input_ids': dyn, 'attention_mask': dyn, 'token_type_ids': dyn,
-                                        'last_hidden_state': dyn, 'pooler_output': {0: 'batch'}})
+                          input_names=['input_ids', 'attention_mask', 'token_type_ids'], output_names=list(outputs),
+                          dynamic_axes={'input_ids': dyn, 'attention_mask': dyn, 'token_type_ids': dyn, **outputs})
         print(json.dumps({'onnx': a.export_onnx}))
         return
 
     train = a.mode == 'train'
-    model = Albert(c, pretraining=train)
+    model = Albert(c, {'infer': 'base', 'train': 'pretraining'}.get(a.mode, 'classification'))
     ids, mask, types = random_batch(c, a.batch, a.seq, gen)
     times = []
-    if train:
+    if a.mode == 'finetune':
+        model.train()
+        # HF Trainer's groups: decay on every weight but biases and LayerNorm weights
+        decay, no_decay = [], []
+        for m in model.modules():
+            for name, p in m.named_parameters(recurse=False):
+                (no_decay if isinstance(m, nn.LayerNorm) or name == 'bias' else decay).append(p)
+        opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.01}, {'params': no_decay, 'weight_decay': 0.0}], lr=5e-5, eps=1e-8)
+        total = a.warmup + a.steps  # get_linear_schedule_with_warmup(opt, 0, total)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (total - s) / max(1, total)))
+        labels = torch.randint(0, num_labels(c), (a.batch,), generator=gen)
+        for step in range(total):
+            t0 = time.perf_counter()
+            opt.zero_grad(set_to_none=False)
+            loss = F.cross_entropy(model(ids, mask, types), labels)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            if step >= a.warmup:
+                times.append(time.perf_counter() - t0)
+    elif a.mode == 'classify':
+        model.eval()
+        with torch.no_grad():
+            for step in range(a.warmup + a.steps):
+                t0 = time.perf_counter()
+                torch.softmax(model(ids, mask, types), dim=-1)
+                if step >= a.warmup:
+                    times.append(time.perf_counter() - t0)
+    elif train:
         model.train()
         opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
         labels = torch.full((a.batch, a.seq), -100, dtype=torch.long)

@@ -3,25 +3,34 @@
 // starts one `albert bench --json` per measurement).
 import type { Backend } from '../backend/backend.js';
 import { NativeBackend, describeBackend, loadBackend } from '../backend/index.js';
-import { AlbertModel, type Labels, type ModelInputs } from '../model/albert.js';
+import { AlbertModel, type HeadKind, type Labels, type ModelInputs } from '../model/albert.js';
 import type { AlbertConfig } from '../model/config.js';
 import { configFromSpec } from '../model/presets.js';
-import { Optimizer } from '../train/optim.js';
+import { Optimizer, clipGradNorm } from '../train/optim.js';
+import { linearWithWarmup } from '../train/schedule.js';
 import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, intFlag, memoryFlag, parseCommandArgs, threadsFlag } from './args.js';
-import { type BenchMode, maskedPerSequence, median, modelFlops, peakRssBytes, randomTokenIds } from './bench_stats.js';
+import { BENCH_MODES, type BenchMode, maskedPerSequence, median, modelFlops, peakRssBytes, randomTokenIds } from './bench_stats.js';
 import { UserError } from '../errors.js';
 import { helpWithBackend } from './backend_line.js';
 
+/** The fine-tuning step's settings: the contract's defaults (clipping 1.0, lr 5e-5) and decay as the paper's recipe. */
+export const FINETUNE_CLIP = 1.0, FINETUNE_LR = 5e-5, FINETUNE_WEIGHT_DECAY = 0.01;
+
 export const summary = 'measure tokens/s and peak RSS of a model shape (random weights)';
-export const help = `usage: albert bench [--config base-v2] [--mode infer|train] [--batch 8] [--seq 128] [--steps N] [--threads T] [--checkpoint-activations] [--json]
+export const help = `usage: albert bench [--config base-v2] [--mode infer|train|finetune|classify] [--batch 8] [--seq 128] [--steps N] [--threads T] [--checkpoint-activations] [--json]
 
 Runs --warmup steps, then --steps timed steps, on random weights and random tokens, and prints the
 median step's tokens/s, the model GFLOP/s and the peak RSS of this process.
-  infer: eval forward of AlbertModel (with pooler)
-  train: AlbertForPreTraining forward + backward (MLM on 15% of positions + SOP) + AdamW update
+  infer:    eval forward of AlbertModel (with pooler), packed weights
+  train:    AlbertForPreTraining forward + backward (MLM on 15% of positions + SOP) + AdamW update
+  finetune: a fine-tuning step as \`albert finetune\` makes it: AlbertForSequenceClassification
+            (num_labels of the config, random labels) forward + cross-entropy + backward, clipping
+            to global norm ${FINETUNE_CLIP.toFixed(1)}, torch's AdamW (weight decay ${FINETUNE_WEIGHT_DECAY} except on biases and
+            LayerNorm weights) at HF's linear schedule from lr ${FINETUNE_LR.toExponential(0)}
+  classify: its evaluation: eval forward of AlbertForSequenceClassification + softmax, packed weights
 
   --config NAME|FILE   a preset (see \`albert params\`) or a config.json (default base-v2)
-  --mode infer|train   (default infer)
+  --mode MODE          infer, train, finetune or classify (default infer)
   --batch B --seq S    shape (default 8 x 128)
   --steps N            timed steps (default 5); --warmup W untimed steps first (default 1)
   --threads T          kernel threads (default: $ALBERT_NUM_THREADS, else all cores)
@@ -36,6 +45,11 @@ median step's tokens/s, the model GFLOP/s and the peak RSS of this process.
 The first line of the output names the backend, the GEMM the addon was built with (openblas, or
 its own portable one) and the kernels this CPU runs (avx2 or generic), as the line below does.
 `;
+
+/** The model each mode runs. */
+const MODE_HEADS: Record<BenchMode, HeadKind> = {
+  infer: 'base', train: 'pretraining', finetune: 'sequence-classification', classify: 'sequence-classification',
+};
 
 export interface BenchOptions {
   config: AlbertConfig;
@@ -68,6 +82,8 @@ export interface BenchResult {
   gemm: string | null; kernels: string | null;
   steps: number; tokens_per_s: number; step_s_median: number; step_s: number[]; peak_rss_bytes: number;
   gflop_per_step: number; gflops: number; loss?: number; checkpoint_activations?: boolean;
+  /** finetune: the last step's gradient norm before clipping. */
+  grad_norm?: number;
   /** Kernel times summed over the timed steps (only with profile). */
   profile?: ProfileRow[];
   /** The gemm row split by transposes and shape, "NT 1024x3072x768 x1" = (m x n x k, batch). */
@@ -142,29 +158,51 @@ function randomLabels(inputs: ModelInputs, seed: number): Labels {
   return { labels, sentenceOrderLabel };
 }
 
+/** Softmax of each row of logits (rows, K) into out: the class probabilities an evaluation reports. */
+export function softmaxRows(logits: Float32Array, rows: number, K: number, out: Float32Array): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    let max = -Infinity, sum = 0;
+    for (let k = 0; k < K; k++) max = Math.max(max, logits[r * K + k]);
+    for (let k = 0; k < K; k++) sum += out[r * K + k] = Math.exp(logits[r * K + k] - max);
+    for (let k = 0; k < K; k++) out[r * K + k] /= sum;
+  }
+  return out;
+}
+
 /** Build the model, run warmup + timed steps, and report the median step. */
 export function runBenchmark(o: BenchOptions): BenchResult {
   const seed = o.seed ?? 1;
   const base = loadBackend({ threads: o.threads });
   const prof = o.profile ? profiledBackend(base) : null;
-  const train = o.mode === 'train';
-  const model = new AlbertModel(o.config, train ? 'pretraining' : 'base', prof?.backend ?? base,
-    { checkpointActivations: o.checkpointActivations, inferenceOnly: !train, maxMemory: o.maxMemory, source: o.configName }); // infer: packed once, as ORT prepacks
+  const pretrain = o.mode === 'train', finetune = o.mode === 'finetune';
+  const model = new AlbertModel(o.config, MODE_HEADS[o.mode], prof?.backend ?? base,
+    { checkpointActivations: o.checkpointActivations, maxMemory: o.maxMemory, source: o.configName });
   model.initWeights(seed);
+  // inference (infer, classify): packed once, as ORT prepacks and as evaluation runs the model
+  model.inferenceOnly = !pretrain && !finetune;
   const inputs = randomInputs(o.config, o.batch, o.seq, seed);
-  const labels = train ? randomLabels(inputs, seed) : null;
-  const optimizer = train ? new Optimizer(model.params(), model.backend, { kind: 'adamw', eps: 1e-8 }) : null;
+  const labels = pretrain ? randomLabels(inputs, seed) : finetune ? { labels: randomTokenIds(o.batch, o.config.num_labels, seed + 1) } : null;
+  const params = model.params();
+  const optimizer = pretrain ? new Optimizer(params, model.backend, { kind: 'adamw', eps: 1e-8 })
+    : finetune ? new Optimizer(params, model.backend, { kind: 'adamw', weightDecay: FINETUNE_WEIGHT_DECAY }) : null;
+  const probs = new Float32Array(o.batch * o.config.num_labels);
   const times: number[] = [];
-  let loss: number | undefined;
+  let loss: number | undefined, gradNorm: number | undefined;
   for (let i = 0; i < o.warmup + o.steps; i++) {
     if (i === o.warmup) prof?.reset();
     const t0 = process.hrtime.bigint();
-    if (train) {
+    if (pretrain) {
       model.zeroGrad();
       loss = model.lossAndBackward(inputs, labels!, { train: true, seed: seed + i }).loss;
       optimizer!.step(1e-4);
+    } else if (finetune) { // the Trainer's update (src/train/trainer.ts), one micro-batch
+      model.zeroGrad();
+      loss = model.lossAndBackward(inputs, labels!, { train: true, seed: seed + i }).loss;
+      gradNorm = clipGradNorm(params, FINETUNE_CLIP, model.backend);
+      optimizer!.step(linearWithWarmup(i, { lr: FINETUNE_LR, totalSteps: o.warmup + o.steps, warmupSteps: 0 }));
     } else {
-      model.forward(inputs, { train: false });
+      const out = model.forward(inputs, { train: false });
+      if (o.mode === 'classify') softmaxRows(out.logits!, o.batch, o.config.num_labels, probs);
     }
     const dt = Number(process.hrtime.bigint() - t0) / 1e9;
     if (i >= o.warmup) times.push(dt);
@@ -178,7 +216,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
     gemm: base instanceof NativeBackend ? base.gemmImpl() : null, kernels: base instanceof NativeBackend ? base.simdKernels() : null,
     steps: o.steps, tokens_per_s: (o.batch * o.seq) / med, step_s_median: med, step_s: times,
     peak_rss_bytes: peakRssBytes(), gflop_per_step: flop / 1e9, gflops: flop / med / 1e9,
-    ...(loss !== undefined ? { loss } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
+    ...(loss !== undefined ? { loss } : {}), ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
   };
 }
 
@@ -215,8 +253,8 @@ export async function run(argv: string[]): Promise<number> {
   }, argv.includes('--help') || argv.includes('-h') ? helpWithBackend(help) : help); // the backend is loaded only for help
   if (!args) return 0;
   const v = args.values;
-  const mode = v.mode ?? 'infer';
-  if (mode !== 'infer' && mode !== 'train') throw new UserError(`--mode must be infer or train, got "${mode}"`);
+  const mode = (v.mode ?? 'infer') as BenchMode;
+  if (!(BENCH_MODES as string[]).includes(mode)) throw new UserError(`--mode must be ${BENCH_MODES.slice(0, -1).join(', ')} or ${BENCH_MODES.at(-1)}, got "${mode}"`);
   const configName = v.config ?? 'base-v2';
   const config = configFromSpec(configName);
   const opts: BenchOptions = {

@@ -28,14 +28,25 @@ export function maskedPerSequence(seq: number): number {
   return Math.max(1, Math.round(0.15 * seq));
 }
 
-export type BenchMode = 'infer' | 'train';
+/**
+ * What a benchmark step is:
+ *   infer:    eval forward of AlbertModel (with pooler);
+ *   train:    pretraining (AlbertForPreTraining: MLM + SOP) forward + backward + AdamW;
+ *   finetune: sequence-classification fine-tuning (AlbertForSequenceClassification, cross-entropy)
+ *             forward + backward + global-norm clipping + AdamW, as `albert finetune`'s Trainer;
+ *   classify: its evaluation, eval forward of AlbertForSequenceClassification + softmax, packed weights.
+ */
+export type BenchMode = 'infer' | 'train' | 'finetune' | 'classify';
+export const BENCH_MODES: readonly BenchMode[] = ['infer', 'train', 'finetune', 'classify'];
 
 /**
  * Model FLOPs of one step, 2*m*n*k per GEMM (attention's QK^T and PV included):
  *   infer: embedding projection E->H, L * inner_group_num layers, pooler (AlbertModel, eval);
- *   train: 3x the forward of AlbertForPreTraining (backward = 2 GEMMs per forward GEMM), counting only
- *          the work the loss needs: the MLM head and the last layer call after its attention at the masked
- *          positions (and token 0 of each sequence, which the pooler reads); SOP is (B, H) x (H, 2).
+ *   classify: infer + the classifier (B, H) x (H, num_labels);
+ *   train / finetune: 3x the forward (backward = 2 GEMMs per forward GEMM), counting only the work the
+ *          loss needs: the last layer call after its attention only at the rows the loss reads (train:
+ *          the masked positions and token 0 of each sequence, which the pooler reads; finetune: token 0);
+ *          train's MLM head at the masked positions and SOP (B, H) x (H, 2); finetune's classifier.
  * Elementwise work (layernorm, softmax, gelu, optimizer) is not counted, as usual for model FLOPs.
  */
 export function modelFlops(c: AlbertConfig, batch: number, seq: number, mode: BenchMode): number {
@@ -45,8 +56,11 @@ export function modelFlops(c: AlbertConfig, batch: number, seq: number, mode: Be
   const tail = (rows: number) => 2 * rows * H * H // attention output dense
     + 2 * 2 * rows * H * I; //                     FFN in and out
   const calls = c.num_hidden_layers * c.inner_group_num;
+  const classifier = 2 * batch * H * c.num_labels;
   let fwd = 2 * N * E * H + calls * attention + 2 * batch * H * H;
   if (mode === 'infer') return fwd + calls * tail(N);
+  if (mode === 'classify') return fwd + calls * tail(N) + classifier;
+  if (mode === 'finetune') return 3 * (fwd + (calls - 1) * tail(N) + tail(batch) + classifier);
   const M = batch * maskedPerSequence(seq);
   // the last call's tail only at the rows the loss reads: the masked ones and token 0 (pooler)
   fwd += (calls - 1) * tail(N) + tail(M + batch);

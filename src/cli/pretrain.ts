@@ -2,10 +2,11 @@
 // runs the self-contained synthetic demo.
 import { runFirstJob } from '../train/first_job.js';
 import { pretrain, type PretrainObjective, type PretrainOptions, type MetricsRecord } from '../train/pretrain.js';
-import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, parseCommandArgs, required, threadsFlag } from './args.js';
+import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, parseCommandArgs, parseSet, required, threadsFlag } from './args.js';
 import { UserError } from '../errors.js';
 import { Progress, formatCount } from './progress.js';
 import { formatRunSummary } from '../train/run_summary.js';
+import { saveOnInterrupt } from './interrupt.js';
 
 export const summary = 'pretrain ALBERT (MLM + SOP / NSP) from create-pretraining-data shards';
 
@@ -64,20 +65,6 @@ first job
   --overwrite                replace an earlier first job in --output (without it, a non-empty one is refused)
 `;
 
-function parseSet(values: string[] | undefined): Record<string, unknown> | undefined {
-  if (!values?.length) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const kv of values) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new UserError(`--set expects KEY=VALUE, got "${kv}"`);
-    const raw = kv.slice(eq + 1);
-    let value: unknown = raw;
-    try { value = JSON.parse(raw); } catch { /* a plain string */ }
-    out[kv.slice(0, eq)] = value;
-  }
-  return out;
-}
-
 const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : (100 * x).toFixed(1) + '%');
 
 function evalLine(r: Extract<MetricsRecord, { type: 'eval' }>): string {
@@ -109,20 +96,13 @@ export async function run(argv: string[]): Promise<number> {
     progress.setTotal(s.totalSteps);
     progress.update(s.step, [`loss ${s.loss.toFixed(3)}`, `mlm ${pct(s.mlmAcc)}`, `sent ${pct(s.sentenceAcc)}`, `${formatCount(s.tokensPerSecond)} tok/s`, `lr ${s.lr.toExponential(2)}`]);
   };
-  const abort = new AbortController();
-  let sigints = 0;
-  const onSigint = () => {
-    if (++sigints > 1) process.exit(130);
-    process.stderr.write('\nalbert: interrupted: saving a checkpoint after this step (Ctrl-C again to quit at once)\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = saveOnInterrupt();
   try {
     if (v['first-job']) {
       const fj = await runFirstJob({
         output: v.output ?? 'first-job', steps: v.steps !== undefined ? intFlag(v.steps, 'steps', 0, 1) : undefined, threads, quiet,
         overwrite: Boolean(v.overwrite),
-        pretrain: { onStart, onRecord, onStep, signal: abort.signal },
+        pretrain: { onStart, onRecord, onStep, signal: interrupt.signal },
       });
       progress.finish();
       return fj.result.interrupted ? 130 : 0;
@@ -143,7 +123,7 @@ export async function run(argv: string[]): Promise<number> {
       gradAccum: int('grad-accum'), seed: int('seed'), shuffleBuffer: int('shuffle-buffer'),
       evalInstances: int('eval-instances'), evalData: v['eval-data'], evalLimit: int('eval-limit'),
       evalEvery: int('eval-every'), logEvery: int('log-every'), saveEvery: int('save-every'), keep: int('keep'),
-      resume: Boolean(v.resume), resumeFrom: v['resume-from'], maxBadSteps: int('max-bad-steps'), threads, quiet, signal: abort.signal,
+      resume: Boolean(v.resume), resumeFrom: v['resume-from'], maxBadSteps: int('max-bad-steps'), threads, quiet, signal: interrupt.signal,
       onStart, onRecord, onStep, checkpointActivations: v['checkpoint-activations'] ? true : undefined, maxMemory: memoryFlag(v['max-memory']),
     });
     if (r.alreadyComplete) {
@@ -159,6 +139,6 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`done: ${r.steps} steps, ${formatCount(r.tokensPerSecond)} tokens/s, ${r.skippedSteps} skipped; checkpoint ${r.checkpoint}\n`);
     return 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
 }
