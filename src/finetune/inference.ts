@@ -1,10 +1,7 @@
-// What every family's evaluation and prediction share: running a model over a split in inference
-// mode, a batch at a time, and writing a predictions JSON file atomically.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+// What the SQuAD and RACE families' evaluation and prediction share: running a model over a split in
+// inference mode, a batch at a time; flags that make featurization impossible as one-line errors.
 import type { AlbertModel } from '../model/albert.js';
 import type { ModelInputs, ModelOutputs } from '../model/types.js';
-import { writeTextAtomic } from '../io/atomic.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -35,12 +32,6 @@ export function realTokens(inputs: ModelInputs): number {
   if (!inputs.attentionMask) return inputs.inputIds.length;
   for (const m of inputs.attentionMask) n += m;
   return n;
-}
-
-/** Write `value` as JSON at `file` (folders made), atomically. */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeTextAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /**

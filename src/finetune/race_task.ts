@@ -9,7 +9,8 @@ import { scoreRace, type RaceGold } from '../metrics/race.js';
 import { RACE_CHOICES, RACE_LEVELS, featurizeRace, raceBatch, readRace, readRaceJsonl, type RaceExample, type RaceFeature, type RaceLevel, type RaceSplit } from '../tasks/race.js';
 import { lineError } from '../tasks/text_file.js';
 import type { DownstreamTask, SplitData, TaskDataOptions, TaskId, TrainFeatures } from './downstream.js';
-import { featurizeChecked, forwardInBatches, realTokens, writeJsonAtomic } from './inference.js';
+import { featurizeChecked, forwardInBatches, realTokens } from './inference.js';
+import { writeJsonAtomic } from './report.js';
 
 /** Question id -> the chosen option's letter (A..D), in the split's order. */
 export type RacePredictions = Record<string, string>;

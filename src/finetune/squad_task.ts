@@ -13,7 +13,8 @@ import { evaluateSquadV1, evaluateSquadV2, type SquadQuestion } from '../metrics
 import { decodeQa, type QaPredictions } from '../tasks/qa_decode.js';
 import { featurizeSquad, readSquad, squadBatch, type SquadExample, type SquadFeature, type SquadFeatureOptions } from '../tasks/squad.js';
 import type { DownstreamTask, SplitData, TaskDataOptions, TaskId, TrainFeatures } from './downstream.js';
-import { featurizeChecked, forwardInBatches, realTokens, writeJsonAtomic } from './inference.js';
+import { featurizeChecked, forwardInBatches, realTokens } from './inference.js';
+import { writeJsonAtomic } from './report.js';
 
 export type SquadTaskId = 'squad1' | 'squad2';
 
