@@ -101,7 +101,7 @@ export function raceBaseline(raceDir: string, levels: readonly ('middle' | 'high
   const labels = readRace(raceDir, 'dev', levels).map((e) => e.label as number);
   const letter = mostCommon(labels);
   const share = labels.filter((l) => l === letter).length / labels.length;
-  return { what: `uniform guess (always "${RACE_CHOICES[letter]}": ${(100 * share).toFixed(1)}%)`, metrics: { accuracy: 0.25 } };
+  return { what: `uniform guess; always "${RACE_CHOICES[letter]}": ${(100 * share).toFixed(1)}%`, metrics: { accuracy: 0.25 } };
 }
 
 /**
