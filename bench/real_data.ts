@@ -90,7 +90,7 @@ const mostCommon = <T>(xs: readonly T[]): T => {
 /** GLUE: the majority class of dev predicted everywhere (MRPC's is "paraphrase", so also its all-positive F1); STS-B: no correlation. */
 export function glueBaseline(task: GlueTask, folder: string): Baseline {
   const dev = readGlue(task, folder, 'dev');
-  if (task === 'stsb') return { what: 'a constant prediction (no correlation)', metrics: { pearson: 0, spearmanr: 0 } };
+  if (task === 'stsb') return { what: 'any constant prediction: no correlation', metrics: { pearson: 0, spearmanr: 0 } };
   const gold: Label[] = dev.examples.map((e) => dev.labels[e.label as number]);
   const majority = mostCommon(gold);
   return { what: `majority class "${majority}" of dev`, metrics: { ...scoreGlue(task, gold, gold.map(() => majority)) } };
