@@ -58,15 +58,15 @@ type TaskKey = (typeof TASK_KEYS)[number];
  * sentences are cut), and a training batch pads to the length, so 128 would only double their cost.
  */
 function plans(dataDir: string, squad: SquadSplit | null, race: string | null, scale: number): Record<TaskKey, Plan | null> {
-  const glue = (key: GlueTask, name: string, seq: number, steps: number, metrics: string[], note: string): Plan => ({
-    key, name, task: `glue/${key}`, data: path.join(dataDir, 'glue', GLUE_FOLDERS[key]), seq, batch: 32, steps: Math.max(1, Math.round(steps * scale)), extra: [], metrics, note,
+  const glue = (key: GlueTask, name: string, seq: number, steps: number, metrics: string[]): Plan => ({
+    key, name, task: `glue/${key}`, data: path.join(dataDir, 'glue', GLUE_FOLDERS[key]), seq, batch: 32, steps: Math.max(1, Math.round(steps * scale)), extra: [], metrics, note: '',
   });
   return {
-    sst2: glue('sst2', 'SST-2', 64, 1000, ['accuracy'], ''),
-    mrpc: glue('mrpc', 'MRPC', 128, 345, ['accuracy', 'f1'], ''),
-    cola: glue('cola', 'CoLA', 64, 535, ['matthews_correlation'], ''),
-    stsb: glue('stsb', 'STS-B', 128, 360, ['pearson', 'spearmanr'], ''),
-    rte: glue('rte', 'RTE', 128, 234, ['accuracy'], ''),
+    sst2: glue('sst2', 'SST-2', 64, 1000, ['accuracy']),
+    mrpc: glue('mrpc', 'MRPC', 128, 345, ['accuracy', 'f1']),
+    cola: glue('cola', 'CoLA', 64, 535, ['matthews_correlation']),
+    stsb: glue('stsb', 'STS-B', 128, 360, ['pearson', 'spearmanr']),
+    rte: glue('rte', 'RTE', 128, 234, ['accuracy']),
     race: race === null ? null : {
       key: 'race', name: 'RACE (middle)', task: 'race', data: race, seq: 256, batch: 8, steps: Math.max(1, Math.round(250 * scale)),
       extra: ['--levels', 'middle'], metrics: ['accuracy'], note: '',
