@@ -75,7 +75,7 @@ function parameterParts(c: AlbertConfig, head: HeadKind): { what: string; fields
   const attention = attentionSpecs('', c), ffn = ffnSpecs('', c);
   const headSpecs = [...(HEADS[head].pooler ? linearSpecs('pooler', c.hidden_size, c.hidden_size) : []), ...HEADS[head].specs(c, prefix)];
   const headFields = head === 'pretraining' || head === 'pretraining-nsp' || head === 'masked-lm' ? ['vocab_size', 'embedding_size', 'hidden_size']
-    : head === 'base' || head === 'multiple-choice' ? ['hidden_size'] : ['num_labels', 'hidden_size'];
+    : head === 'base' || head === 'multiple-choice' || head === 'squad-v2' ? ['hidden_size'] : ['num_labels', 'hidden_size'];
   const part = (what: string, fields: string[], specs: ParamSpec[], times = 1) =>
     ({ what, fields, count: times * sum(specs), largestArray: largest(specs) });
   return [

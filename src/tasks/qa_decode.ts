@@ -4,6 +4,7 @@
 // windows of the question; the text cut out of the ORIGINAL context by the tokens' offsets.
 // SQuAD 2.0: the null score is the smallest CLS score (start[0] + end[0]) over the windows, and the
 // answer is "" when null score - best non-null score > nullScoreDiffThreshold (the value null_odds.json holds).
+import { topIndices } from '../model/top_k.js';
 import type { SquadFeature } from './squad.js';
 
 export interface QaDecodeOptions {
@@ -98,18 +99,4 @@ export function decodeQa(
     out.predictions[ex.id] = diff > threshold ? '' : best.text;
   });
   return out;
-}
-
-/** Indices of the k largest of x[0..n), largest first (ties: the lower index first). */
-export function topIndices(x: ArrayLike<number>, n: number, k: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < n; i++) {
-    // Insertion into a short sorted list: k (20) is tiny next to n (384).
-    if (idx.length === k && !(x[i] > x[idx[k - 1]])) continue;
-    if (idx.length < k) idx.push(i); else idx[k - 1] = i;
-    let j = idx.length - 1;
-    while (j > 0 && x[idx[j - 1]] < x[i]) { idx[j] = idx[j - 1]; j--; }
-    idx[j] = i;
-  }
-  return idx;
 }
