@@ -51,6 +51,18 @@ export {
   type ScoreRequest, type SquadScoreRequest, type GlueScoreRequest, type RaceScoreRequest, type ScoreResult, type GlueTaskId,
 } from './metrics/score.js';
 
+export { scoreClassification, scoreRegression, scoreMultiLabel, meanSquaredError } from './metrics/text.js';
+
+// finetune/: fine-tuning, evaluation and prediction on downstream tasks
+export { finetune, type FinetuneOptions, type FinetuneResult, type FinetuneReport } from './finetune/finetune.js';
+export { evaluate, type EvaluateOptions, type EvaluateReport } from './finetune/evaluate.js';
+export { predict, type PredictOptions, type PredictResult } from './finetune/predict.js';
+export { openTask } from './finetune/tasks.js';
+export { paperRecipe, type Recipe } from './finetune/recipes.js';
+export {
+  TASK_IDS, type TaskId, type TaskRole, type TaskDataOptions, type DownstreamTask, type SplitData, type TrainFeatures, type OpenTask,
+} from './finetune/downstream.js';
+
 // errors: what bad input throws
 export { UserError } from './errors.js';
 export { GLUE_TASKS, glueTask, glueFile, readGlue, readGlueFile, type GlueTask, type GlueSplit, type GlueTaskInfo } from './tasks/glue.js';

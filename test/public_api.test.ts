@@ -24,6 +24,8 @@ const PUBLIC = [
   'GLUE_TASKS', 'glueTask', 'glueFile', 'readGlue', 'readGlueFile', 'readTabular', 'tabularFormat', 'discoverLabels', 'labelMaps',
   'parseCsv', 'featurizeText', 'textBatch', 'packRows', 'readSquad', 'featurizeSquad', 'squadBatch', 'decodeQa', 'decodeQaBeam', 'beamResultsOf',
   'RACE_LEVELS', 'RACE_CHOICES', 'raceQa', 'readRace', 'readRacePassages', 'readRaceJsonl', 'featurizeRace', 'raceBatch',
+  'scoreClassification', 'scoreRegression', 'scoreMultiLabel', 'meanSquaredError',
+  'finetune', 'evaluate', 'predict', 'openTask', 'paperRecipe', 'TASK_IDS',
 ];
 
 test('the package root exports exactly the public names, each listed explicitly', () => {

@@ -100,3 +100,18 @@ export function memoryFlag(value: string | undefined, flag = 'max-memory'): numb
   if (!(n >= 1) || !Number.isFinite(n)) throw new UserError(`--${flag} must be a size such as 8G, 512M or a number of bytes, got "${value}"`);
   return n;
 }
+
+/** --set KEY=VALUE (repeatable): values are JSON where they parse (numbers, true, null), else strings. */
+export function parseSet(values: string[] | undefined): Record<string, unknown> | undefined {
+  if (!values?.length) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const kv of values) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UserError(`--set expects KEY=VALUE, got "${kv}"`);
+    const raw = kv.slice(eq + 1);
+    let value: unknown = raw;
+    try { value = JSON.parse(raw); } catch { /* a plain string */ }
+    out[kv.slice(0, eq)] = value;
+  }
+  return out;
+}

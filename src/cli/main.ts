@@ -21,6 +21,9 @@ const COMMANDS: Record<string, string> = {
   'create-pretraining-data': './create_pretraining_data.js',
   pretrain: './pretrain.js',
   'fill-mask': './fill_mask.js',
+  finetune: './finetune.js',
+  evaluate: './evaluate.js',
+  predict: './predict.js',
 };
 
 async function load(name: string): Promise<CommandModule | null> {

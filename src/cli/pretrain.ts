@@ -2,7 +2,7 @@
 // runs the self-contained synthetic demo.
 import { runFirstJob } from '../train/first_job.js';
 import { pretrain, type PretrainObjective, type PretrainOptions, type MetricsRecord } from '../train/pretrain.js';
-import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, parseCommandArgs, required, threadsFlag } from './args.js';
+import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, parseCommandArgs, parseSet, required, threadsFlag } from './args.js';
 import { UserError } from '../errors.js';
 import { Progress, formatCount } from './progress.js';
 import { formatRunSummary } from '../train/run_summary.js';
@@ -63,20 +63,6 @@ first job
                              (default --output first-job, --steps 1200)
   --overwrite                replace an earlier first job in --output (without it, a non-empty one is refused)
 `;
-
-function parseSet(values: string[] | undefined): Record<string, unknown> | undefined {
-  if (!values?.length) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const kv of values) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new UserError(`--set expects KEY=VALUE, got "${kv}"`);
-    const raw = kv.slice(eq + 1);
-    let value: unknown = raw;
-    try { value = JSON.parse(raw); } catch { /* a plain string */ }
-    out[kv.slice(0, eq)] = value;
-  }
-  return out;
-}
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '-' : (100 * x).toFixed(1) + '%');
 

@@ -153,7 +153,7 @@ function mean(v: readonly number[]): number {
   return s / v.length;
 }
 
-function checkPaired(gold: readonly unknown[], predicted: readonly unknown[]): void {
+export function checkPaired(gold: readonly unknown[], predicted: readonly unknown[]): void {
   if (gold.length !== predicted.length) throw new UserError(`${gold.length} gold labels but ${predicted.length} predictions`);
   if (gold.length === 0) throw new UserError('no examples to score');
 }

@@ -42,10 +42,15 @@ export interface RestoreHooks<D> {
  * data folder, which checking a checkpoint needs (a damaged one is then skipped by restoreNewestIntact).
  */
 export function savedSession(candidates: string[]): Record<string, unknown> & { data?: string } {
+  return savedSettings(candidates).session ?? {};
+}
+
+/** The saved run and session settings of the newest candidate whose session names its data, read without checks (as savedSession). */
+export function savedSettings(candidates: string[]): { run?: Record<string, unknown>; session?: Record<string, unknown> & { data?: string } } {
   for (const dir of candidates) {
-    let j: { session?: Record<string, unknown> & { data?: string } } | null;
+    let j: { run?: Record<string, unknown>; session?: Record<string, unknown> & { data?: string } } | null;
     try { j = JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8')); } catch { continue; }
-    if (typeof j?.session?.data === 'string') return j.session;
+    if (typeof j?.session?.data === 'string') return { run: j.run, session: j.session };
   }
   return {};
 }

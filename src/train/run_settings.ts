@@ -25,6 +25,9 @@ const LIMITS = {
   evalEvery: { int: true, min: 0, note: '0 = only at the end' }, logEvery: { int: true, min: 1 },
   saveEvery: { int: true, min: 0, note: '0 = only at the end' }, keep: { int: true, min: 1 }, maxBadSteps: { int: true, min: 1 },
   threads: { int: true, min: 1, max: 1024 },
+  // fine-tuning's
+  maxSeqLength: { int: true, min: 3 }, warmupRatio: { min: 0, max: 1 },
+  dropout: { min: 0, max: 1, below: true }, classifierDropout: { min: 0, max: 1, below: true },
 } satisfies Record<string, Limit>;
 export type LimitedOption = keyof typeof LIMITS;
 
@@ -134,18 +137,27 @@ export function resolveSettings(
   if (!s) return { run, session };
 
   // Resume: what was given must agree with what was saved.
-  const differ: string[] = [];
-  const given: Record<string, unknown> = { ...o, steps: givenSteps };
-  for (const k of [...RUN_KEYS, 'model', 'set'] as const) {
-    if (k === 'steps' || given[k] === undefined || s[k] === undefined || same(given[k], s[k])) continue;
-    differ.push(`${k} (was ${JSON.stringify(s[k])}, now ${JSON.stringify(given[k])})`);
-  }
-  if (givenSteps !== undefined && givenSteps < s.steps) {
-    differ.push(`steps (was ${s.steps}, now ${givenSteps}${o.epochs !== undefined ? ` from epochs ${o.epochs}` : ''}; a run can be extended, not shortened)`);
-  }
+  const differ = resumeDifferences({ ...o, steps: givenSteps }, s as unknown as Record<string, unknown>, [...RUN_KEYS, 'model', 'set'], o.epochs);
   if (s.dataInstances !== undefined && s.dataInstances !== data.count) {
     differ.push(`the data (${data.dir} holds ${data.count} instances, the run trained on ${s.dataInstances})`);
   }
   if (differ.length) throw new UserError(`--resume: these settings differ from the saved run: ${differ.join(', ')}`);
   return steps > s.steps ? { run, session, extendedFrom: s.steps } : { run, session };
+}
+
+/**
+ * The settings given to a resumed run (`given`, steps already worked out) that disagree with the saved
+ * run's, among `keys`, as "key (was X, now Y)"; `steps` may grow (that extends the run), not shrink.
+ */
+export function resumeDifferences(given: Record<string, unknown>, saved: Record<string, unknown>, keys: readonly string[], epochs?: number): string[] {
+  const differ: string[] = [];
+  for (const k of keys) {
+    if (k === 'steps' || given[k] === undefined || saved[k] === undefined || same(given[k], saved[k])) continue;
+    differ.push(`${k} (was ${JSON.stringify(saved[k])}, now ${JSON.stringify(given[k])})`);
+  }
+  const steps = given.steps as number | undefined;
+  if (steps !== undefined && steps < (saved.steps as number)) {
+    differ.push(`steps (was ${saved.steps}, now ${steps}${epochs !== undefined ? ` from epochs ${epochs}` : ''}; a run can be extended, not shortened)`);
+  }
+  return differ;
 }

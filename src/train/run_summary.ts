@@ -1,7 +1,9 @@
-// What a pretraining run is about to do, said before its first step: the model's size, the data,
+// What a training run (pretraining, fine-tuning) is about to do, said before its first step: the model's size, the data,
 // the length of the run, and what it runs on.
 
 export interface RunSummary {
+  /** What the run is (default 'pretrain'; fine-tuning says 'finetune'). */
+  command?: string;
   output: string;
   parameters: number;
   objective: string; optimizer: string; lr: number;
@@ -22,7 +24,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 export function formatRunSummary(s: RunSummary): string[] {
   const evals = s.evalSets.length ? s.evalSets.map((e) => `${e.name} ${n(e.instances)}`).join(', ') : 'none';
   return [
-    `pretrain ${s.output}: ${n(s.parameters)} parameters, ${s.objective}, ${s.optimizer} lr ${s.lr}, batch ${s.batchSize} x ${s.gradAccum} accumulated`,
+    `${s.command ?? 'pretrain'} ${s.output}: ${n(s.parameters)} parameters, ${s.objective}, ${s.optimizer} lr ${s.lr}, batch ${s.batchSize} x ${s.gradAccum} accumulated`,
     `  data: ${n(s.trainInstances)} training instances, ${n(s.stepsPerEpoch)} steps per epoch; evaluation instances: ${evals}`,
     `  steps: ${n(s.steps)} (${(s.steps / s.stepsPerEpoch).toFixed(2)} epochs), warmup ${n(s.warmupSteps)}`
       + (s.resumedFrom ? `; resuming at step ${n(s.resumedFrom.step)} from ${s.resumedFrom.dir}` : ''),

@@ -1,0 +1,53 @@
+// The flags finetune, evaluate and predict share: the task, its data and the families' reading
+// options (--text-column..., SQuAD's windows and decoding, RACE's levels), and their help text.
+import { UserError } from '../errors.js';
+import { TASK_IDS } from '../finetune/downstream.js';
+import type { TaskOptions } from '../finetune/settings.js';
+import { floatFlag, intFlag } from './args.js';
+
+export const TASK_FLAGS = {
+  task: { type: 'string' }, data: { type: 'string' }, 'max-seq-length': { type: 'string' }, tokenizer: { type: 'string' },
+  'text-column': { type: 'string' }, 'text-pair-column': { type: 'string' }, 'label-column': { type: 'string' }, format: { type: 'string' },
+  'doc-stride': { type: 'string' }, 'max-query-length': { type: 'string' }, 'n-best': { type: 'string' }, 'max-answer-length': { type: 'string' },
+  'null-threshold': { type: 'string' }, 'max-qa-length': { type: 'string' }, levels: { type: 'string' },
+} as const;
+
+export const TASK_LIST_HELP = `tasks: ${TASK_IDS.join(', ')}`;
+
+export const TASK_FLAGS_HELP = `the user's own data (classification, regression, multi-label: TSV, CSV or JSONL)
+  --text-column NAME         (default text)
+  --text-pair-column NAME    a second text (default none)
+  --label-column NAME        (default label; multi-label: names separated by ",", or a JSON list)
+  --format tsv|csv|jsonl     default: from the extension
+SQuAD
+  --doc-stride N             tokens two consecutive windows of a long context overlap by (HF's stride
+                             convention, not google-research/albert's step between window starts; default 128)
+  --max-query-length N       question tokens kept (default 64)
+  --n-best N                 candidates per question (default 20)
+  --max-answer-length N      longest answer in tokens (default 30)
+  --null-threshold X         v2: answer "" when the null score beats the best span by more than X (default 0)
+RACE
+  --max-qa-length N          question + option tokens kept (default 128)
+  --levels middle,high       (default both)`;
+
+type TaskFlagValues = Partial<Record<keyof typeof TASK_FLAGS, string>>;
+
+/** The family options among the flags (ranges are each family's to check). */
+export function taskOptionsFromFlags(v: TaskFlagValues): TaskOptions {
+  const int = (k: keyof TaskFlagValues) => (v[k] === undefined ? undefined : intFlag(v[k], k, 0, 1));
+  const format = v.format;
+  if (format !== undefined && format !== 'tsv' && format !== 'csv' && format !== 'jsonl') throw new UserError(`--format must be tsv, csv or jsonl, got "${format}"`);
+  const levels = v.levels?.split(',').map((l) => l.trim());
+  if (levels?.some((l) => l !== 'middle' && l !== 'high')) throw new UserError(`--levels must be middle, high or middle,high, got "${v.levels}"`);
+  const out: TaskOptions = {
+    textColumn: v['text-column'], textPairColumn: v['text-pair-column'], labelColumn: v['label-column'], format,
+    docStride: int('doc-stride'), maxQueryLength: int('max-query-length'), nBest: int('n-best'), maxAnswerLength: int('max-answer-length'),
+    nullThreshold: v['null-threshold'] === undefined ? undefined : floatFlag(v['null-threshold'], 'null-threshold', 0),
+    maxQaLength: int('max-qa-length'), levels: levels as TaskOptions['levels'],
+  };
+  for (const k of Object.keys(out) as (keyof TaskOptions)[]) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+/** --max-seq-length, when given. */
+export const maxSeqLengthFlag = (v: TaskFlagValues) => (v['max-seq-length'] === undefined ? undefined : intFlag(v['max-seq-length'], 'max-seq-length', 0, 3));
