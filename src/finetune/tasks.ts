@@ -1,10 +1,13 @@
 // The registry of downstream tasks: task id (the CLI's --task) -> the family that reads it.
 import { UserError } from '../errors.js';
 import { GLUE_TASK_IDS, TASK_IDS, TEXT_TASK_IDS, type DownstreamTask, type OpenTask, type TaskDataOptions, type TaskId } from './downstream.js';
+import { openRaceTask } from './race_task.js';
+import { openSquadTask } from './squad_task.js';
 import { openTextTask, TEXT_MAX_SEQ_LENGTH } from './text_task.js';
 
 const FAMILIES: Partial<Record<TaskId, OpenTask>> = {
   ...Object.fromEntries([...GLUE_TASK_IDS, ...TEXT_TASK_IDS].map((id) => [id, openTextTask])),
+  squad1: openSquadTask, squad2: openSquadTask, race: openRaceTask,
 };
 
 /** Each family's default --max-seq-length (the references': HF run_glue 128, run_qa 384, google-research/albert's RACE 512). */
