@@ -121,3 +121,32 @@ export function trainLoop(model: AlbertModel, task: DownstreamTask, o: { steps: 
   }
   return losses;
 }
+
+const SQUAD_FILLER = ['the cat sat on the mat', 'a dog was in paris', 'the river is blue', 'paris is the capital of france', 'the red dog sat', 'a city on the river'];
+
+/**
+ * Synthetic SQuAD: contexts of filler sentences; an answerable question's context says "the code is
+ * NNNN" somewhere (the answer), an unanswerable one's (2.0 only) has no code but a distractor number.
+ */
+export function syntheticSquad(n: number, seed: number, v2: boolean): string {
+  const r = seeded(seed);
+  const paragraphs = Array.from({ length: n }, (_, k) => {
+    const sentences = Array.from({ length: 2 + Math.floor(r() * 4) }, () => pick(r, SQUAD_FILLER));
+    const code = String(100 + Math.floor(r() * 900));
+    const answerable = !v2 || r() < 0.5;
+    const distractor = `the year was ${100 + Math.floor(r() * 900)}`;
+    sentences.splice(Math.floor(r() * (sentences.length + 1)), 0, answerable ? `the code is ${code}` : distractor);
+    if (answerable && r() < 0.5) sentences.splice(Math.floor(r() * (sentences.length + 1)), 0, distractor);
+    const context = sentences.join(' . ') + ' .';
+    const at = context.indexOf(`code is ${code}`) + 'code is '.length;
+    return {
+      context,
+      qas: [{
+        id: `q${seed}-${k}`, question: 'what is the code?',
+        answers: answerable ? [{ text: code, answer_start: at }] : [],
+        ...(v2 ? { is_impossible: !answerable } : {}),
+      }],
+    };
+  });
+  return JSON.stringify({ version: v2 ? 'v2.0' : '1.1', data: [{ title: 'synthetic', paragraphs }] });
+}

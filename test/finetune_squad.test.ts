@@ -9,36 +9,7 @@ import { join } from 'node:path';
 import { openSquadTask } from '../src/finetune/squad_task.js';
 import { scoreSquadFiles } from '../src/index.js';
 import { put, scratch, tinyTokenizer } from './tasks_helpers.js';
-import { pick, seeded, tinyModel, trainLoop } from './finetune_helpers.js';
-
-const FILLER = ['the cat sat on the mat', 'a dog was in paris', 'the river is blue', 'paris is the capital of france', 'the red dog sat', 'a city on the river'];
-
-/**
- * Synthetic SQuAD: contexts of filler sentences; an answerable question's context says "the code is
- * NNNN" somewhere (the answer), an unanswerable one's (2.0 only) has no code but a distractor number.
- */
-function syntheticSquad(n: number, seed: number, v2: boolean): string {
-  const r = seeded(seed);
-  const paragraphs = Array.from({ length: n }, (_, k) => {
-    const sentences = Array.from({ length: 2 + Math.floor(r() * 4) }, () => pick(r, FILLER));
-    const code = String(100 + Math.floor(r() * 900));
-    const answerable = !v2 || r() < 0.5;
-    const distractor = `the year was ${100 + Math.floor(r() * 900)}`;
-    sentences.splice(Math.floor(r() * (sentences.length + 1)), 0, answerable ? `the code is ${code}` : distractor);
-    if (answerable && r() < 0.5) sentences.splice(Math.floor(r() * (sentences.length + 1)), 0, distractor);
-    const context = sentences.join(' . ') + ' .';
-    const at = context.indexOf(`code is ${code}`) + 'code is '.length;
-    return {
-      context,
-      qas: [{
-        id: `q${seed}-${k}`, question: 'what is the code?',
-        answers: answerable ? [{ text: code, answer_start: at }] : [],
-        ...(v2 ? { is_impossible: !answerable } : {}),
-      }],
-    };
-  });
-  return JSON.stringify({ version: v2 ? 'v2.0' : '1.1', data: [{ title: 'synthetic', paragraphs }] });
-}
+import { syntheticSquad, tinyModel, trainLoop } from './finetune_helpers.js';
 
 for (const id of ['squad1', 'squad2'] as const) {
   test(`${id}: a tiny model fine-tuned from scratch finds the span the pattern sets (>= 95% exact on dev), written and scored as the official files`, () => {

@@ -29,9 +29,14 @@ let cached: AlbertTokenizer | null = null;
 
 /** [CLS]/[SEP]/<pad>/[MASK] at ALBERT's ids 0..4, the test words, then a-z, 0-9 and punctuation as single pieces. */
 export function tinyTokenizer(): AlbertTokenizer {
-  if (cached) return cached;
+  cached ??= new AlbertTokenizer(SentencePieceModel.fromBytes(tinyTokenizerModel(), 'tiny'));
+  return cached;
+}
+
+/** tinyTokenizer's SentencePiece model file, as bytes. */
+export function tinyTokenizerModel(): Uint8Array {
   const chars = [...'abcdefghijklmnopqrstuvwxyz0123456789.,?!\'"-_%'];
-  const bytes = writeSentencePieceModel({
+  return writeSentencePieceModel({
     pieces: [
       { piece: '<pad>', type: PieceType.CONTROL, score: 0 }, { piece: '<unk>', type: PieceType.UNKNOWN, score: 0 },
       { piece: '[CLS]', type: PieceType.CONTROL, score: 0 }, { piece: '[SEP]', type: PieceType.CONTROL, score: 0 },
@@ -42,6 +47,4 @@ export function tinyTokenizer(): AlbertTokenizer {
     ],
     trainerSpec: { unkId: 1, bosId: 2, eosId: 3, padId: 0, unkPiece: '<unk>', bosPiece: '[CLS]', eosPiece: '[SEP]', padPiece: '<pad>' },
   });
-  cached = new AlbertTokenizer(SentencePieceModel.fromBytes(bytes, 'tiny'));
-  return cached;
 }
