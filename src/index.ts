@@ -63,6 +63,9 @@ export {
   TASK_IDS, type TaskId, type TaskRole, type TaskDataOptions, type DownstreamTask, type SplitData, type TrainFeatures, type OpenTask,
 } from './finetune/downstream.js';
 
+// serve/: the HTTP server (albert serve)
+export { serve, type ServeOptions, type ServeModel, type Server, type ServedModelInfo } from './serve/server.js';
+
 // errors: what bad input throws
 export { UserError } from './errors.js';
 export { GLUE_TASKS, glueTask, glueFile, readGlue, readGlueFile, type GlueTask, type GlueSplit, type GlueTaskInfo } from './tasks/glue.js';

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, string> = {
   finetune: './finetune.js',
   evaluate: './evaluate.js',
   predict: './predict.js',
+  serve: './serve.js',
 };
 
 async function load(name: string): Promise<CommandModule | null> {
