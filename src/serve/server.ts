@@ -133,9 +133,16 @@ export async function serve(options: ServeOptions): Promise<Server> {
   /** Queues a job's inputs; resolves with the pipeline's values in order, or the first failure. */
   function runJob(model: string, job: Job): { done: Promise<{ values: unknown[]; queueMs: number; inferenceMs: number }>; cancel(): void } {
     let entries: Pending[] = [];
+    let fail: (e: Error) => void = () => {};
     const done = new Promise<{ values: unknown[]; queueMs: number; inferenceMs: number }>((resolve, reject) => {
       const values = new Array<unknown>(job.items.length);
       let left = job.items.length, queueMs = 0, inferenceMs = 0, failed = false;
+      fail = (e) => {
+        if (failed) return;
+        failed = true;
+        for (const x of entries) x.cancelled = true;
+        reject(e);
+      };
       const key = `${model}\0${job.task}\0${JSON.stringify(job.options)}`;
       entries = job.items.map((item, i): Pending => ({
         key, rows: item.rows, length: item.length, enqueuedAt: performance.now(), cancelled: false,
@@ -146,9 +153,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
           inferenceMs = Math.max(inferenceMs, inf);
           metrics.queue.observe(q / 1000);
           if ('error' in outcome) {
-            failed = true;
-            for (const e of entries) e.cancelled = true;
-            reject(outcome.user ? invalid(outcome.error) : new HttpError(424, 'Backend', `Backend error: ${outcome.error}`));
+            fail(outcome.user ? invalid(outcome.error) : new HttpError(424, 'Backend', `Backend error: ${outcome.error}`));
             return;
           }
           values[i] = outcome.value;
@@ -158,7 +163,8 @@ export async function serve(options: ServeOptions): Promise<Server> {
       for (const e of entries) queue.push(e);
       dispatch();
     });
-    return { done, cancel: () => { for (const e of entries) e.cancelled = true; } };
+    // nginx's 499 for the metrics: the client closed the request.
+    return { done, cancel: () => { fail(new HttpError(499, 'Validation', 'the client disconnected')); queue.prune(); } };
   }
 
   let closing = false;
@@ -318,6 +324,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
         if (!(e instanceof HttpError)) log(`internal error on ${req.method} ${req.url}: ${(e as Error)?.stack ?? e}`);
         label = err.status === 404 ? 'other' : path(req.url ?? '/').replace(/^\/models\/[^/]+/, '');
         if (!res.headersSent && !res.destroyed) send(res, err.status, err.body(), err.headers);
+        else if (!res.headersSent) res.statusCode = err.status;
       })
       .finally(() => {
         metrics.requests.inc({ route: label, status: String(res.statusCode) });
