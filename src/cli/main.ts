@@ -24,6 +24,7 @@ const COMMANDS: Record<string, string> = {
   finetune: './finetune.js',
   evaluate: './evaluate.js',
   predict: './predict.js',
+  run: './run.js',
 };
 
 async function load(name: string): Promise<CommandModule | null> {

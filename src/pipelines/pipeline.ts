@@ -114,6 +114,7 @@ function loadPipeline<T extends PipelineTask>(task: T, dir: string, o: PipelineO
   };
   const p = Object.assign(call, {
     task, tokenizer, config: model.config, maxLength, runBatch,
+    checkInput: (x: unknown, where: string) => runner.check(x, where),
     dispose() {
       if (model) model.inferenceOnly = false; // drops the packed weights
       model = null;

@@ -119,6 +119,8 @@ export interface Pipeline<T extends PipelineTask = PipelineTask> {
   (inputs: readonly PipelineTypes[T]['input'][], options?: PipelineTypes[T]['options']): Promise<PipelineTypes[T]['output'][]>;
   /** One result per input, in input order. */
   runBatch(inputs: readonly PipelineTypes[T]['input'][], options?: PipelineTypes[T]['options']): PipelineTypes[T]['output'][];
+  /** An input as the task takes it, or a UserError naming `where` ("input 3", "in.jsonl:4") and the problem. */
+  checkInput(input: unknown, where: string): PipelineTypes[T]['input'];
   readonly task: T;
   /** The model, inferenceOnly (its weights packed once for every call). */
   readonly model: AlbertModel;
