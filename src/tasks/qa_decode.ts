@@ -84,13 +84,16 @@ export function decodeQa(
       const spanScore = (a: number, b: number) => (byProbability ? Math.exp(s[a] - zs + en[b] - ze) : s[a] + en[b]);
       const nullScore = spanScore(0, 0);
       if (minNull === null || minNull.score > nullScore) minNull = { offsets: [0, 0], startLogit: s[0], endLogit: en[0], score: nullScore, kind: 'null' };
-      const k = opts.allSpans ? n : nBest;
-      const starts = topIndices(s, n, k), ends = topIndices(en, n, k);
-      for (const a of starts) {
-        for (const b of ends) {
-          if (!spanFits(f, a, b, maxLen, opts.useMaxContext ?? false)) continue;
+      const add = (a: number, b: number) => {
+        if (spanFits(f, a, b, maxLen, opts.useMaxContext ?? false)) {
           prelim.push({ offsets: spanOffsets(f, a, b), startLogit: s[a], endLogit: en[b], score: spanScore(a, b), kind: 'span' });
         }
+      };
+      if (opts.allSpans) {
+        for (let a = 0; a < n; a++) for (let b = a; b < Math.min(n, a + maxLen); b++) add(a, b);
+      } else {
+        const ends = topIndices(en, n, nBest);
+        for (const a of topIndices(s, n, nBest)) for (const b of ends) add(a, b);
       }
     }
     if (v2 && minNull) prelim.push(minNull);
