@@ -63,6 +63,15 @@ export {
   TASK_IDS, type TaskId, type TaskRole, type TaskDataOptions, type DownstreamTask, type SplitData, type TrainFeatures, type OpenTask,
 } from './finetune/downstream.js';
 
+// pipelines/: text in, answers out (transformers.js's pipelines), and `albert run`
+export {
+  pipeline, pipelineTaskForModel, PIPELINE_TASKS, type Pipeline, type PipelineTask, type PipelineOptions, type PipelineTypes,
+  type TextPair, type QaInput, type SimilarityInput, type MultipleChoiceInput,
+  type FillMaskOptions, type TextClassificationOptions, type ClassificationFunction, type TokenClassificationOptions, type QaOptions,
+  type Pooling, type FeatureExtractionOptions, type SimilarityOptions, type ZeroShotOptions,
+  type FillMaskEntry, type LabelScore, type TokenEntity, type EntityGroup, type QaAnswer, type ZeroShotResult, type MultipleChoiceResult,
+} from './pipelines/index.js';
+
 // serve/: the HTTP server (albert serve)
 export { serve, type ServeOptions, type ServeModel, type Server, type ServedModelInfo } from './serve/server.js';
 

@@ -2,12 +2,12 @@
 // main thread reads without loading weights (config, tokenizer, default task), so the rest of
 // src/serve/ depends only on the shapes declared here.
 import fs from 'node:fs';
-import path from 'node:path';
 import { fileError } from '../errors.js';
+import { modelTokenizer } from '../finetune/model.js';
 import { readModelConfig } from '../io/hf_dir.js';
 import type { AlbertConfig } from '../model/config.js';
+import { pipeline, pipelineTaskForModel, type PipelineTask } from '../pipelines/index.js';
 import { AlbertTokenizer } from '../tokenizer/albert.js';
-import { pipeline, pipelineTaskForModel, type PipelineTask } from './pipeline_stub.js';
 
 export type { PipelineTask };
 
@@ -20,7 +20,8 @@ export interface BatchPipeline {
 export interface LoadPipelineOptions { threads?: number; maxBatchSize?: number; maxLength?: number }
 
 export async function loadPipeline(task: PipelineTask, dir: string, o: LoadPipelineOptions): Promise<BatchPipeline> {
-  return pipeline(task, dir, o);
+  // The inputs were shaped by the routes; the pipeline checks them again (runBatch validates each).
+  return (await pipeline(task, dir, o)) as unknown as BatchPipeline;
 }
 
 /** The task `--task auto` serves: the one config.json's architectures names. */
@@ -31,8 +32,6 @@ export function defaultTask(dir: string): PipelineTask {
 /** config.json and the tokenizer of a model directory, for the main thread (counting tokens, /tokenize, /info). */
 export function readModelDir(dir: string): { config: AlbertConfig; tokenizer: AlbertTokenizer } {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw fileError(dir, 'no such model directory');
-  const config = readModelConfig(dir);
-  const file = ['spiece.model', 'tokenizer.json'].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
-  if (!file) throw fileError(dir, 'the model directory has no tokenizer (spiece.model or tokenizer.json)');
-  return { config, tokenizer: AlbertTokenizer.load(file) };
+  // The tokenizer file the pipelines load (spiece.model, else tokenizer.json), so both count alike.
+  return { config: readModelConfig(dir), tokenizer: AlbertTokenizer.load(modelTokenizer(dir)) };
 }

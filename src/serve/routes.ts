@@ -132,13 +132,16 @@ function embed(body: Body, ctx: RouteContext): Job {
   return { task: 'feature-extraction', items, options: { pooling: ctx.pooling, normalize }, respond: (values) => values.map(vectorOf) };
 }
 
-/** The parameters a route passes on, each checked for its JSON type. */
+/**
+ * The parameters, the known ones checked here for their JSON type (422 before anything is queued);
+ * all are passed on, so the pipeline refuses a misspelt one instead of the server ignoring it.
+ */
 function pick(params: Body, spec: Record<string, 'number' | 'boolean' | 'string' | 'strings'>): Body {
   const out: Body = {};
-  for (const [k, type] of Object.entries(spec)) {
-    const v = params[k];
+  for (const [k, v] of Object.entries(params)) {
     if (v === undefined || v === null) continue;
-    const ok = type === 'strings' ? Array.isArray(v) && v.every(isString) : typeof v === type;
+    const type = spec[k];
+    const ok = type === undefined || (type === 'strings' ? Array.isArray(v) && v.every(isString) : typeof v === type);
     if (!ok) throw invalid(`\`parameters.${k}\` must be ${type === 'strings' ? 'a list of strings' : `a ${type}`}`);
     out[k] = v;
   }
@@ -147,7 +150,7 @@ function pick(params: Body, spec: Record<string, 'number' | 'boolean' | 'string'
 
 /** POST /fill-mask (HF Inference API): {inputs: "text with [MASK]" | [...], parameters: {top_k}}. */
 function fillMask(body: Body, ctx: RouteContext): Job {
-  const options = pick(parametersOf(body), { top_k: 'number', targets: 'strings' });
+  const options = pick(parametersOf(body), { top_k: 'number' });
   const { list, single } = inputList(body, ctx, isString, 'a string');
   const mask = ctx.tokenizer.maskToken;
   const items = list.map((text, i): JobItem => {
@@ -166,8 +169,9 @@ function questionAnswering(body: Body, ctx: RouteContext): Job {
     handle_impossible_answer: 'boolean', align_to_words: 'boolean',
   });
   const { list, single } = inputList(body, ctx, isQa, 'an object {question, context}');
+  // The pipeline's defaults (src/pipelines/question_answering.ts), for counting windows.
   const maxSeq = Math.min((options.max_seq_len as number | undefined) ?? 384, ctx.maxInputLength);
-  const stride = (options.doc_stride as number | undefined) ?? 128;
+  const stride = (options.doc_stride as number | undefined) ?? Math.min(128, Math.floor(maxSeq / 2));
   const items = list.map(({ question, context }): JobItem => {
     // Long contexts become doc-stride windows: the batch budget counts each window.
     const q = ctx.tokenizer.encodeIds(question).length, c = ctx.tokenizer.encodeIds(context).length;
@@ -205,10 +209,11 @@ function zeroShot(body: Body, ctx: RouteContext): Job {
     throw invalid('`parameters.candidate_labels` must be a non-empty list of strings');
   }
   const options: Body = { ...pick(params, { hypothesis_template: 'string', multi_label: 'boolean' }), candidate_labels: labels };
+  if (isString(options.hypothesis_template) && !options.hypothesis_template.includes('{}')) throw invalid('`parameters.hypothesis_template` has no {} for the label');
   const template = (options.hypothesis_template as string | undefined) ?? 'This example is {}.';
   const truncate = optionalBoolean(body, 'truncate', ctx.autoTruncate);
   const { list, single } = inputList(body, ctx, isString, 'a string');
-  const hypothesis = Math.max(...labels.map((l) => ctx.tokenizer.encodeIds(template.replace('{}', l)).length));
+  const hypothesis = Math.max(...labels.map((l) => ctx.tokenizer.encodeIds(template.replaceAll('{}', l)).length));
   const items = list.map((text): JobItem => {
     const length = Math.min(ctx.maxInputLength, checkedLength(ctx, truncate, text) + hypothesis + 1);
     return { input: text, rows: labels.length, length, characters: text.length };

@@ -4,6 +4,9 @@
 // windows of the question; the text cut out of the ORIGINAL context by the tokens' offsets.
 // SQuAD 2.0: the null score is the smallest CLS score (start[0] + end[0]) over the windows, and the
 // answer is "" when null score - best non-null score > nullScoreDiffThreshold (the value null_odds.json holds).
+// HF's question-answering pipeline ranks the same candidates by probability instead (spanScore
+// 'probability': each window's softmax of start and of end logits over its context and CLS, a span's
+// p_start * p_end, the null p_start[0] * p_end[0]), trying every span that fits (allSpans).
 import { topIndices } from '../model/top_k.js';
 import type { SquadFeature } from './squad.js';
 
@@ -18,6 +21,14 @@ export interface QaDecodeOptions {
   nullScoreDiffThreshold?: number;
   /** Only spans starting in the window where their first token has the most context (squad_utils; HF's run_qa does not ask). */
   useMaxContext?: boolean;
+  /**
+   * 'logits' (run_qa): a span scores start + end logit, comparable across windows as logits.
+   * 'probability' (HF's question-answering pipeline): a span scores p_start * p_end, each a softmax over
+   * its window's context tokens and CLS, so that windows are compared on their own probabilities.
+   */
+  spanScore?: 'logits' | 'probability';
+  /** Try every span that fits, not only the nBest starts x nBest ends of each window (the pipeline ranks them all). */
+  allSpans?: boolean;
 }
 
 export interface QaCandidate {
@@ -26,8 +37,12 @@ export interface QaCandidate {
   offsets: [number, number];
   startLogit: number;
   endLogit: number;
-  /** Softmax of start + end logit over the kept candidates. */
+  /** What it was ranked by: start + end logit, or (spanScore 'probability') p_start * p_end. */
+  score: number;
+  /** Softmax of start + end logit over the kept candidates; with spanScore 'probability', the score itself. */
   probability: number;
+  /** A span of the context, SQuAD 2.0's null answer, or run_qa's "empty" stand-in when no span fits. */
+  kind: 'span' | 'null' | 'empty';
 }
 
 export interface QaPredictions {
@@ -56,39 +71,58 @@ export function decodeQa(
   }
   const byExample = featuresByExample(examples, features);
   const out: QaPredictions = { predictions: {}, nbest: {}, nullOdds: {} };
+  const byProbability = opts.spanScore === 'probability';
   examples.forEach((ex, e) => {
-    type Scored = { offsets: [number, number]; startLogit: number; endLogit: number; score: number; isNull: boolean };
+    type Scored = { offsets: [number, number]; startLogit: number; endLogit: number; score: number; kind: QaCandidate['kind'] };
     const prelim: Scored[] = [];
     let minNull: Scored | null = null;
     for (const fi of byExample[e]) {
       const f = features[fi], s = startLogits[fi], en = endLogits[fi];
-      const nullScore = s[0] + en[0];
-      if (minNull === null || minNull.score > nullScore) minNull = { offsets: [0, 0], startLogit: s[0], endLogit: en[0], score: nullScore, isNull: true };
       const n = Math.min(f.offsets.length, s.length, en.length);
-      const starts = topIndices(s, n, nBest), ends = topIndices(en, n, nBest);
-      for (const a of starts) {
-        for (const b of ends) {
-          if (!spanFits(f, a, b, maxLen, opts.useMaxContext ?? false)) continue;
-          prelim.push({ offsets: spanOffsets(f, a, b), startLogit: s[a], endLogit: en[b], score: s[a] + en[b], isNull: false });
+      // log p = logit - logsumexp over the window's context and CLS (zero offsets: run_qa's plain logits)
+      const [zs, ze] = byProbability ? [windowLogSumExp(f, s, n), windowLogSumExp(f, en, n)] : [0, 0];
+      const spanScore = (a: number, b: number) => (byProbability ? Math.exp(s[a] - zs + en[b] - ze) : s[a] + en[b]);
+      const nullScore = spanScore(0, 0);
+      if (minNull === null || minNull.score > nullScore) minNull = { offsets: [0, 0], startLogit: s[0], endLogit: en[0], score: nullScore, kind: 'null' };
+      const add = (a: number, b: number) => {
+        if (spanFits(f, a, b, maxLen, opts.useMaxContext ?? false)) {
+          prelim.push({ offsets: spanOffsets(f, a, b), startLogit: s[a], endLogit: en[b], score: spanScore(a, b), kind: 'span' });
         }
+      };
+      if (opts.allSpans) {
+        for (let a = 0; a < n; a++) for (let b = a; b < Math.min(n, a + maxLen); b++) add(a, b);
+      } else {
+        const ends = topIndices(en, n, nBest);
+        for (const a of topIndices(s, n, nBest)) for (const b of ends) add(a, b);
       }
     }
     if (v2 && minNull) prelim.push(minNull);
     const kept = prelim.sort((x, y) => y.score - x.score).slice(0, nBest); // stable, as Python's sorted
-    if (v2 && minNull && !kept.some((c) => c.isNull)) kept.push(minNull);
+    if (v2 && minNull && !kept.includes(minNull)) kept.push(minNull);
     const cands = kept.map((c) => ({ ...c, text: ex.context.slice(c.offsets[0], c.offsets[1]) }));
-    const fallback = { offsets: [0, 0] as [number, number], startLogit: 0, endLogit: 0, score: 0, isNull: false, text: 'empty' };
+    const fallback = { offsets: [0, 0] as [number, number], startLogit: 0, endLogit: 0, score: 0, kind: 'empty' as const, text: 'empty' };
     if (cands.length === 0 || (cands.length === 1 && cands[0].text === '')) cands.unshift(fallback);
-    const probability = softmax(cands.map((c) => c.score));
-    out.nbest[ex.id] = cands.map((c, k) => ({ text: c.text, offsets: c.offsets, startLogit: c.startLogit, endLogit: c.endLogit, probability: probability[k] }));
+    const probability = byProbability ? cands.map((c) => c.score) : softmax(cands.map((c) => c.score));
+    out.nbest[ex.id] = cands.map((c, k) => ({
+      text: c.text, offsets: c.offsets, startLogit: c.startLogit, endLogit: c.endLogit, score: c.score, probability: probability[k], kind: c.kind,
+    }));
     if (!v2) { out.predictions[ex.id] = cands[0].text; return; }
     // The best candidate with text (HF's loop would run off the list when none has any: fall back to "empty").
     const best = cands.find((c) => c.text !== '') ?? fallback;
-    const diff = minNull!.score - best.startLogit - best.endLogit;
+    const diff = minNull!.score - best.score;
     out.nullOdds[ex.id] = diff;
     out.predictions[ex.id] = diff > threshold ? '' : best.text;
   });
   return out;
+}
+
+/** log sum exp of a window's logits over its context tokens and CLS (position 0), what HF's pipeline softmaxes over. */
+function windowLogSumExp(f: SquadFeature, x: ArrayLike<number>, n: number): number {
+  let top = x[0];
+  for (let i = 1; i < n; i++) if (f.offsets[i] && x[i] > top) top = x[i];
+  let sum = Math.exp(x[0] - top);
+  for (let i = 1; i < n; i++) if (f.offsets[i]) sum += Math.exp(x[i] - top);
+  return top + Math.log(sum);
 }
 
 // ---- the pieces every SQuAD decoder shares (this one and qa_beam_decode.ts) ----
@@ -117,10 +151,11 @@ export function spanOffsets(f: SquadFeature, a: number, b: number): [number, num
   return [f.offsets[a]![0], f.offsets[b]![1]];
 }
 
-/** Softmax of the candidates' scores (their n-best probabilities). */
-export function softmax(scores: readonly number[]): number[] {
-  const top = Math.max(...scores);
-  const exp = scores.map((x) => Math.exp(x - top));
+/** Softmax (in float64) of the candidates' scores (their n-best probabilities), or of a row of logits. */
+export function softmax(scores: ArrayLike<number>): number[] {
+  let top = -Infinity;
+  for (let i = 0; i < scores.length; i++) if (scores[i] > top) top = scores[i];
+  const exp = Array.from(scores, (x) => Math.exp(x - top));
   const sum = exp.reduce((x, y) => x + y, 0);
   return exp.map((e) => e / sum);
 }

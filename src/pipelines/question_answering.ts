@@ -1,0 +1,89 @@
+// question-answering as HF's QuestionAnsweringPipeline, on the fine-tuning code's windows and decoding:
+// a context of any length is cut into windows of max_seq_len tokens sharing doc_stride tokens
+// (featurizeSquad: [CLS] question [SEP] window [SEP]); in each window the softmax of the start and of the
+// end logits over its context tokens and CLS, a span's score p_start * p_end (at most max_answer_len
+// tokens, end >= start); the best top_k over all windows (decodeQa, spanScore 'probability'); with
+// handle_impossible_answer, "no answer" competes with the smallest p_start[CLS] * p_end[CLS] of the
+// windows. start/end are character offsets into the context, the answer its text there.
+import { UserError } from '../errors.js';
+import { decodeQa, type QaCandidate } from '../tasks/qa_decode.js';
+import { featurizeSquad, type SquadExample, type SquadFeature } from '../tasks/squad.js';
+import type { AlbertTokenizer } from '../tokenizer/albert.js';
+import { isPythonSpace } from '../tokenizer/preprocess.js';
+import { forwardRows } from './engine.js';
+import { objectInput, optionReader, type RawOptions } from './options.js';
+import type { TaskRunner } from './task.js';
+import { trimSpan } from './token_classification.js';
+import type { QaAnswer, QaInput } from './types.js';
+
+const TASK = 'question-answering';
+const OPTIONS = ['top_k', 'max_answer_len', 'handle_impossible_answer', 'doc_stride', 'max_question_len', 'max_seq_len', 'align_to_words'];
+
+/** [start, end) widened to whole space-separated words of `text` (HF's align_to_words for ALBERT's Metaspace words). */
+function alignToWords(text: string, start: number, end: number): [number, number] {
+  while (start > 0 && !isPythonSpace(text.charCodeAt(start - 1))) start--;
+  while (end < text.length && !isPythonSpace(text.charCodeAt(end))) end++;
+  return [start, end];
+}
+
+/** The call options, checked, with HF's defaults. */
+export interface QaSettings {
+  topK: number; maxAnswerLength: number; impossible: boolean; align: boolean;
+  maxSeqLength: number; stride: number; maxQueryLength: number;
+}
+
+export function qaSettings(raw: RawOptions, maxLength: number): QaSettings {
+  const o = optionReader(TASK, raw, OPTIONS);
+  const maxSeqLength = o.int('max_seq_len', Math.min(384, maxLength), 4);
+  if (maxSeqLength > maxLength) throw new UserError(`${TASK}: max_seq_len ${maxSeqLength} is over the pipeline's maxLength ${maxLength}`);
+  return {
+    topK: o.int('top_k', 1), maxAnswerLength: o.int('max_answer_len', 15), impossible: o.bool('handle_impossible_answer', false),
+    align: o.bool('align_to_words', false), maxSeqLength, stride: o.int('doc_stride', Math.min(128, Math.floor(maxSeqLength / 2)), 0),
+    maxQueryLength: o.int('max_question_len', 64),
+  };
+}
+
+/** The inputs as examples, and their windows. */
+export function qaWindows(tok: AlbertTokenizer, inputs: readonly QaInput[], s: QaSettings): { examples: SquadExample[]; windows: SquadFeature[] } {
+  const examples: SquadExample[] = inputs.map((x, i) => ({ id: String(i), title: '', question: x.question, context: x.context, answers: [], isImpossible: false }));
+  try {
+    return { examples, windows: featurizeSquad(tok, examples, { maxSeqLength: s.maxSeqLength, stride: s.stride, maxQueryLength: s.maxQueryLength }) };
+  } catch (err) {
+    if (err instanceof RangeError) throw new UserError(`${TASK}: ${err.message} (set by max_seq_len, doc_stride and max_question_len)`);
+    throw err;
+  }
+}
+
+/** Each example's answer (top_k 1) or answers, from its windows' start and end logits. */
+export function qaAnswers(
+  examples: readonly SquadExample[], windows: readonly SquadFeature[], starts: ArrayLike<number>[], ends: ArrayLike<number>[], s: QaSettings,
+): (QaAnswer | QaAnswer[])[] {
+  const decoded = decodeQa(examples, windows, starts, ends, {
+    nBest: s.topK, maxAnswerLength: s.maxAnswerLength, version2: s.impossible, spanScore: 'probability', allSpans: true,
+  });
+  return examples.map((ex) => {
+    const answers = decoded.nbest[ex.id].filter((c) => c.kind !== 'empty').slice(0, s.topK).map((c) => answerOf(ex.context, c, s.align));
+    if (s.topK > 1) return answers;
+    return answers[0] ?? { score: 0, start: 0, end: 0, answer: '' }; // no span fits (an empty context)
+  });
+}
+
+export const questionAnsweringRunner: TaskRunner<QaInput, QaAnswer | QaAnswer[]> = {
+  check: (x, where) => objectInput(TASK, x, where, ['question', 'context']) as unknown as QaInput,
+  run(e, inputs, raw) {
+    const s = qaSettings(raw, e.maxLength);
+    const { examples, windows } = qaWindows(e.tokenizer, inputs, s);
+    const logits = forwardRows(e, windows, (out, b, seq, w) => {
+      const n = windows[w].ids.length, from = b * seq;
+      return [out.startLogits!.slice(from, from + n), out.endLogits!.slice(from, from + n)];
+    });
+    return qaAnswers(examples, windows, logits.map((l) => l[0]), logits.map((l) => l[1]), s);
+  },
+};
+
+function answerOf(context: string, c: QaCandidate, align: boolean): QaAnswer {
+  if (c.kind === 'null') return { score: c.score, start: 0, end: 0, answer: '' };
+  let [start, end] = trimSpan(context, c.offsets[0], c.offsets[1]);
+  if (align) [start, end] = alignToWords(context, start, end);
+  return { score: c.score, start, end, answer: context.slice(start, end) };
+}
