@@ -4,26 +4,37 @@
 // several models on one server, /info and /metrics.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import vm from 'node:vm';
 import { loadPipeline, readModelDir, type BatchPipeline } from '../src/serve/load_pipeline.js';
 import { vectorOf } from '../src/serve/routes.js';
 import { serve, type Server } from '../src/serve/server.js';
 import { assertClose, call, metric, savedModel, tempDir, words } from './serve_helpers.js';
 
 const tmp = tempDir('albert-serve-');
+const labels = (names: string[]) => ({ id2label: Object.fromEntries(names.map((n, i) => [i, n])), label2id: Object.fromEntries(names.map((n, i) => [n, i])) });
 const dirs = {
   cls: savedModel(tmp, 'cls', 'sequence-classification'),
   mlm: savedModel(tmp, 'mlm', 'masked-lm'),
+  qa: savedModel(tmp, 'qa', 'question-answering', 'tiny', { num_labels: 2 }),
+  ner: savedModel(tmp, 'ner', 'token-classification', 'tiny', labels(['O', 'B-PER', 'I-PER'])),
+  nli: savedModel(tmp, 'nli', 'sequence-classification', 'tiny', labels(['contradiction', 'neutral', 'entailment'])),
+  mc: savedModel(tmp, 'mc', 'multiple-choice', 'tiny', { num_labels: 2 }),
 };
 let server: Server;
 let url: string;
 const alone: Record<string, BatchPipeline> = {};
 
 before(async () => {
-  server = await serve({ models: [{ name: 'cls', dir: dirs.cls }, { name: 'mlm', dir: dirs.mlm }], port: 0, threads: 1, maxClientBatchSize: 8 });
+  server = await serve({ models: Object.entries(dirs).map(([name, dir]) => ({ name, dir })), port: 0, threads: 1, maxClientBatchSize: 8 });
   url = server.url;
   alone.cls = await loadPipeline('text-classification', dirs.cls, { threads: 1 });
   alone.embed = await loadPipeline('feature-extraction', dirs.cls, { threads: 1 });
   alone.mlm = await loadPipeline('fill-mask', dirs.mlm, { threads: 1 });
+  alone.qa = await loadPipeline('question-answering', dirs.qa, { threads: 1 });
+  alone.ner = await loadPipeline('token-classification', dirs.ner, { threads: 1 });
+  alone.nli = await loadPipeline('zero-shot-classification', dirs.nli, { threads: 1 });
+  alone.mc = await loadPipeline('multiple-choice', dirs.mc, { threads: 1 });
+  alone.similarity = await loadPipeline('sentence-similarity', dirs.cls, { threads: 1 });
 });
 after(async () => {
   await server?.close();
@@ -93,7 +104,56 @@ test('POST /fill-mask on the second model (by path and by the "model" field): th
   assert.match((noMask.body as { error: string }).error, /no mask token \[MASK\]/);
   const unknown = await call(url, '/models/nope/predict', { inputs: 'x' });
   assert.equal(unknown.status, 404);
-  assert.deepEqual(unknown.body, { error: 'no model named "nope" (served: cls, mlm)', error_type: 'NotFound' });
+  assert.deepEqual(unknown.body, { error: 'no model named "nope" (served: cls, mlm, qa, ner, nli, mc)', error_type: 'NotFound' });
+});
+
+test('POST /question-answering: {answer, score, start, end} with character offsets, as the pipeline alone; long contexts too', async () => {
+  const context = `${words(30, 1)}. ${words(90, 2)}`;
+  const inputs = [{ question: words(3), context }, { question: words(2, 3), context: words(12, 4) }];
+  const r = await call(url, '/models/qa/question-answering', { inputs, parameters: { max_seq_len: 48, doc_stride: 16 } });
+  assert.equal(r.status, 200, r.text);
+  assertClose(r.body, alone.qa.runBatch(inputs, { max_seq_len: 48, doc_stride: 16 }));
+  const one = (await call(url, '/question-answering', { model: 'qa', inputs: inputs[1] })).body as { answer: string; start: number; end: number };
+  assert.deepEqual(Object.keys(one).sort(), ['answer', 'end', 'score', 'start']);
+  assert.equal(one.answer, inputs[1].context.slice(one.start, one.end));
+  const top = (await call(url, '/models/qa/question-answering', { inputs: inputs[1], parameters: { top_k: 3 } })).body as unknown[];
+  assertClose(top, alone.qa.runBatch([inputs[1]], { top_k: 3 })[0]);
+  const unknown = await call(url, '/models/qa/question-answering', { inputs: inputs[1], parameters: { topk: 3 } });
+  assert.equal(unknown.status, 422, 'a misspelt parameter is refused, not ignored');
+  assert.match((unknown.body as { error: string }).error, /unknown option "topk"/);
+});
+
+test('POST /token-classification, /zero-shot-classification, /similarity, /multiple-choice: as their pipelines alone', async () => {
+  const text = `Ann met ${words(6, 2)}`;
+  const ner = await call(url, '/models/ner/token-classification', { inputs: [text, words(3)], parameters: { ignore_labels: [] } });
+  assert.equal(ner.status, 200, ner.text);
+  assertClose(ner.body, alone.ner.runBatch([text, words(3)], { ignore_labels: [] }));
+  const grouped = await call(url, '/models/ner/token-classification', { inputs: text, parameters: { aggregation_strategy: 'simple', ignore_labels: [] } });
+  assertClose(grouped.body, alone.ner.runBatch([text], { aggregation_strategy: 'simple', ignore_labels: [] })[0]);
+
+  const candidate_labels = ['travel', 'food', 'sport'];
+  const zs = await call(url, '/models/nli/zero-shot-classification', { inputs: words(5), parameters: { candidate_labels } });
+  assert.equal(zs.status, 200, zs.text);
+  // The Inference API's [{label, score}] from the pipeline's {sequence, labels, scores}.
+  const want = alone.nli.runBatch([words(5)], { candidate_labels })[0] as { labels: string[]; scores: number[] };
+  assertClose(zs.body, want.labels.map((label, i) => ({ label, score: want.scores[i] })));
+  const multi = await call(url, '/models/nli/zero-shot-classification', { inputs: [words(5)], parameters: { candidate_labels: 'travel, food', multi_label: true } });
+  const wantMulti = alone.nli.runBatch([words(5)], { candidate_labels: ['travel', 'food'], multi_label: true })[0] as { labels: string[]; scores: number[] };
+  assertClose(multi.body, [wantMulti.labels.map((label, i) => ({ label, score: wantMulti.scores[i] }))]);
+  const notNli = await call(url, '/zero-shot-classification', { inputs: 'x', parameters: { candidate_labels } });
+  assert.equal(notNli.status, 422);
+  assert.match((notNli.body as { error: string }).error, /needs an NLI model/);
+
+  const sim = { source_sentence: words(4), sentences: [words(4), words(6, 1), words(2, 2)] };
+  const s = await call(url, '/similarity', { inputs: sim });
+  assert.equal(s.status, 200, s.text);
+  assertClose(s.body, alone.similarity.runBatch([sim])[0]);
+  assert.ok(Math.abs((s.body as number[])[0] - 1) < 1e-5, 'a sentence is its own nearest');
+
+  const mc = [{ context: words(8), question: words(3, 1), choices: [words(1), words(2, 2), words(1, 3)] }, { question: words(4), choices: [words(2), words(1, 5)] }];
+  const m = await call(url, '/models/mc/multiple-choice', { inputs: mc });
+  assert.equal(m.status, 200, m.text);
+  assertClose(m.body, alone.mc.runBatch(mc));
 });
 
 test('POST /tokenize: TEI\'s tokens (id, text, special, start, stop), text = the input\'s characters', async () => {
@@ -162,7 +222,10 @@ test('GET /health, /info and /metrics', async () => {
   assert.equal(info.max_concurrent_requests, 512);
   assert.equal(info.max_client_batch_size, 8);
   assert.equal(info.version, (await import('node:module')).createRequire(import.meta.url)('../../package.json').version);
-  assert.deepEqual((info.models as { name: string; task: string }[]).map((m) => [m.name, m.task]), [['cls', 'text-classification'], ['mlm', 'fill-mask']]);
+  assert.deepEqual((info.models as { name: string; task: string }[]).map((m) => [m.name, m.task]), [
+    ['cls', 'text-classification'], ['mlm', 'fill-mask'], ['qa', 'question-answering'], ['ner', 'token-classification'],
+    ['nli', 'text-classification'], ['mc', 'multiple-choice'],
+  ]);
 
   await call(url, '/predict', { inputs: words(3) });
   const m = await call(url, '/metrics');
@@ -194,4 +257,8 @@ test('GET / is the page', async () => {
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type') ?? '', /^text\/html/);
   assert.match(r.text, /<title>albert serve<\/title>/);
+  // Its script is JavaScript (the page is one template literal, where an escape can go wrong).
+  const script = /<script>([^]*)<\/script>/.exec(r.text)?.[1] ?? '';
+  assert.ok(script.length > 1000);
+  assert.doesNotThrow(() => new vm.Script(script));
 });

@@ -17,20 +17,23 @@ const tmp = tempDir('albert-serve-page-');
 let server: Server;
 let browser: Browser;
 let page: Page;
+const pageErrors: string[] = [];
 
 before(async () => {
   if (SKIP) return;
   const cls = savedModel(tmp, 'cls', 'sequence-classification');
   const mlm = savedModel(tmp, 'mlm', 'masked-lm');
-  server = await serve({ models: [{ name: 'cls', dir: cls }, { name: 'mlm', dir: mlm }], port: 0, threads: 1 });
+  const qa = savedModel(tmp, 'qa', 'question-answering', 'tiny', { num_labels: 2 });
+  server = await serve({ models: [{ name: 'cls', dir: cls }, { name: 'mlm', dir: mlm }, { name: 'qa', dir: qa }], port: 0, threads: 1 });
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 900, height: 900 } });
-  page.on('pageerror', (e) => { throw e; });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
   await page.goto(server.url + '/');
   await page.waitForSelector('#predict[open]');
 });
 after(async () => {
+  assert.deepEqual(pageErrors, [], 'the page threw');
   await browser?.close();
   await server?.close();
 });
@@ -84,7 +87,19 @@ test('fill-mask on the second model: the top predictions with bars; a screenshot
   process.stderr.write(`serve_browser: screenshot ${file} (${png.length} bytes)\n`);
 });
 
+test('question answering: the answer /question-answering gives is highlighted in the context', { skip: SKIP }, async () => {
+  await page.selectOption('#model-select', 'qa');
+  await page.waitForSelector('#question-answering[open]');
+  const question = words(3, 4), context = `${words(7, 1)}, ${words(9, 2)}.`;
+  await run('question-answering', { question, context });
+  const api = (await call(server.url, '/models/qa/question-answering', { inputs: { question, context } })).body as { answer: string; start: number; end: number };
+  assert.equal(await page.locator('#question-answering-result mark').innerText(), api.answer);
+  assert.equal(await page.locator('#question-answering-result .context').innerText(), context);
+  await page.screenshot({ path: path.join(process.env.ALBERT_SCREENSHOT_DIR ?? tmp, 'serve_page_qa.png'), fullPage: true });
+});
+
 test('errors reach the page as a message, not a broken page', { skip: SKIP }, async () => {
+  await page.selectOption('#model-select', 'mlm');
   const result = await submit('fill-mask', { text: 'no mask here' });
   assert.match(await result.locator('.error').innerText(), /no mask token/);
 });

@@ -43,12 +43,22 @@ const TASKS = [
   { route: 'zero-shot-classification', title: 'Zero-shot classification', hint: 'scores of your labels', fields: [['text', 'Text', 'area'], ['labels', 'Candidate labels, comma-separated', 'line']],
     body: (v) => ({ inputs: v.text, parameters: { candidate_labels: v.labels.split(',').map((s) => s.trim()).filter(Boolean) } }),
     show: (r, out) => bars(out, r.map((x) => [x.label, x.score])) },
+  { route: 'multiple-choice', title: 'Multiple choice', hint: 'the score of each choice', fields: [['context', 'Context (optional)', 'area'], ['question', 'Question', 'line'], ['choices', 'Choices, one per line', 'area']],
+    body: (v) => ({ inputs: { ...(v.context ? { context: v.context } : {}), question: v.question, choices: lines(v.choices) } }),
+    show: (r, out, v) => bars(out, lines(v.choices).map((c, i) => [c, r.scores[i]])) },
+  { route: 'similarity', title: 'Sentence similarity', hint: 'the cosine of each sentence with the first', fields: [['source', 'Sentence', 'line'], ['sentences', 'Sentences to compare, one per line', 'area']],
+    body: (v) => ({ inputs: { source_sentence: v.source, sentences: lines(v.sentences) } }),
+    show: (r, out, v) => bars(out, lines(v.sentences).map((t, i) => [t, r[i]])) },
   { route: 'embed', title: 'Embedding', hint: 'the sentence vector', fields: [['text', 'Text', 'area']],
     body: (v) => ({ inputs: v.text }), show: (r, out) => { out.append(el('div', 'dimensions: ' + r[0].length), el('div', '[' + r[0].slice(0, 8).map((x) => x.toFixed(4)).join(', ') + ', …]')); } },
   { route: 'tokenize', title: 'Tokenize', hint: 'the tokens the model sees', fields: [['text', 'Text', 'area']],
     body: (v) => ({ inputs: v.text }), show: (r, out) => { for (const t of r[0]) { const s = el('span', t.text); s.className = 'token' + (t.special ? ' special' : ''); s.title = 'id ' + t.id; out.append(s); } } },
 ];
-const EXAMPLES = { text: 'The movie was a delight from start to finish.', question: 'Where is the tower?', context: 'The Eiffel Tower is in Paris. It was finished in 1889.', labels: 'travel, cooking, sports' };
+const EXAMPLES = {
+  text: 'The movie was a delight from start to finish.', question: 'Where is the tower?', context: 'The Eiffel Tower is in Paris. It was finished in 1889.',
+  labels: 'travel, cooking, sports', choices: 'in Paris\\nin Rome\\nin Berlin', source: 'A man is playing a guitar.', sentences: 'Someone plays music.\\nA chef is cooking.',
+};
+const lines = (t) => t.split('\\n').map((s) => s.trim()).filter(Boolean);
 
 function el(tag, text) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; return e; }
 

@@ -6,17 +6,21 @@ import type { AlbertTokenizer } from '../tokenizer/albert.js';
 import { emptyInputs, invalid } from './http_error.js';
 import type { PipelineTask } from './load_pipeline.js';
 
-export const INFERENCE_ROUTES = ['predict', 'embed', 'fill-mask', 'question-answering', 'token-classification', 'zero-shot-classification'] as const;
+export const INFERENCE_ROUTES = [
+  'predict', 'embed', 'similarity', 'fill-mask', 'question-answering', 'token-classification', 'zero-shot-classification', 'multiple-choice',
+] as const;
 export type InferenceRoute = (typeof INFERENCE_ROUTES)[number];
 
 /** The pipeline task behind each route. */
 export const ROUTE_TASK: Record<InferenceRoute, PipelineTask> = {
   predict: 'text-classification',
   embed: 'feature-extraction',
+  similarity: 'sentence-similarity',
   'fill-mask': 'fill-mask',
   'question-answering': 'question-answering',
   'token-classification': 'token-classification',
   'zero-shot-classification': 'zero-shot-classification',
+  'multiple-choice': 'multiple-choice',
 };
 
 /** The route that serves a model's own task (for /info and the page). */
@@ -221,9 +225,42 @@ function zeroShot(body: Body, ctx: RouteContext): Job {
   return { task: 'zero-shot-classification', items, options, respond: (values) => one(single)(values.map(labelScores)) };
 }
 
+const isSimilarity = (x: unknown): x is { source_sentence: string; sentences: string[] } =>
+  isObject(x) && isString(x.source_sentence) && Array.isArray(x.sentences) && x.sentences.length > 0 && x.sentences.every(isString);
+
+/** POST /similarity (TEI): {inputs: {source_sentence, sentences: [...]}} -> the cosine of each sentence with the source. */
+function similarity(body: Body, ctx: RouteContext): Job {
+  const options = pick(parametersOf(body), { pooling: 'string' });
+  const truncate = optionalBoolean(body, 'truncate', ctx.autoTruncate);
+  const { list, single } = inputList(body, ctx, isSimilarity, 'an object {source_sentence, sentences: [...]}');
+  const items = list.map((x): JobItem => {
+    const texts = [x.source_sentence, ...x.sentences];
+    const length = Math.max(...texts.map((t) => checkedLength(ctx, truncate, t)));
+    return { input: x, rows: texts.length, length, characters: texts.reduce((n, t) => n + t.length, 0) };
+  });
+  return { task: 'sentence-similarity', items, options, respond: one(single) };
+}
+
+const isChoice = (x: unknown): x is { question: string; choices: string[]; context?: string } =>
+  isObject(x) && isString(x.question) && Array.isArray(x.choices) && x.choices.length > 0 && x.choices.every(isString)
+  && (x.context === undefined || isString(x.context));
+
+/** POST /multiple-choice: {inputs: {context?, question, choices: [...]} | [...]} -> {scores, choice, answer}. */
+function multipleChoice(body: Body, ctx: RouteContext): Job {
+  const options = pick(parametersOf(body), {});
+  const { list, single } = inputList(body, ctx, isChoice, 'an object {context?, question, choices: [...]}');
+  const items = list.map((x): JobItem => {
+    // One row per choice, each [CLS] context [SEP] question choice [SEP] cut to the input length.
+    const first = x.context ?? '';
+    const length = Math.min(ctx.maxInputLength, Math.max(...x.choices.map((c) => ctx.tokenizer.encode(first, `${x.question} ${c}`).ids.length)));
+    return { input: x, rows: x.choices.length, length, characters: first.length + x.question.length + x.choices.join('').length };
+  });
+  return { task: 'multiple-choice', items, options, respond: one(single) };
+}
+
 const PARSERS: Record<InferenceRoute, (body: Body, ctx: RouteContext) => Job> = {
-  predict, embed, 'fill-mask': fillMask, 'question-answering': questionAnswering, 'token-classification': tokenClassification,
-  'zero-shot-classification': zeroShot,
+  predict, embed, similarity, 'fill-mask': fillMask, 'question-answering': questionAnswering, 'token-classification': tokenClassification,
+  'zero-shot-classification': zeroShot, 'multiple-choice': multipleChoice,
 };
 
 /** A parsed JSON body as the route's Job (422 / 400 for wrong fields). */
