@@ -41,8 +41,8 @@ export {
 } from './metrics/glue.js';
 export { normalizeAnswer, exactMatch, tokenF1, tokenF1V2 } from './metrics/squad_answer.js';
 export {
-  evaluateSquadV1, evaluateSquadV2, findBestThreshold,
-  type SquadQuestion, type SquadV1Scores, type SquadV2Scores, type SquadV2Options, type Scored,
+  evaluateSquadV1, evaluateSquadV2, findBestThreshold, evaluateSquadV2Tuned, answerAtThreshold,
+  type SquadQuestion, type SquadV1Scores, type SquadV2Scores, type SquadV2Options, type Scored, type TunedSquadV2Scores,
 } from './metrics/squad.js';
 export { readSquadGold, type SquadGold } from './metrics/squad_data.js';
 export { scoreRace, type RaceGold, type RaceLevel, type RaceScores } from './metrics/race.js';
@@ -72,4 +72,7 @@ export { parseCsv, type CsvRecord } from './tasks/csv.js';
 export { featurizeText, textBatch, packRows, type TokenRow, type TextFeature, type TextFeatureOptions, type TextBatchOptions } from './tasks/features.js';
 export { readSquad, featurizeSquad, squadBatch, type SquadExample, type SquadAnswer, type SquadDataset, type SquadFeature, type SquadFeatureOptions, type SquadBatchOptions } from './tasks/squad.js';
 export { decodeQa, type QaDecodeOptions, type QaCandidate, type QaPredictions, type QaExample } from './tasks/qa_decode.js';
+export {
+  decodeQaBeam, beamResultsOf, type QaBeamResult, type QaBeamCandidate, type QaBeamPredictions, type QaBeamDecodeOptions,
+} from './tasks/qa_beam_decode.js';
 export { RACE_LEVELS, RACE_CHOICES, raceQa, readRace, readRacePassages, readRaceJsonl, featurizeRace, raceBatch, type RaceExample, type RaceSplit, type RaceFeature, type RaceFeatureOptions, type RaceBatchOptions } from './tasks/race.js';

@@ -203,7 +203,7 @@ export class AlbertModel {
       this.pooler.forward(be, seq, pre, rows, S * H); // row b reads token 0 of sequence b
       be.activationForward('tanh', pre, pooled, rows * H);
     }
-    return { be, seq, pooled, batch: inputs.batch, rows, S, train, seed, backward: forBackward };
+    return { be, seq, pooled, batch: inputs.batch, rows, S, train, seed, backward: forBackward, inputs };
   }
 
   /** The rows of the last hidden state a loss with these labels reads (the head's, and token 0 of each

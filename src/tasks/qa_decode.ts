@@ -4,6 +4,7 @@
 // windows of the question; the text cut out of the ORIGINAL context by the tokens' offsets.
 // SQuAD 2.0: the null score is the smallest CLS score (start[0] + end[0]) over the windows, and the
 // answer is "" when null score - best non-null score > nullScoreDiffThreshold (the value null_odds.json holds).
+import { topIndices } from '../model/top_k.js';
 import type { SquadFeature } from './squad.js';
 
 export interface QaDecodeOptions {
@@ -53,11 +54,7 @@ export function decodeQa(
   if (startLogits.length !== features.length || endLogits.length !== features.length) {
     throw new RangeError(`${features.length} features but ${startLogits.length} start and ${endLogits.length} end logit rows`);
   }
-  const byExample: number[][] = examples.map(() => []);
-  features.forEach((f, i) => {
-    if (!(f.example >= 0 && f.example < examples.length)) throw new RangeError(`feature ${i} belongs to example ${f.example}, not one of the ${examples.length} given`);
-    byExample[f.example].push(i);
-  });
+  const byExample = featuresByExample(examples, features);
   const out: QaPredictions = { predictions: {}, nbest: {}, nullOdds: {} };
   examples.forEach((ex, e) => {
     type Scored = { offsets: [number, number]; startLogit: number; endLogit: number; score: number; isNull: boolean };
@@ -70,13 +67,9 @@ export function decodeQa(
       const n = Math.min(f.offsets.length, s.length, en.length);
       const starts = topIndices(s, n, nBest), ends = topIndices(en, n, nBest);
       for (const a of starts) {
-        const oa = f.offsets[a];
-        if (!oa) continue;
-        if (opts.useMaxContext && !f.maxContext[a]) continue;
         for (const b of ends) {
-          const ob = f.offsets[b];
-          if (!ob || b < a || b - a + 1 > maxLen) continue;
-          prelim.push({ offsets: [oa[0], ob[1]], startLogit: s[a], endLogit: en[b], score: s[a] + en[b], isNull: false });
+          if (!spanFits(f, a, b, maxLen, opts.useMaxContext ?? false)) continue;
+          prelim.push({ offsets: spanOffsets(f, a, b), startLogit: s[a], endLogit: en[b], score: s[a] + en[b], isNull: false });
         }
       }
     }
@@ -86,10 +79,8 @@ export function decodeQa(
     const cands = kept.map((c) => ({ ...c, text: ex.context.slice(c.offsets[0], c.offsets[1]) }));
     const fallback = { offsets: [0, 0] as [number, number], startLogit: 0, endLogit: 0, score: 0, isNull: false, text: 'empty' };
     if (cands.length === 0 || (cands.length === 1 && cands[0].text === '')) cands.unshift(fallback);
-    const top = Math.max(...cands.map((c) => c.score));
-    const exp = cands.map((c) => Math.exp(c.score - top));
-    const sum = exp.reduce((x, y) => x + y, 0);
-    out.nbest[ex.id] = cands.map((c, k) => ({ text: c.text, offsets: c.offsets, startLogit: c.startLogit, endLogit: c.endLogit, probability: exp[k] / sum }));
+    const probability = softmax(cands.map((c) => c.score));
+    out.nbest[ex.id] = cands.map((c, k) => ({ text: c.text, offsets: c.offsets, startLogit: c.startLogit, endLogit: c.endLogit, probability: probability[k] }));
     if (!v2) { out.predictions[ex.id] = cands[0].text; return; }
     // The best candidate with text (HF's loop would run off the list when none has any: fall back to "empty").
     const best = cands.find((c) => c.text !== '') ?? fallback;
@@ -100,16 +91,36 @@ export function decodeQa(
   return out;
 }
 
-/** Indices of the k largest of x[0..n), largest first (ties: the lower index first). */
-export function topIndices(x: ArrayLike<number>, n: number, k: number): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < n; i++) {
-    // Insertion into a short sorted list: k (20) is tiny next to n (384).
-    if (idx.length === k && !(x[i] > x[idx[k - 1]])) continue;
-    if (idx.length < k) idx.push(i); else idx[k - 1] = i;
-    let j = idx.length - 1;
-    while (j > 0 && x[idx[j - 1]] < x[i]) { idx[j] = idx[j - 1]; j--; }
-    idx[j] = i;
-  }
-  return idx;
+// ---- the pieces every SQuAD decoder shares (this one and qa_beam_decode.ts) ----
+
+/** Per example, the indices of its features (windows), in feature order. */
+export function featuresByExample(examples: readonly unknown[], features: readonly SquadFeature[]): number[][] {
+  const byExample: number[][] = examples.map(() => []);
+  features.forEach((f, i) => {
+    if (!(f.example >= 0 && f.example < examples.length)) throw new RangeError(`feature ${i} belongs to example ${f.example}, not one of the ${examples.length} given`);
+    byExample[f.example].push(i);
+  });
+  return byExample;
+}
+
+/**
+ * Whether tokens a..b of window f can be an answer: both in its context, b >= a, at most maxLen tokens,
+ * and (maxContextOnly) a in the window where it has the most context.
+ */
+export function spanFits(f: SquadFeature, a: number, b: number, maxLen: number, maxContextOnly: boolean): boolean {
+  if (!f.offsets[a] || !f.offsets[b] || b < a || b - a + 1 > maxLen) return false;
+  return !maxContextOnly || f.maxContext[a];
+}
+
+/** [start, end) in the original context of tokens a..b of window f (a span that fits). */
+export function spanOffsets(f: SquadFeature, a: number, b: number): [number, number] {
+  return [f.offsets[a]![0], f.offsets[b]![1]];
+}
+
+/** Softmax of the candidates' scores (their n-best probabilities). */
+export function softmax(scores: readonly number[]): number[] {
+  const top = Math.max(...scores);
+  const exp = scores.map((x) => Math.exp(x - top));
+  const sum = exp.reduce((x, y) => x + y, 0);
+  return exp.map((e) => e / sum);
 }
