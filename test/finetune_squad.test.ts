@@ -54,9 +54,8 @@ for (const id of ['squad1', 'squad2'] as const) {
     const config = JSON.parse(fs.readFileSync(path.join(r.modelDir, 'config.json'), 'utf8'));
     assert.deepEqual(config.architectures, ['AlbertForQuestionAnswering']);
 
-    // albert predict: predictions.json (qid -> text) and, for 2.0, null_odds.json beside it.
+    // albert predict: predictions.json (qid -> text) and, for 2.0, null_odds.json beside it (the folder made).
     const preds = path.join(dir, `${id}-preds`, 'predictions.json');
-    fs.mkdirSync(path.dirname(preds));
     const p = albert(['predict', '--task', id, '--data', dev, '--model', r.modelDir, '--output', preds, ...WINDOWS]);
     assert.equal(p.status, 0, p.stderr);
     assert.deepEqual(fs.readdirSync(path.dirname(preds)).sort(), v2 ? ['null_odds.json', 'predictions.json'] : ['predictions.json']);
