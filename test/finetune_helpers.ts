@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/data/rng.js';
 import { syntheticTokenizerModel } from '../src/data/tokenizer.js';
+import { rng as seeded } from './backend_util.js';
 
 export const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -61,19 +62,6 @@ export function writeTsv(file: string, rows: { text: string; label: string }[]):
 /** Runs `albert ARGS` in `cwd`. */
 export function albert(args: string[], cwd?: string) {
   return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', cwd, env: { ...process.env, ALBERT_NUM_THREADS: '1' } });
-}
-
-
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
