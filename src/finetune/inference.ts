@@ -23,7 +23,7 @@ export function forwardInBatches(
   try {
     for (let from = 0; from < n; from += batchSize) {
       const to = Math.min(n, from + batchSize);
-      consume(model.forward(inputsOf(from, to), { train: false }), from, to);
+      consume(model.forward(inputsOf(from, to), { train: false, headOutputsOnly: true }), from, to);
     }
   } finally {
     model.inferenceOnly = was;
