@@ -5,8 +5,9 @@
 // new ones, and exits 0.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type Server } from '../src/serve/server.js';
 import { call, metric, savedModel, tempDir, until, words } from './serve_helpers.js';
@@ -109,4 +110,26 @@ test('SIGTERM: the CLI answers every request in flight, refuses new ones, exits 
   assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200, 200, 200], replies.map((r) => r.text).join('\n'));
   assert.equal((replies[0].body as unknown[]).length, 8);
   assert.equal(await exited, 0, stderr);
+});
+
+test('the CLI: --help, and bad flags or a model that cannot do its task as one line and exit 1', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [MAIN, 'serve', ...args], { encoding: 'utf8', timeout: 30_000 });
+  const help = run('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--max-concurrent-requests N/);
+  const cases: [string[], RegExp][] = [
+    [[], /^albert: missing required flag --model/],
+    [['--model', slow, '--pooling', 'max'], /^albert: --pooling must be mean or cls, got "max"/],
+    [['--model', slow, '--port', '70000'], /^albert: --port must be an integer >= 0 and <= 65535/],
+    [['--model', path.join(tmp, 'nowhere')], /nowhere: no such model directory/],
+    [['--model', slow, '--task', 'question-answering'], /question-answering needs AlbertForQuestionAnswering/],
+    [['--model', `a=${slow}`, '--model', `a=${slow}`], /two models are named "a"/],
+  ];
+  for (const [args, message] of cases) {
+    const r = run(...args, '--port', args.includes('--port') ? args[args.indexOf('--port') + 1] : '0');
+    assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(r.stdout, '');
+  }
 });

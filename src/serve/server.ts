@@ -96,7 +96,9 @@ export async function serve(options: ServeOptions): Promise<Server> {
   // Each model: its name, task, tokenizer and input limit, read here (no weights) for parsing requests.
   const models = o.models.map((m) => {
     const { config, tokenizer } = readModelDir(m.dir);
-    const task = !m.task || m.task === 'auto' ? defaultTask(m.dir) : m.task;
+    const named = !m.task || m.task === 'auto' ? defaultTask(m.dir) : m.task;
+    // The aliases as the routes' tasks, so a worker loads one pipeline for them, not two.
+    const task = named === 'sentiment-analysis' ? 'text-classification' : named === 'ner' ? 'token-classification' : named;
     const maxInputLength = Math.min(o.maxInputLength ?? config.max_position_embeddings, config.max_position_embeddings);
     const ctx: RouteContext = { tokenizer, maxInputLength, maxClientBatchSize: o.maxClientBatchSize, autoTruncate: o.autoTruncate, pooling: o.pooling };
     return { name: m.name ?? modelName(m.dir), dir: m.dir, task, config, ctx, maxInputLength };
