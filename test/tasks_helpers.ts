@@ -33,6 +33,11 @@ export function tinyTokenizer(): AlbertTokenizer {
   return cached;
 }
 
+/** tinyTokenizer's SentencePiece model written at dir/tiny.model (for the commands' --tokenizer). */
+export function tinyTokenizerFile(dir: string): string {
+  return put(dir, 'tiny.model', Buffer.from(tinyTokenizerModel()));
+}
+
 /** tinyTokenizer's SentencePiece model file, as bytes. */
 export function tinyTokenizerModel(): Uint8Array {
   const chars = [...'abcdefghijklmnopqrstuvwxyz0123456789.,?!\'"-_%'];

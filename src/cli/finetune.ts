@@ -14,7 +14,8 @@ export const help = `usage: albert finetune --task T --data PATH --model DIR --o
 
 Fine-tunes a model on a task and evaluates it on the task's dev data. PATH is: GLUE the task's folder
 (train.tsv, dev.tsv; MNLI dev_matched and dev_mismatched); SQuAD the train JSON, with --eval-data the
-dev JSON; RACE the unpacked RACE/ folder; your own data the train file, with --eval-data a dev file
+dev JSON (without it nothing is evaluated); RACE the unpacked RACE/ folder (train/, dev/) or an HF-style
+jsonl file (with --eval-data for its dev); your own data the train file, with --eval-data a dev file
 (labels are discovered from the train file and written to config.json's id2label / label2id).
 ${TASK_LIST_HELP}
 

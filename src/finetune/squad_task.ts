@@ -22,7 +22,7 @@ import { beamResultsOf, decodeQaBeam, type QaBeamPredictions, type QaBeamResult 
 import { decodeQa, type QaPredictions } from '../tasks/qa_decode.js';
 import { featurizeSquad, readSquad, squadBatch, type SquadExample, type SquadFeature, type SquadFeatureOptions } from '../tasks/squad.js';
 import type { DownstreamTask, SplitData, TaskDataOptions, TaskId, TaskRole, TrainFeatures } from './downstream.js';
-import { featurizeChecked, forwardInBatches, realTokens, writeJsonAtomic } from './inference.js';
+import { featurizeChecked, forwardInBatches, realTokens, writePredictionsJson } from './inference.js';
 
 export type SquadTaskId = 'squad1' | 'squad2';
 
@@ -173,9 +173,9 @@ function squadSplit<P extends SquadPredictions>(
     writePredictions(p, output) {
       const odds = join(dirname(resolve(output)), NULL_ODDS_FILE);
       if (v2 && resolve(output) === odds) throw fileError(output, `is where the null odds go: name the predictions file otherwise (predictions.json)`);
-      writeJsonAtomic(output, p.predictions);
+      writePredictionsJson(output, p.predictions);
       if (!v2) return [output];
-      writeJsonAtomic(odds, p.nullOdds);
+      writePredictionsJson(odds, p.nullOdds);
       return [output, odds];
     },
   };
