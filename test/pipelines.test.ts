@@ -8,30 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBackend, pipeline, pipelineTaskForModel, UserError, type PipelineTask } from '../src/index.js';
-import { CASES, FIXTURES, MODELS } from './pipelines_cases.js';
+import { CASES, FIXTURES, MODELS, assertClose } from './pipelines_cases.js';
 
 const DIR = fileURLToPath(FIXTURES);
 const expected = JSON.parse(fs.readFileSync(path.join(DIR, 'expected.json'), 'utf8')) as Record<string, unknown[]>;
 const backend = loadBackend({ threads: 1 });
 const modelDir = (name: string) => path.join(DIR, 'models', name);
-
-/** a equals b, numbers within tol (absolute), everything else exactly; the path names the first difference. */
-export function assertClose(a: unknown, b: unknown, tol: number, where = '$'): void {
-  if (typeof b === 'number') {
-    assert.equal(typeof a, 'number', `${where}: ${JSON.stringify(a)} is not a number`);
-    assert.ok(Math.abs((a as number) - b) <= tol, `${where}: ${a} vs ${b}`);
-  } else if (Array.isArray(b)) {
-    assert.ok(Array.isArray(a), `${where}: not an array`);
-    assert.equal((a as unknown[]).length, b.length, `${where}: length`);
-    b.forEach((x, i) => assertClose((a as unknown[])[i], x, tol, `${where}[${i}]`));
-  } else if (b !== null && typeof b === 'object') {
-    assert.ok(a !== null && typeof a === 'object' && !Array.isArray(a), `${where}: not an object`);
-    assert.deepEqual(Object.keys(a as object).sort(), Object.keys(b).sort(), `${where}: keys`);
-    for (const k of Object.keys(b)) assertClose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], tol, `${where}.${k}`);
-  } else {
-    assert.equal(a, b, where);
-  }
-}
 
 for (const c of CASES) {
   test(`pipeline ${c.task} (${c.name}) = HF's post-processing on the model's logits`, async () => {

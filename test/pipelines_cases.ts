@@ -4,6 +4,7 @@
 // test/fixtures/pipelines/logits.json; tools/reference/pipeline_ref.py checks those logits against its
 // own PyTorch forward and applies HF's pipeline post-processing to them (expected.json);
 // test/pipelines.test.ts runs our pipelines on the same inputs and compares.
+import assert from 'node:assert/strict';
 import type { AlbertConfig, HeadKind, PipelineTask } from '../src/index.js';
 
 /** From dist/test/, where the compiled tests run. */
@@ -82,3 +83,21 @@ export const CASES: PipelineCase[] = [
     options: {},
   },
 ];
+
+/** a equals b, numbers within tol (absolute), everything else exactly; the path names the first difference. */
+export function assertClose(a: unknown, b: unknown, tol: number, where = '$'): void {
+  if (typeof b === 'number') {
+    assert.equal(typeof a, 'number', `${where}: ${JSON.stringify(a)} is not a number`);
+    assert.ok(Math.abs((a as number) - b) <= tol, `${where}: ${a} vs ${b}`);
+  } else if (Array.isArray(b)) {
+    assert.ok(Array.isArray(a), `${where}: not an array`);
+    assert.equal((a as unknown[]).length, b.length, `${where}: length`);
+    b.forEach((x, i) => assertClose((a as unknown[])[i], x, tol, `${where}[${i}]`));
+  } else if (b !== null && typeof b === 'object') {
+    assert.ok(a !== null && typeof a === 'object' && !Array.isArray(a), `${where}: not an object`);
+    assert.deepEqual(Object.keys(a as object).sort(), Object.keys(b).sort(), `${where}: keys`);
+    for (const k of Object.keys(b)) assertClose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], tol, `${where}.${k}`);
+  } else {
+    assert.equal(a, b, where);
+  }
+}

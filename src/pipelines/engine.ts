@@ -56,7 +56,8 @@ function forwardUnits<T>(e: Engine, units: readonly TokenRow[][], choices: boole
     while (k < order.length && batch.length < per && units[order[k]].length === C) batch.push(order[k++]);
     const rows = batch.flatMap((u) => units[u]);
     const inputs = { ...packRows(rows, seq, e.tokenizer.padId), batch: batch.length, seq, ...(choices ? { numChoices: C } : {}) };
-    const o = e.model.forward(inputs);
+    // Only what the head's outputs read (a classifier's last layer at token 0 alone): no task reads more.
+    const o = e.model.forward(inputs, { headOutputsOnly: true });
     batch.forEach((u, b) => { out[u] = take(o, b, seq, u); });
   }
   return out;

@@ -74,32 +74,38 @@ export function decodeQa(
   const byProbability = opts.spanScore === 'probability';
   examples.forEach((ex, e) => {
     type Scored = { offsets: [number, number]; startLogit: number; endLogit: number; score: number; kind: QaCandidate['kind'] };
-    const prelim: Scored[] = [];
+    const kept: Scored[] = []; // the nBest best so far, best first (ties: the earlier first, as Python's stable sorted)
+    const keep = (c: Scored) => {
+      if (kept.length === nBest && !(c.score > kept[nBest - 1].score)) return;
+      let i = kept.length;
+      while (i > 0 && kept[i - 1].score < c.score) i--;
+      kept.splice(i, 0, c);
+      if (kept.length > nBest) kept.pop();
+    };
     let minNull: Scored | null = null;
     for (const fi of byExample[e]) {
       const f = features[fi], s = startLogits[fi], en = endLogits[fi];
       const n = Math.min(f.offsets.length, s.length, en.length);
-      // log p = logit - logsumexp over the window's context and CLS (zero offsets: run_qa's plain logits)
+      // Ranked by start + end logit; by probability, by log p_start + log p_end, log p = logit - logsumexp over
+      // the window's context and CLS (exp'd at the end: the same order).
       const [zs, ze] = byProbability ? [windowLogSumExp(f, s, n), windowLogSumExp(f, en, n)] : [0, 0];
-      const spanScore = (a: number, b: number) => (byProbability ? Math.exp(s[a] - zs + en[b] - ze) : s[a] + en[b]);
-      const nullScore = spanScore(0, 0);
+      const nullScore = s[0] - zs + en[0] - ze;
       if (minNull === null || minNull.score > nullScore) minNull = { offsets: [0, 0], startLogit: s[0], endLogit: en[0], score: nullScore, kind: 'null' };
       const add = (a: number, b: number) => {
-        if (spanFits(f, a, b, maxLen, opts.useMaxContext ?? false)) {
-          prelim.push({ offsets: spanOffsets(f, a, b), startLogit: s[a], endLogit: en[b], score: spanScore(a, b), kind: 'span' });
-        }
+        const score = s[a] - zs + en[b] - ze;
+        if (kept.length === nBest && !(score > kept[nBest - 1].score)) return;
+        if (spanFits(f, a, b, maxLen, opts.useMaxContext ?? false)) keep({ offsets: spanOffsets(f, a, b), startLogit: s[a], endLogit: en[b], score, kind: 'span' });
       };
       if (opts.allSpans) {
-        for (let a = 0; a < n; a++) for (let b = a; b < Math.min(n, a + maxLen); b++) add(a, b);
+        for (let a = 0; a < n; a++) for (let b = a; b < Math.min(n, a + maxLen) && f.offsets[b]; b++) add(a, b);
       } else {
         const ends = topIndices(en, n, nBest);
         for (const a of topIndices(s, n, nBest)) for (const b of ends) add(a, b);
       }
     }
-    if (v2 && minNull) prelim.push(minNull);
-    const kept = prelim.sort((x, y) => y.score - x.score).slice(0, nBest); // stable, as Python's sorted
+    if (v2 && minNull) keep(minNull);
     if (v2 && minNull && !kept.includes(minNull)) kept.push(minNull);
-    const cands = kept.map((c) => ({ ...c, text: ex.context.slice(c.offsets[0], c.offsets[1]) }));
+    const cands = kept.map((c) => ({ ...c, score: byProbability ? Math.exp(c.score) : c.score, text: ex.context.slice(c.offsets[0], c.offsets[1]) }));
     const fallback = { offsets: [0, 0] as [number, number], startLogit: 0, endLogit: 0, score: 0, kind: 'empty' as const, text: 'empty' };
     if (cands.length === 0 || (cands.length === 1 && cands[0].text === '')) cands.unshift(fallback);
     const probability = byProbability ? cands.map((c) => c.score) : softmax(cands.map((c) => c.score));
@@ -109,7 +115,7 @@ export function decodeQa(
     if (!v2) { out.predictions[ex.id] = cands[0].text; return; }
     // The best candidate with text (HF's loop would run off the list when none has any: fall back to "empty").
     const best = cands.find((c) => c.text !== '') ?? fallback;
-    const diff = minNull!.score - best.score;
+    const diff = (byProbability ? Math.exp(minNull!.score) : minNull!.score) - best.score;
     out.nullOdds[ex.id] = diff;
     out.predictions[ex.id] = diff > threshold ? '' : best.text;
   });

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { AlbertModel, AlbertTokenizer, JsBackend, featurizeRace, featurizeSquad, featurizeText, presetConfig, savePretrained, withConfig } from '../../dist/src/index.js';
 import { CASES, MODELS, MODEL_BASE } from '../../dist/test/pipelines_cases.js';
 import { tinyTokenizerModel } from '../../dist/test/tasks_helpers.js';
+import { rng } from '../../dist/test/backend_util.js';
 
 const OUT = fileURLToPath(new URL('../../test/fixtures/pipelines/', import.meta.url));
 const backend = new JsBackend();
@@ -23,25 +24,14 @@ const spm = path.join(tmp, 'spiece.model');
 fs.writeFileSync(spm, tinyTokenizerModel());
 const tok = AlbertTokenizer.load(spm);
 
-/** mulberry32 in [-0.5, 0.5): the biases' and LayerNorms' offsets (initWeights leaves them 0 and 1). */
-function jitter(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
-
 const models = {};
 for (const [name, spec] of Object.entries(MODELS)) {
   const config = withConfig(presetConfig('tiny'), { vocab_size: tok.vocabSize, ...MODEL_BASE, ...spec.config });
   const m = new AlbertModel(config, spec.head, backend);
   m.initWeights(spec.seed);
-  const r = jitter(spec.seed);
-  for (const p of m.params()) if (p.shape.length === 1) for (let i = 0; i < p.data.length; i++) p.data[i] += r();
+  // Offsets in [-0.5, 0.5) for the biases and LayerNorms, which initWeights leaves at 0 and 1.
+  const r = rng(spec.seed);
+  for (const p of m.params()) if (p.shape.length === 1) for (let i = 0; i < p.data.length; i++) p.data[i] += r() - 0.5;
   const dir = path.join(OUT, 'models', name);
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   savePretrained(m, dir, { tokenizerModel: spm });
