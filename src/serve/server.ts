@@ -72,6 +72,9 @@ interface Pending extends QueueEntry {
   settle(outcome: Outcome, queueMs: number, inferenceMs: number): void;
 }
 
+/** The tasks whose answers are config.json's labels (/info lists them). */
+const LABELLED: readonly PipelineTask[] = ['text-classification', 'token-classification', 'zero-shot-classification'];
+
 const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
 const DEFAULTS = {
@@ -222,7 +225,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     const m = models[0];
     const describe = (x: (typeof models)[number]) => ({
       name: x.name, model_id: x.dir, task: x.task, route: routeOfTask(x.task) ?? null, max_input_length: x.maxInputLength,
-      ...(x.config.id2label ? { id2label: x.config.id2label } : {}), mask_token: x.ctx.tokenizer.maskToken,
+      ...(x.config.id2label && LABELLED.includes(x.task) ? { id2label: x.config.id2label } : {}), mask_token: x.ctx.tokenizer.maskToken,
     });
     return {
       model_id: m.dir, model_sha: null, model_dtype: 'float32', model_type: m.task, task: m.task, route: routeOfTask(m.task) ?? null,
