@@ -78,6 +78,20 @@ test('concurrent requests are batched and each gets exactly what the pipeline gi
   assert.ok(batches < texts.length, `24 requests ran in ${batches} batches: some were batched together`);
 });
 
+test('two workers: batches run side by side, the answers the same', async () => {
+  const two = await serve({ models: [{ dir: dirs.cls }], port: 0, threads: 1, workers: 2, maxBatchRequests: 4 });
+  try {
+    const texts = Array.from({ length: 16 }, (_, i) => words(2 + ((i * 3) % 20), i));
+    const replies = await Promise.all(texts.map((t) => call(two.url, '/predict', { inputs: t })));
+    replies.forEach((r, i) => assertClose(r.body, alone.cls.runBatch([texts[i]], { top_k: null })[0], 1e-5, `text ${i}`));
+    assert.equal(((await call(two.url, '/info')).body as { workers: number }).workers, 2);
+    const m = (await call(two.url, '/metrics')).text;
+    assert.ok((metric(m, 'albert_serve_batch_size_count') ?? 0) >= 4, 'at most 4 inputs a batch');
+  } finally {
+    await two.close();
+  }
+});
+
 test('POST /embed: one vector per text, L2-normalized unless normalize is false, as feature-extraction alone', async () => {
   const r = await call(url, '/embed', { inputs: [words(3), words(9, 4)] });
   assert.equal(r.status, 200, r.text);
