@@ -124,3 +124,16 @@ test('with the ALBERT tokenizer: a tiny random QA model over a long context answ
   }
   assert.ok(answers.every((a, i) => i === 0 || a.score <= answers[i - 1].score));
 });
+
+test('align_to_words widens an answer to whole space-separated words (HF\'s default, off here)', () => {
+  const tok = tinyTokenizer();
+  const context = 'the zebras, in paris';
+  const gold: [number, number] = [context.indexOf('bra'), context.indexOf('bra') + 3];
+  for (const [align, want] of [[false, 'bra'], [true, 'zebras,']] as const) {
+    const s = qaSettings({ align_to_words: align }, 64);
+    const { examples, windows } = qaWindows(tok, [{ question: 'what?', context }], s);
+    const { starts, ends } = pointAt(windows, () => gold);
+    const [a] = qaAnswers(examples, windows, starts, ends, s) as QaAnswer[];
+    assert.deepEqual([a.answer, context.slice(a.start, a.end)], [want, want]);
+  }
+});
