@@ -38,7 +38,6 @@ export function rankLabels(c: AlbertConfig, scores: readonly number[], k: number
   return ranked.slice(0, k ?? ranked.length).map(({ label, score }) => ({ label, score }));
 }
 
-
 export const textClassificationRunner: TaskRunner<TextPair, LabelScore | LabelScore[]> = {
   check(x, where) {
     if (typeof x === 'string') return { text: x };
