@@ -12,9 +12,8 @@ import { UserError } from '../src/errors.js';
 import { loadPretrained, savePretrained } from '../src/io/hf_dir.js';
 import { syntheticTokenizerModel } from '../src/data/tokenizer.js';
 import { AlbertTokenizer } from '../src/tokenizer/index.js';
-import { loadMaskedLm } from '../src/pipelines/fill_mask.js';
 import { pipeline } from '../src/pipelines/pipeline.js';
-import { fillMask } from '../src/train/fill_mask.js';
+import { fillMask, loadMaskedLm } from '../src/train/fill_mask.js';
 import { backend, makeModel, smallConfig } from './model_util.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));

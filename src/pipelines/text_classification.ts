@@ -6,7 +6,7 @@
 import { UserError } from '../errors.js';
 import type { AlbertConfig } from '../model/config.js';
 import { featurizeText } from '../tasks/features.js';
-import { softmax } from '../tasks/qa_decode.js';
+import { softmax } from '../model/top_k.js';
 import { forwardRows } from './engine.js';
 import { objectInput, optionReader } from './options.js';
 import type { TaskRunner } from './task.js';

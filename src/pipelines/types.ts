@@ -5,6 +5,9 @@ import type { Backend } from '../backend/backend.js';
 import type { AlbertConfig } from '../model/config.js';
 import type { AlbertModel } from '../model/albert.js';
 import type { AlbertTokenizer } from '../tokenizer/albert.js';
+import type { FillMaskEntry } from '../train/fill_mask.js';
+
+export type { FillMaskEntry };
 
 export const PIPELINE_TASKS = [
   'fill-mask', 'text-classification', 'sentiment-analysis', 'token-classification', 'ner', 'question-answering',
@@ -81,7 +84,6 @@ export interface ZeroShotOptions {
 
 // ---- results (one input's) ----
 
-export interface FillMaskEntry { score: number; token: number; token_str: string; sequence: string }
 export interface LabelScore { label: string; score: number }
 export interface TokenEntity { entity: string; score: number; index: number; word: string; start: number; end: number }
 export interface EntityGroup { entity_group: string; score: number; word: string; start: number; end: number }

@@ -11,8 +11,9 @@
 import { answerAtThreshold } from '../metrics/squad.js';
 import { pythonStrip } from '../metrics/squad_answer.js';
 import { END_N_TOP, START_N_TOP } from '../model/heads/squad_v2.js';
+import { softmax } from '../model/top_k.js';
 import type { ModelOutputs } from '../model/types.js';
-import { featuresByExample, softmax, spanFits, spanOffsets, type QaExample } from './qa_decode.js';
+import { featuresByExample, spanFits, spanOffsets, type QaExample } from './qa_decode.js';
 import type { SquadFeature } from './squad.js';
 
 /** One window's share of the squad-v2 head's outputs (Google's RawResultV2). */
