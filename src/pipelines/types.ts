@@ -59,7 +59,10 @@ export interface QaOptions {
   top_k?: number;
   /** Longest answer in tokens (15). */
   max_answer_len?: number;
-  /** Also offer "no answer" ({answer: '', start: 0, end: 0}) scored by the smallest p_start[CLS] * p_end[CLS] over the windows. */
+  /**
+   * Also offer "no answer" ({answer: '', start: 0, end: 0}) scored by the smallest p_start[CLS] * p_end[CLS] over the windows
+   * (a squad-v2 model: the answer when its answer class is at config.json's albert_ts_null_threshold, scored sigmoid(null score)).
+   */
   handle_impossible_answer?: boolean;
   /** Tokens two consecutive windows of a long context share (HF's stride; default min(128, max_seq_len / 2)). */
   doc_stride?: number;
