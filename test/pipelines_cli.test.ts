@@ -63,7 +63,7 @@ test('albert run: bad inputs, flags and models are one line on stderr and exit 1
   const file = put(tmp, 'bad.jsonl', '{"question": "who?", "context": "a cat"}\nwho sat?\n');
   fails(['run', 'question-answering', '--model', model('qa'), '--file', file], new RegExp(`^albert: ${file}:2: not a JSON object .*question-answering takes one JSON object per line\n$`));
   fails(['run', 'question-answering', '--model', model('qa')], /^albert: question-answering: stdin:1: "context" must be a string, got nothing\n$/, '{"question": "who?"}\n');
-  fails(['run', 'question-answering', '--model', model('nli'), '{}'], /nli: the model is AlbertForSequenceClassification .*question-answering needs AlbertForQuestionAnswering\n$/);
+  fails(['run', 'question-answering', '--model', model('nli'), '{}'], /nli: the model is AlbertForSequenceClassification .*question-answering needs AlbertForQuestionAnswering or AlbertForQuestionAnsweringV2\n$/);
   fails(['run', 'fill-mask', '--model', model('mlm'), '--pooling', 'mean', 'the [MASK]'], /^albert: fill-mask: unknown option "pooling" \(known: top_k\)\n$/);
   fails(['run', 'fill-mask', '--model', model('mlm'), '--top-k', 'x', 'the [MASK]'], /^albert: --top-k must be an integer >= 1, got "x"\n$/);
   fails(['run', 'translation', '--model', model('mlm'), 'x'], /^albert: unknown pipeline task "translation"/);

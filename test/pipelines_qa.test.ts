@@ -1,16 +1,18 @@
 // question-answering's windows and character offsets, with logits made to point at a known answer:
 // an answer that straddles a window boundary is found whole in the next window, and on SQuAD dev
 // contexts (accents, other scripts, and again with the whitespace multiplied) the answer cut out at
-// start/end is the gold text wherever the gold text begins and ends on token boundaries.
+// start/end is the gold text wherever the gold text begins and ends on token boundaries. A squad-v2
+// model (AlbertForQuestionAnsweringV2) answers by its beam, batched as one window at a time would, and
+// with handle_impossible_answer says "no answer" where its answer class is at the config's threshold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AlbertModel, AlbertTokenizer, loadBackend, pipeline, presetConfig, readSquad, savePretrained, withConfig, type QaAnswer } from '../src/index.js';
+import { AlbertModel, AlbertTokenizer, beamResultsOf, decodeQaBeam, loadBackend, pipeline, pipelineTaskForModel, presetConfig, readSquad, savePretrained, withConfig, type QaAnswer } from '../src/index.js';
 import { qaAnswers, qaSettings, qaWindows } from '../src/pipelines/question_answering.js';
-import type { SquadFeature } from '../src/tasks/squad.js';
-import { scratch, tinyTokenizer } from './tasks_helpers.js';
+import { squadBatch, type SquadFeature } from '../src/tasks/squad.js';
+import { scratch, tinyTokenizer, tinyTokenizerFile } from './tasks_helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DATA = path.resolve(ROOT, '../shared/data');
@@ -123,4 +125,76 @@ test('with the ALBERT tokenizer: a tiny random QA model over a long context answ
     assert.ok(a.answer.length > 0 && a.answer === a.answer.trim(), JSON.stringify(a.answer));
   }
   assert.ok(answers.every((a, i) => i === 0 || a.score <= answers[i - 1].score));
+});
+
+test('align_to_words widens an answer to whole space-separated words (HF\'s default, off here)', () => {
+  const tok = tinyTokenizer();
+  const context = 'the zebras, in paris';
+  const gold: [number, number] = [context.indexOf('bra'), context.indexOf('bra') + 3];
+  for (const [align, want] of [[false, 'bra'], [true, 'zebras,']] as const) {
+    const s = qaSettings({ align_to_words: align }, 64);
+    const { examples, windows } = qaWindows(tok, [{ question: 'what?', context }], s);
+    const { starts, ends } = pointAt(windows, () => gold);
+    const [a] = qaAnswers(examples, windows, starts, ends, s) as QaAnswer[];
+    assert.deepEqual([a.answer, context.slice(a.start, a.end)], [want, want]);
+  }
+});
+
+test('a squad-v2 model: its beam decoded as predict does, batches as single windows, "no answer" by config.json\'s threshold', async () => {
+  const backend = loadBackend({ threads: 1 });
+  const tok = tinyTokenizer();
+  const c = withConfig(presetConfig('tiny'), {
+    vocab_size: tok.vocabSize, embedding_size: 8, hidden_size: 16, num_attention_heads: 2, intermediate_size: 32, num_hidden_layers: 1, max_position_embeddings: 64,
+  });
+  const root = scratch('pipeline-qa-v2'), dir = path.join(root, 'model');
+  const m = new AlbertModel(c, 'squad-v2', backend);
+  m.initWeights(11);
+  savePretrained(m, dir, { tokenizerModel: tinyTokenizerFile(root) });
+  assert.equal(pipelineTaskForModel(dir), 'question-answering');
+  const inputs = [
+    { question: 'who sat?', context: 'the cat sat on the mat in paris. the dog was in france, on a red river. who was blue? the city of paris was.' },
+    { question: 'where is the river?', context: 'a red river is in france.' },
+    { question: 'what?', context: 'the capital of france is paris, a city on a river.' },
+  ];
+  const opts = { max_seq_len: 24, doc_stride: 8 };
+  // The reference: every window alone through the model, decoded by decodeQaBeam (nBest 1, HF's max_answer_len 15).
+  const { examples, windows } = qaWindows(tok, inputs, qaSettings(opts, 64));
+  assert.ok(windows.length > inputs.length, `${windows.length} windows`);
+  const results = windows.flatMap((w) => beamResultsOf(m.forward(squadBatch([w], { seq: 'longest', padId: tok.padId }).inputs), 1));
+  const want = decodeQaBeam(examples, windows, results, { nBest: 3, maxAnswerLength: 15 });
+
+  const p = await pipeline('question-answering', dir, { backend, maxBatchSize: 2 });
+  const answers = await p(inputs, opts) as QaAnswer[];
+  answers.forEach((a, i) => {
+    const best = want.nbest[String(i)][0];
+    assert.equal(a.answer, best.text);
+    assert.equal(a.answer, inputs[i].context.slice(a.start, a.end));
+    assert.ok(Math.abs(a.score - Math.exp(best.startLogProb + best.endLogProb)) < 1e-6 && a.score > 0 && a.score <= 1, `score ${a.score}`);
+  });
+  const three = await p(inputs[0], { ...opts, top_k: 3 }) as QaAnswer[];
+  assert.deepEqual(three.map((a) => a.answer), want.nbest['0'].map((x) => x.text));
+  assert.ok(three.every((a, i) => i === 0 || a.score <= three[i - 1].score));
+  p.dispose();
+
+  // A threshold between the questions' null scores (the smallest cls logit of their windows): "no answer"
+  // for those at or above it, with handle_impossible_answer only.
+  const odds = inputs.map((_, i) => want.nullOdds[String(i)]);
+  const sorted = [...odds].sort((a, b) => a - b);
+  assert.ok(sorted[2] - sorted[0] > 1e-4, `null scores ${odds}`);
+  const threshold = (sorted[0] + sorted[1]) / 2;
+  const cfgFile = path.join(dir, 'config.json'), cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, albert_ts_null_threshold: threshold }));
+  const q = await pipeline('question-answering', dir, { backend });
+  assert.deepEqual((await q(inputs, opts) as QaAnswer[]).map((a) => a.answer), answers.map((a) => a.answer), 'no handle_impossible_answer: always a span');
+  const v2 = await q(inputs, { ...opts, handle_impossible_answer: true }) as QaAnswer[];
+  v2.forEach((a, i) => {
+    if (odds[i] >= threshold) assert.deepEqual(a, { score: 1 / (1 + Math.exp(-odds[i])), start: 0, end: 0, answer: '' }, `question ${i}`);
+    else assert.deepEqual(a, answers[i], `question ${i}`);
+  });
+  const nulled = odds.findIndex((o) => o >= threshold);
+  const top = await q(inputs[nulled], { ...opts, handle_impossible_answer: true, top_k: 3 }) as QaAnswer[];
+  assert.deepEqual(top.map((a) => a.answer), ['', ...want.nbest[String(nulled)].slice(0, 2).map((x) => x.text)]);
+
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, albert_ts_null_threshold: 'high' }));
+  await assert.rejects(pipeline('question-answering', dir, { backend }), /albert_ts_null_threshold "high": expected a number/);
 });

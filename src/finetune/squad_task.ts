@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UserError, fileError } from '../errors.js';
 import { answerAtThreshold, evaluateSquadV1, evaluateSquadV2, evaluateSquadV2Tuned, type SquadQuestion, type TunedSquadV2Scores } from '../metrics/squad.js';
 import type { AlbertModel } from '../model/albert.js';
+import type { AlbertConfig } from '../model/config.js';
 import type { ModelOutputs } from '../model/types.js';
 import { beamResultsOf, decodeQaBeam, type QaBeamPredictions, type QaBeamResult } from '../tasks/qa_beam_decode.js';
 import { decodeQa, type QaPredictions } from '../tasks/qa_decode.js';
@@ -123,7 +124,7 @@ function beamDecoding(opts: TaskDataOptions, tune: boolean): SquadDecoding<BeamP
       const results: QaBeamResult[] = [];
       forwardWindows(model, w, batchSize, opts.tokenizer.padId, (out, rows) => results.push(...beamResultsOf(out, rows)));
       if (!tune || opts.nullThreshold !== undefined) {
-        return decodeQaBeam(examples, w, results, { ...decodeOpts, nullThreshold: opts.nullThreshold ?? rememberedThreshold(model) });
+        return decodeQaBeam(examples, w, results, { ...decodeOpts, nullThreshold: opts.nullThreshold ?? rememberedNullThreshold(model.config) });
       }
       const p: BeamPredictions = decodeQaBeam(examples, w, results, decodeOpts);
       p.tuned = evaluateSquadV2Tuned(goldQuestions(examples), new Map(Object.entries(p.best)), new Map(Object.entries(p.nullOdds)), { source: 'the predictions', naProbsSource: 'the null scores' });
@@ -138,9 +139,9 @@ function beamDecoding(opts: TaskDataOptions, tune: boolean): SquadDecoding<BeamP
   };
 }
 
-/** The threshold a squad-v2 model's config remembers (0 when none). */
-function rememberedThreshold(model: AlbertModel): number {
-  const t = model.config[NULL_THRESHOLD_KEY];
+/** The threshold a squad-v2 model's config remembers (0 when none; predict and the question-answering pipeline). */
+export function rememberedNullThreshold(config: AlbertConfig): number {
+  const t = config[NULL_THRESHOLD_KEY];
   if (t === undefined) return 0;
   if (typeof t !== 'number' || !Number.isFinite(t)) throw new UserError(`the model's config.json has ${NULL_THRESHOLD_KEY} ${JSON.stringify(t)}: expected a number (the tuned null-score threshold)`);
   return t;

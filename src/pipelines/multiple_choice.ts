@@ -5,7 +5,7 @@
 import { UserError } from '../errors.js';
 import { topIndices } from '../model/top_k.js';
 import { featurizeRace } from '../tasks/race.js';
-import { softmax } from '../tasks/qa_decode.js';
+import { softmax } from '../model/top_k.js';
 import { forwardChoices } from './engine.js';
 import { objectInput, optionReader } from './options.js';
 import type { TaskRunner } from './task.js';

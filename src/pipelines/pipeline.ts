@@ -15,7 +15,7 @@ import { featureExtractionRunner, sentenceSimilarityRunner } from './feature_ext
 import { fillMaskRunner } from './fill_mask.js';
 import { multipleChoiceRunner } from './multiple_choice.js';
 import type { RawOptions } from './options.js';
-import { questionAnsweringRunner } from './question_answering.js';
+import { questionAnsweringRunner, squadV2Runner } from './question_answering.js';
 import type { TaskRunner } from './task.js';
 import { textClassificationRunner } from './text_classification.js';
 import { tokenClassificationRunner } from './token_classification.js';
@@ -37,7 +37,10 @@ const FAMILIES: Record<PipelineTask, Family> = {
   'sentiment-analysis': classification,
   'token-classification': tokenClassification,
   ner: tokenClassification,
-  'question-answering': { heads: ['question-answering'], runner: () => questionAnsweringRunner as TaskRunner },
+  'question-answering': {
+    heads: ['question-answering', 'squad-v2'],
+    runner: (config) => (headFromArchitectures(config.architectures) === 'squad-v2' ? squadV2Runner(config) : questionAnsweringRunner) as TaskRunner,
+  },
   'feature-extraction': { heads: 'any', runner: () => featureExtractionRunner as TaskRunner },
   'sentence-similarity': { heads: 'any', runner: () => sentenceSimilarityRunner as TaskRunner },
   'zero-shot-classification': {
@@ -59,7 +62,7 @@ export function pipelineTaskForModel(modelDir: string): PipelineTask {
   const head = headFromArchitectures(readModelConfig(modelDir).architectures);
   const byHead: Partial<Record<HeadKind, PipelineTask>> = {
     pretraining: 'fill-mask', 'pretraining-nsp': 'fill-mask', 'masked-lm': 'fill-mask', 'sequence-classification': 'text-classification',
-    'token-classification': 'token-classification', 'question-answering': 'question-answering', 'multiple-choice': 'multiple-choice',
+    'token-classification': 'token-classification', 'question-answering': 'question-answering', 'squad-v2': 'question-answering', 'multiple-choice': 'multiple-choice',
   };
   return byHead[head] ?? 'feature-extraction';
 }

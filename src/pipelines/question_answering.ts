@@ -5,7 +5,16 @@
 // tokens, end >= start); the best top_k over all windows (decodeQa, spanScore 'probability'); with
 // handle_impossible_answer, "no answer" competes with the smallest p_start[CLS] * p_end[CLS] of the
 // windows. start/end are character offsets into the context, the answer its text there.
+// A squad-v2 model (AlbertForQuestionAnsweringV2, google-research/albert's head, which HF lacks) is
+// decoded by its beam as predict decodes it (decodeQaBeam): a span scores p_start * p_end
+// (exp(start + end log-prob)); with handle_impossible_answer, "no answer" is the answer when the answer
+// class's null score (the smallest cls logit over the windows) is at or above the threshold tuned when
+// fine-tuning (config.json's albert_ts_null_threshold, else 0), scored sigmoid(null score), its
+// probability of no answer.
 import { UserError } from '../errors.js';
+import { rememberedNullThreshold } from '../finetune/squad_task.js';
+import type { AlbertConfig } from '../model/config.js';
+import { beamResultAt, decodeQaBeam } from '../tasks/qa_beam_decode.js';
 import { decodeQa, type QaCandidate } from '../tasks/qa_decode.js';
 import { featurizeSquad, type SquadExample, type SquadFeature } from '../tasks/squad.js';
 import type { AlbertTokenizer } from '../tokenizer/albert.js';
@@ -62,10 +71,14 @@ export function qaAnswers(
     nBest: s.topK, maxAnswerLength: s.maxAnswerLength, version2: s.impossible, spanScore: 'probability', allSpans: true,
   });
   return examples.map((ex) => {
-    const answers = decoded.nbest[ex.id].filter((c) => c.kind !== 'empty').slice(0, s.topK).map((c) => answerOf(ex.context, c, s.align));
-    if (s.topK > 1) return answers;
-    return answers[0] ?? { score: 0, start: 0, end: 0, answer: '' }; // no span fits (an empty context)
+    return shaped(decoded.nbest[ex.id].filter((c) => c.kind !== 'empty').slice(0, s.topK).map((c) => answerOf(ex.context, c, s.align)), s);
   });
+}
+
+/** top_k 1: the answer (no span fits, an empty context: an empty one scored 0); else the list. */
+function shaped(answers: QaAnswer[], s: QaSettings): QaAnswer | QaAnswer[] {
+  if (s.topK > 1) return answers;
+  return answers[0] ?? { score: 0, start: 0, end: 0, answer: '' };
 }
 
 export const questionAnsweringRunner: TaskRunner<QaInput, QaAnswer | QaAnswer[]> = {
@@ -82,8 +95,34 @@ export const questionAnsweringRunner: TaskRunner<QaInput, QaAnswer | QaAnswer[]>
 };
 
 function answerOf(context: string, c: QaCandidate, align: boolean): QaAnswer {
-  if (c.kind === 'null') return { score: c.score, start: 0, end: 0, answer: '' };
-  let [start, end] = trimSpan(context, c.offsets[0], c.offsets[1]);
+  return c.kind === 'null' ? nullAnswer(c.score) : spanAnswer(context, c.offsets, c.score, align);
+}
+
+const nullAnswer = (score: number): QaAnswer => ({ score, start: 0, end: 0, answer: '' });
+
+function spanAnswer(context: string, offsets: readonly [number, number], score: number, align: boolean): QaAnswer {
+  let [start, end] = trimSpan(context, offsets[0], offsets[1]);
   if (align) [start, end] = alignToWords(context, start, end);
-  return { score: c.score, start, end, answer: context.slice(start, end) };
+  return { score, start, end, answer: context.slice(start, end) };
+}
+
+/** The squad-v2 head's runner; `config` gives the null threshold. */
+export function squadV2Runner(config: AlbertConfig): TaskRunner<QaInput, QaAnswer | QaAnswer[]> {
+  const threshold = rememberedNullThreshold(config);
+  return {
+    check: questionAnsweringRunner.check,
+    run(e, inputs, raw) {
+      const s = qaSettings(raw, e.maxLength);
+      const { examples, windows } = qaWindows(e.tokenizer, inputs, s);
+      const results = forwardRows(e, windows, (out, b) => beamResultAt(out, b));
+      const decoded = decodeQaBeam(examples, windows, results, { nBest: s.topK, maxAnswerLength: s.maxAnswerLength, nullThreshold: s.impossible ? threshold : null });
+      return examples.map((ex) => {
+        // decodeQaBeam's fallback when no span fits is an empty span: no answer to offer.
+        const spans = decoded.nbest[ex.id].filter((c) => c.offsets[1] > c.offsets[0])
+          .map((c) => spanAnswer(ex.context, c.offsets, Math.exp(c.startLogProb + c.endLogProb), s.align));
+        const isNull = s.impossible && decoded.predictions[ex.id] === '';
+        return shaped(isNull ? [nullAnswer(1 / (1 + Math.exp(-decoded.nullOdds[ex.id]))), ...spans].slice(0, s.topK) : spans, s);
+      });
+    },
+  };
 }

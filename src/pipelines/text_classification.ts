@@ -6,7 +6,7 @@
 import { UserError } from '../errors.js';
 import type { AlbertConfig } from '../model/config.js';
 import { featurizeText } from '../tasks/features.js';
-import { softmax } from '../tasks/qa_decode.js';
+import { softmax } from '../model/top_k.js';
 import { forwardRows } from './engine.js';
 import { objectInput, optionReader } from './options.js';
 import type { TaskRunner } from './task.js';
@@ -37,7 +37,6 @@ export function rankLabels(c: AlbertConfig, scores: readonly number[], k: number
   const ranked = scores.map((score, i) => ({ label: labelOf(c, i), score, i })).sort((a, b) => b.score - a.score || a.i - b.i);
   return ranked.slice(0, k ?? ranked.length).map(({ label, score }) => ({ label, score }));
 }
-
 
 export const textClassificationRunner: TaskRunner<TextPair, LabelScore | LabelScore[]> = {
   check(x, where) {

@@ -7,7 +7,7 @@
 // without the space SentencePiece folds into a word's first piece.
 import { topIndices } from '../model/top_k.js';
 import { isPythonSpace } from '../tokenizer/preprocess.js';
-import { softmax } from '../tasks/qa_decode.js';
+import { softmax } from '../model/top_k.js';
 import { forwardRows } from './engine.js';
 import { optionReader, textInput } from './options.js';
 import type { TaskRunner } from './task.js';

@@ -5,6 +5,9 @@ import type { Backend } from '../backend/backend.js';
 import type { AlbertConfig } from '../model/config.js';
 import type { AlbertModel } from '../model/albert.js';
 import type { AlbertTokenizer } from '../tokenizer/albert.js';
+import type { FillMaskEntry } from '../train/fill_mask.js';
+
+export type { FillMaskEntry };
 
 export const PIPELINE_TASKS = [
   'fill-mask', 'text-classification', 'sentiment-analysis', 'token-classification', 'ner', 'question-answering',
@@ -56,7 +59,10 @@ export interface QaOptions {
   top_k?: number;
   /** Longest answer in tokens (15). */
   max_answer_len?: number;
-  /** Also offer "no answer" ({answer: '', start: 0, end: 0}) scored by the smallest p_start[CLS] * p_end[CLS] over the windows. */
+  /**
+   * Also offer "no answer" ({answer: '', start: 0, end: 0}) scored by the smallest p_start[CLS] * p_end[CLS] over the windows
+   * (a squad-v2 model: the answer when its answer class is at config.json's albert_ts_null_threshold, scored sigmoid(null score)).
+   */
   handle_impossible_answer?: boolean;
   /** Tokens two consecutive windows of a long context share (HF's stride; default min(128, max_seq_len / 2)). */
   doc_stride?: number;
@@ -81,7 +87,6 @@ export interface ZeroShotOptions {
 
 // ---- results (one input's) ----
 
-export interface FillMaskEntry { score: number; token: number; token_str: string; sequence: string }
 export interface LabelScore { label: string; score: number }
 export interface TokenEntity { entity: string; score: number; index: number; word: string; start: number; end: number }
 export interface EntityGroup { entity_group: string; score: number; word: string; start: number; end: number }

@@ -5,7 +5,7 @@
 // entailment] on its own, contradiction being class 0 (the last class when entailment is 0), as HF.
 import { UserError } from '../errors.js';
 import type { AlbertConfig } from '../model/config.js';
-import { softmax } from '../tasks/qa_decode.js';
+import { softmax } from '../model/top_k.js';
 import { forwardRows } from './engine.js';
 import { optionReader, textInput } from './options.js';
 import type { TaskRunner } from './task.js';

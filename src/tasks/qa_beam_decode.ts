@@ -11,8 +11,9 @@
 import { answerAtThreshold } from '../metrics/squad.js';
 import { pythonStrip } from '../metrics/squad_answer.js';
 import { END_N_TOP, START_N_TOP } from '../model/heads/squad_v2.js';
+import { softmax } from '../model/top_k.js';
 import type { ModelOutputs } from '../model/types.js';
-import { featuresByExample, softmax, spanFits, spanOffsets, type QaExample } from './qa_decode.js';
+import { featuresByExample, spanFits, spanOffsets, type QaExample } from './qa_decode.js';
 import type { SquadFeature } from './squad.js';
 
 /** One window's share of the squad-v2 head's outputs (Google's RawResultV2). */
@@ -55,16 +56,26 @@ export interface QaBeamDecodeOptions {
   nullThreshold?: number | null;
 }
 
-/** The per-window results of one forward of a squad-v2 model over `rows` windows. */
+/** The per-window results of one forward of a squad-v2 model over `rows` windows (views into `out`). */
 export function beamResultsOf(out: ModelOutputs, rows: number): QaBeamResult[] {
+  return Array.from({ length: rows }, (_, b) => beamRow(out, b, false));
+}
+
+/** Window b's result of one forward, copied (the outputs are the batch's, reused by the next forward). */
+export function beamResultAt(out: ModelOutputs, b: number): QaBeamResult {
+  return beamRow(out, b, true);
+}
+
+function beamRow(out: ModelOutputs, b: number, copy: boolean): QaBeamResult {
+  const cut = (x: Float32Array | Int32Array, from: number, to: number) => (copy ? x.slice(from, to) : x.subarray(from, to));
   const { startTopLogProbs: stl, startTopIndex: sti, endTopLogProbs: etl, endTopIndex: eti, clsLogits: cls } = out;
   if (!stl || !sti || !etl || !eti || !cls) throw new RangeError('these outputs are not the squad-v2 head\'s (no start_top_log_probs / cls_logits)');
   const K = START_N_TOP, KJ = START_N_TOP * END_N_TOP;
-  return Array.from({ length: rows }, (_, b) => ({
-    startTopLogProbs: stl.subarray(b * K, (b + 1) * K), startTopIndex: sti.subarray(b * K, (b + 1) * K),
-    endTopLogProbs: etl.subarray(b * KJ, (b + 1) * KJ), endTopIndex: eti.subarray(b * KJ, (b + 1) * KJ),
+  return {
+    startTopLogProbs: cut(stl, b * K, (b + 1) * K), startTopIndex: cut(sti, b * K, (b + 1) * K),
+    endTopLogProbs: cut(etl, b * KJ, (b + 1) * KJ), endTopIndex: cut(eti, b * KJ, (b + 1) * KJ),
     clsLogit: cls[b],
-  }));
+  };
 }
 
 /** Decodes every example from its windows' beam results (`results[f]` belongs to `features[f]`). */

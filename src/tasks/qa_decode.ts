@@ -7,7 +7,7 @@
 // HF's question-answering pipeline ranks the same candidates by probability instead (spanScore
 // 'probability': each window's softmax of start and of end logits over its context and CLS, a span's
 // p_start * p_end, the null p_start[0] * p_end[0]), trying every span that fits (allSpans).
-import { topIndices } from '../model/top_k.js';
+import { softmax, topIndices } from '../model/top_k.js';
 import type { SquadFeature } from './squad.js';
 
 export interface QaDecodeOptions {
@@ -157,11 +157,3 @@ export function spanOffsets(f: SquadFeature, a: number, b: number): [number, num
   return [f.offsets[a]![0], f.offsets[b]![1]];
 }
 
-/** Softmax (in float64) of the candidates' scores (their n-best probabilities), or of a row of logits. */
-export function softmax(scores: ArrayLike<number>): number[] {
-  let top = -Infinity;
-  for (let i = 0; i < scores.length; i++) if (scores[i] > top) top = scores[i];
-  const exp = Array.from(scores, (x) => Math.exp(x - top));
-  const sum = exp.reduce((x, y) => x + y, 0);
-  return exp.map((e) => e / sum);
-}
