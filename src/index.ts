@@ -41,8 +41,8 @@ export {
 } from './metrics/glue.js';
 export { normalizeAnswer, exactMatch, tokenF1, tokenF1V2 } from './metrics/squad_answer.js';
 export {
-  evaluateSquadV1, evaluateSquadV2, findBestThreshold,
-  type SquadQuestion, type SquadV1Scores, type SquadV2Scores, type SquadV2Options, type Scored,
+  evaluateSquadV1, evaluateSquadV2, findBestThreshold, evaluateSquadV2Tuned, answerAtThreshold,
+  type SquadQuestion, type SquadV1Scores, type SquadV2Scores, type SquadV2Options, type Scored, type TunedSquadV2Scores,
 } from './metrics/squad.js';
 export { readSquadGold, type SquadGold } from './metrics/squad_data.js';
 export { scoreRace, type RaceGold, type RaceLevel, type RaceScores } from './metrics/race.js';
@@ -63,6 +63,18 @@ export {
   TASK_IDS, type TaskId, type TaskRole, type TaskDataOptions, type DownstreamTask, type SplitData, type TrainFeatures, type OpenTask,
 } from './finetune/downstream.js';
 
+// pipelines/: text in, answers out (transformers.js's pipelines), and `albert run`
+export {
+  pipeline, pipelineTaskForModel, PIPELINE_TASKS, type Pipeline, type PipelineTask, type PipelineOptions, type PipelineTypes,
+  type TextPair, type QaInput, type SimilarityInput, type MultipleChoiceInput,
+  type FillMaskOptions, type TextClassificationOptions, type ClassificationFunction, type TokenClassificationOptions, type QaOptions,
+  type Pooling, type FeatureExtractionOptions, type SimilarityOptions, type ZeroShotOptions,
+  type FillMaskEntry, type LabelScore, type TokenEntity, type EntityGroup, type QaAnswer, type ZeroShotResult, type MultipleChoiceResult,
+} from './pipelines/index.js';
+
+// serve/: the HTTP server (albert serve)
+export { serve, type ServeOptions, type ServeModel, type Server, type ServedModelInfo } from './serve/server.js';
+
 // errors: what bad input throws
 export { UserError } from './errors.js';
 export { GLUE_TASKS, glueTask, glueFile, readGlue, readGlueFile, type GlueTask, type GlueSplit, type GlueTaskInfo } from './tasks/glue.js';
@@ -72,4 +84,7 @@ export { parseCsv, type CsvRecord } from './tasks/csv.js';
 export { featurizeText, textBatch, packRows, type TokenRow, type TextFeature, type TextFeatureOptions, type TextBatchOptions } from './tasks/features.js';
 export { readSquad, featurizeSquad, squadBatch, type SquadExample, type SquadAnswer, type SquadDataset, type SquadFeature, type SquadFeatureOptions, type SquadBatchOptions } from './tasks/squad.js';
 export { decodeQa, type QaDecodeOptions, type QaCandidate, type QaPredictions, type QaExample } from './tasks/qa_decode.js';
+export {
+  decodeQaBeam, beamResultsOf, type QaBeamResult, type QaBeamCandidate, type QaBeamPredictions, type QaBeamDecodeOptions,
+} from './tasks/qa_beam_decode.js';
 export { RACE_LEVELS, RACE_CHOICES, raceQa, readRace, readRacePassages, readRaceJsonl, featurizeRace, raceBatch, type RaceExample, type RaceSplit, type RaceFeature, type RaceFeatureOptions, type RaceBatchOptions } from './tasks/race.js';

@@ -1,5 +1,6 @@
 // fill-mask refuses models without a masked-LM head (a classifier's logits are no vocabulary
-// distribution), and reads a directory as AlbertForMaskedLM when its weights hold that head.
+// distribution), reads a directory as AlbertForMaskedLM when its weights hold that head, and fillMask()
+// answers as the fill-mask pipeline (HF's: every piece of the vocabulary scored).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { UserError } from '../src/errors.js';
 import { loadPretrained, savePretrained } from '../src/io/hf_dir.js';
 import { syntheticTokenizerModel } from '../src/data/tokenizer.js';
 import { AlbertTokenizer } from '../src/tokenizer/index.js';
+import { pipeline } from '../src/pipelines/pipeline.js';
 import { fillMask, loadMaskedLm } from '../src/train/fill_mask.js';
 import { backend, makeModel, smallConfig } from './model_util.js';
 
@@ -52,4 +54,28 @@ test('a directory whose config names another class but whose weights hold the ML
   const got = fillMask(model, tok, TEXT, 3);
   assert.deepEqual(got.map((p) => p.top.map((t) => t.id)), want.map((p) => p.top.map((t) => t.id)));
   for (const [i, p] of got.entries()) p.top.forEach((t, k) => assert.ok(Math.abs(t.score - want[i].top[k].score) < 1e-6 && Number.isFinite(t.score)));
+});
+
+test('fillMask is the fill-mask pipeline on one text: HF\'s softmax over the whole vocabulary, special pieces included', async () => {
+  const model = makeModel(config, 'masked-lm', 3);
+  // A head that favours [SEP]: HF's pipeline proposes it (the old fillMask left special pieces out).
+  model.params().find((p) => p.name === 'predictions.bias')!.data[tok.sepId] += 6;
+  const dir = path.join(tmp, 'mlm');
+  savePretrained(model, dir, { tokenizerModel: spm });
+  const got = fillMask(model, tok, TEXT, 4);
+  // The reference: the model's own logits at the [MASK], softmaxed here over every id.
+  const ids = [tok.clsId, ...tok.encodeIds(TEXT), tok.sepId], p = ids.indexOf(tok.maskId), V = config.vocab_size;
+  const row = Array.from(model.forward({ inputIds: Int32Array.from(ids), batch: 1, seq: ids.length }).logits!.subarray(p * V, (p + 1) * V));
+  const max = Math.max(...row), z = row.reduce((s, x) => s + Math.exp(x - max), 0);
+  const want = row.map((x, id) => ({ id, score: Math.exp(x - max) / z })).sort((a, b) => b.score - a.score).slice(0, 4);
+  assert.equal(got.length, 1);
+  assert.equal(got[0].position, p);
+  assert.deepEqual(got[0].top.map((t) => t.id), want.map((t) => t.id));
+  assert.equal(got[0].top[0].id, tok.sepId);
+  assert.equal(got[0].top[0].token, '[SEP]');
+  got[0].top.forEach((t, k) => assert.ok(Math.abs(t.score - want[k].score) < 1e-6, `${t.score} vs ${want[k].score}`));
+  const fm = await pipeline('fill-mask', dir, { backend });
+  const entries = await fm(TEXT, { top_k: 4 }) as { token: number; score: number }[];
+  assert.deepEqual(entries.map((x) => x.token), want.map((t) => t.id));
+  assert.throws(() => fillMask(model, tok, 'no mask'), /^UserError: fill-mask: the text has no \[MASK\]: "no mask"$/);
 });

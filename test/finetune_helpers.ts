@@ -1,11 +1,13 @@
 // Shared by the fine-tuning tests: a word-level tokenizer file, synthetic sentence tasks whose answer
-// one word decides, a tiny model's settings and the CLI.
+// one word decides, a tiny model's settings and the CLI; for the SQuAD tests, synthetic SQuAD whose
+// answer a pattern sets, from a seeded RNG.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/data/rng.js';
 import { syntheticTokenizerModel } from '../src/data/tokenizer.js';
+import { rng as seeded } from './backend_util.js';
 
 export const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -60,4 +62,36 @@ export function writeTsv(file: string, rows: { text: string; label: string }[]):
 /** Runs `albert ARGS` in `cwd`. */
 export function albert(args: string[], cwd?: string) {
   return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', cwd, env: { ...process.env, ALBERT_NUM_THREADS: '1' } });
+}
+
+export const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+
+const SQUAD_FILLER = ['the cat sat on the mat', 'a dog was in paris', 'the river is blue', 'paris is the capital of france', 'the red dog sat', 'a city on the river'];
+
+/**
+ * Synthetic SQuAD: contexts of filler sentences; an answerable question's context says "the code is
+ * NNN" somewhere (the answer), maybe beside a distractor "the year was NNN"; an unanswerable one's
+ * (2.0 only) has the distractor and no code.
+ */
+export function syntheticSquad(n: number, seed: number, v2: boolean): string {
+  const r = seeded(seed);
+  const paragraphs = Array.from({ length: n }, (_, k) => {
+    const sentences = Array.from({ length: 2 + Math.floor(r() * 4) }, () => pick(r, SQUAD_FILLER));
+    const code = String(100 + Math.floor(r() * 900));
+    const answerable = !v2 || r() < 0.5;
+    const distractor = `the year was ${100 + Math.floor(r() * 900)}`;
+    sentences.splice(Math.floor(r() * (sentences.length + 1)), 0, answerable ? `the code is ${code}` : distractor);
+    if (answerable && r() < 0.5) sentences.splice(Math.floor(r() * (sentences.length + 1)), 0, distractor);
+    const context = sentences.join(' . ') + ' .';
+    const at = context.indexOf(`code is ${code}`) + 'code is '.length;
+    return {
+      context,
+      qas: [{
+        id: `q${seed}-${k}`, question: 'what is the code?',
+        answers: answerable ? [{ text: code, answer_start: at }] : [],
+        ...(v2 ? { is_impossible: !answerable } : {}),
+      }],
+    };
+  });
+  return JSON.stringify({ version: v2 ? 'v2.0' : '1.1', data: [{ title: 'synthetic', paragraphs }] });
 }

@@ -9,9 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { finetune } from '../src/finetune/finetune.js';
 import { openSquadTask } from '../src/finetune/squad_task.js';
-import { Rng } from '../src/data/rng.js';
 import { AlbertModel, AlbertTokenizer, loadBackend, presetConfig, withConfig } from '../src/index.js';
-import { albert } from './finetune_helpers.js';
+import { albert, syntheticSquad } from './finetune_helpers.js';
 import { put, scratch, tinyTokenizer, tinyTokenizerFile } from './tasks_helpers.js';
 import { ALBERT_MODEL, SHARED } from './tokenizer_helpers.js';
 
@@ -23,40 +22,17 @@ const SMALL = { embedding_size: 16, hidden_size: 48, num_attention_heads: 2, int
 /** Windows of 48 tokens overlapping by 16: many synthetic contexts take two, so decoding pools windows. */
 const WINDOWS = ['--max-seq-length', '48', '--doc-stride', '16'];
 
-const FILLER = ['the cat sat on the mat', 'a dog was in paris', 'the river is blue', 'paris is the capital of france', 'the red dog sat', 'a city on the river'];
-
-/**
- * Synthetic SQuAD: contexts of filler sentences; an answerable question's context says "the code is
- * NNN" somewhere (the answer), maybe with a distractor "the year was NNN"; an unanswerable one's
- * (2.0 only) has the distractor and no code.
- */
-function syntheticSquad(n: number, seed: number, v2: boolean) {
-  const r = new Rng(seed);
-  const pick = (xs: readonly string[]) => xs[r.randint(0, xs.length - 1)];
-  const paragraphs = Array.from({ length: n }, (_, k) => {
-    const sentences = Array.from({ length: r.randint(2, 5) }, () => pick(FILLER));
-    const code = String(r.randint(100, 999));
-    const answerable = !v2 || r.random() < 0.5;
-    const distractor = `the year was ${r.randint(100, 999)}`;
-    sentences.splice(r.randint(0, sentences.length), 0, answerable ? `the code is ${code}` : distractor);
-    if (answerable && r.random() < 0.5) sentences.splice(r.randint(0, sentences.length), 0, distractor);
-    const context = `${sentences.join(' . ')} .`;
-    const at = context.indexOf(`code is ${code}`) + 'code is '.length;
-    return {
-      context,
-      qas: [{ id: `q${seed}-${k}`, question: 'what is the code?', answers: answerable ? [{ text: code, answer_start: at }] : [], ...(v2 ? { is_impossible: !answerable } : {}) }],
-    };
-  });
-  return { version: v2 ? 'v2.0' : '1.1', data: [{ title: 'synthetic', paragraphs }] };
-}
+type Squad = { version: string; data: { title: string; paragraphs: { context: string; qas: { id: string; question: string; answers: { text: string }[]; is_impossible?: boolean }[] }[] }[] };
+/** finetune_helpers' synthetic SQuAD ("the code is NNN"), as the object. */
+const synthetic = (n: number, seed: number, v2: boolean): Squad => JSON.parse(syntheticSquad(n, seed, v2));
 
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').pop()!);
 
 for (const id of ['squad1', 'squad2'] as const) {
   test(`${id}: a tiny model fine-tuned from scratch finds the span the pattern sets (>= 95% exact on dev); predict's files score as in memory`, async () => {
     const v2 = id === 'squad2';
-    const train = put(dir, `${id}/train.json`, JSON.stringify(syntheticSquad(2000, 1, v2)));
-    const dev = put(dir, `${id}/dev.json`, JSON.stringify(syntheticSquad(100, 2, v2)));
+    const train = put(dir, `${id}/train.json`, syntheticSquad(2000, 1, v2));
+    const dev = put(dir, `${id}/dev.json`, syntheticSquad(100, 2, v2));
     const out = path.join(dir, `${id}-out`);
     const t0 = Date.now();
     const r = await finetune({
@@ -78,14 +54,13 @@ for (const id of ['squad1', 'squad2'] as const) {
     const config = JSON.parse(fs.readFileSync(path.join(r.modelDir, 'config.json'), 'utf8'));
     assert.deepEqual(config.architectures, ['AlbertForQuestionAnswering']);
 
-    // albert predict: predictions.json (qid -> text) and, for 2.0, null_odds.json beside it.
+    // albert predict: predictions.json (qid -> text) and, for 2.0, null_odds.json beside it (the folder made).
     const preds = path.join(dir, `${id}-preds`, 'predictions.json');
-    fs.mkdirSync(path.dirname(preds));
     const p = albert(['predict', '--task', id, '--data', dev, '--model', r.modelDir, '--output', preds, ...WINDOWS]);
     assert.equal(p.status, 0, p.stderr);
     assert.deepEqual(fs.readdirSync(path.dirname(preds)).sort(), v2 ? ['null_odds.json', 'predictions.json'] : ['predictions.json']);
     const predicted = JSON.parse(fs.readFileSync(preds, 'utf8'));
-    const gold = syntheticSquad(100, 2, v2).data[0].paragraphs.map((x) => x.qas[0]);
+    const gold = synthetic(100, 2, v2).data[0].paragraphs.map((x) => x.qas[0]);
     assert.deepEqual(Object.keys(predicted), gold.map((q) => q.id));
     assert.ok(Object.values(predicted).every((t) => typeof t === 'string'));
     // Counted here: predicted text equal to the gold code, or "" for a question without one.
@@ -183,21 +158,21 @@ test('bad input at the command level: one line naming the file and question, exi
   fails(['finetune', '--task', 'squad1', '--data', empty, ...run], `${empty}: is empty`);
   assert.ok(!fs.existsSync(out), 'nothing written');
   // A window too short for the question and the stride names the flags that set it.
-  const train = put(dir, 'bad/ok.json', JSON.stringify(syntheticSquad(3, 5, false)));
+  const train = put(dir, 'bad/ok.json', syntheticSquad(3, 5, false));
   fails(['finetune', '--task', 'squad1', '--data', train, ...run, '--max-seq-length', '16', '--doc-stride', '8'],
     /^albert: .*ok\.json: maxSeqLength 16 leaves \d+ context tokens per window after a \d+-token question: need more than the stride \(8\) \(set by --max-seq-length, --max-query-length and --doc-stride\)$/);
 
   // Predictions files: an id the data lacks; 2.0 without an entry for a question (1.1 scores it 0, as the official script).
-  const dev1 = put(dir, 'bad/dev1.json', JSON.stringify(syntheticSquad(3, 6, false)));
-  const ids1 = syntheticSquad(3, 6, false).data[0].paragraphs.map((p) => p.qas[0].id);
+  const dev1 = put(dir, 'bad/dev1.json', syntheticSquad(3, 6, false));
+  const ids1 = synthetic(3, 6, false).data[0].paragraphs.map((p) => p.qas[0].id);
   const unknown = put(dir, 'bad/unknown.json', JSON.stringify({ [ids1[0]]: 'x', [ids1[1]]: 'y', [ids1[2]]: 'z', zzz: 'w' }));
   fails(['evaluate', '--task', 'squad1', '--data', dev1, '--predictions', unknown], `${unknown}: question "zzz" is not in ${dev1}`);
   const partial = put(dir, 'bad/partial.json', JSON.stringify({ [ids1[0]]: 'x' }));
   const ok = albert(['evaluate', '--task', 'squad1', '--data', dev1, '--predictions', partial, '--json']);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stderr, new RegExp(`Unanswered question ${ids1[1]} will receive score 0`));
-  const dev2 = put(dir, 'bad/dev2.json', JSON.stringify(syntheticSquad(3, 6, true)));
-  const ids2 = syntheticSquad(3, 6, true).data[0].paragraphs.map((p) => p.qas[0].id);
+  const dev2 = put(dir, 'bad/dev2.json', syntheticSquad(3, 6, true));
+  const ids2 = synthetic(3, 6, true).data[0].paragraphs.map((p) => p.qas[0].id);
   const missing = put(dir, 'bad/missing.json', JSON.stringify({ [ids2[0]]: '', [ids2[2]]: 'x' }));
   fails(['evaluate', '--task', 'squad2', '--data', dev2, '--predictions', missing], `${missing}: no entry for question "${ids2[1]}" of ${dev2} (1 of 3 missing)`);
   const all = put(dir, 'bad/all.json', JSON.stringify(Object.fromEntries(ids2.map((q) => [q, '']))));
@@ -209,7 +184,7 @@ test('bad input at the command level: one line naming the file and question, exi
 
 test('the family directly: 1.1 refuses a 2.0 dev set, v2 keeps null_odds.json apart from the predictions, windows are the training units', () => {
   const tokenizer = tinyTokenizer();
-  const v2dev = put(dir, 'direct/dev2.json', JSON.stringify(syntheticSquad(20, 7, true)));
+  const v2dev = put(dir, 'direct/dev2.json', syntheticSquad(20, 7, true));
   const t1 = openSquadTask('squad1', { role: 'evaluate', data: v2dev, tokenizer, maxSeqLength: 48, docStride: 16 });
   assert.throws(() => t1.evalSplits(), { message: `${v2dev}: has no gold answers to evaluate (a question without answers)` });
   assert.deepEqual(openSquadTask('squad1', { role: 'finetune', data: v2dev, tokenizer }).evalSplits(), [], 'no --eval-data: nothing evaluated');

@@ -222,3 +222,34 @@ test('bad inputs are rejected before any compute with one clear error', () => {
   assert.throws(() => new AlbertModel(smallConfig({ num_labels: 3 }), 'question-answering', backend), /num_labels = 2/);
   assert.throws(() => makeModel(c, 'multiple-choice').forward(ok), /numChoices/);
 });
+
+test('headOutputsOnly: pooled-output heads get the same logits with the last layer at token 0 only; other heads are untouched', async () => {
+  const { nativeBackend } = await import('./backend_util.js');
+  let native: ReturnType<typeof nativeBackend> | null = null;
+  try { native = nativeBackend(1); } catch { /* no addon: the js backend alone */ }
+  const c = smallConfig({ hidden_size: 16, intermediate_size: 24 });
+  for (const be of native ? [backend, native] : [backend]) {
+    for (const head of ['sequence-classification', 'multiple-choice', 'question-answering'] as const) {
+      const m = makeModel(c, head);
+      const model = be === backend ? m : new AlbertModel(c, head, be);
+      if (model !== m) model.params().forEach((p, i) => p.data.set(m.params()[i].data));
+      const inputs = head === 'multiple-choice' ? makeInputs(c, 2, 6, 5, 3) : makeInputs(c, 3, 6, 5);
+      for (const packed of [false, true]) {
+        model.inferenceOnly = packed;
+        const full = model.forward(inputs), part = model.forward(inputs, { headOutputsOnly: true });
+        const what = `${head} ${be === backend ? "js" : "native"} packed=${packed}`;
+        for (const k of ['logits', 'startLogits', 'endLogits'] as const) {
+          const a = part[k], b = full[k];
+          if (!b) continue;
+          const err = Math.max(...a!.map((v, i) => Math.abs(v - b[i])));
+          assert.ok(err <= 1e-5 * Math.max(1, ...b.map(Math.abs)), `${what} ${k}: err ${err}`);
+        }
+        assert.deepEqual(part.poolerOutput, full.poolerOutput, what);
+        const H = c.hidden_size, S = inputs.seq;
+        const zeroAway = part.lastHiddenState.every((v, i) => Math.floor(i / H) % S === 0 || v === 0);
+        // pooled heads skip the other rows; a head that reads every token must compute them all
+        assert.equal(zeroAway, head !== 'question-answering', what);
+      }
+    }
+  }
+});

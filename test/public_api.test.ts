@@ -19,13 +19,15 @@ const PUBLIC = [
   'loadPretrained', 'savePretrained', 'openModel', 'stateDict', 'readSafetensors', 'writeSafetensors', 'readSafetensorsHeader',
   'createPretrainingData', 'pretrain', 'Trainer', 'fillMask',
   'scoreGlue', 'accuracy', 'f1', 'matthewsCorrelation', 'pearson', 'spearman', 'averageRanks', 'glueTaskName', 'GLUE_TASK_METRICS', 'GLUE_TASK_IDS',
-  'normalizeAnswer', 'exactMatch', 'tokenF1', 'tokenF1V2', 'evaluateSquadV1', 'evaluateSquadV2', 'findBestThreshold', 'readSquadGold',
+  'normalizeAnswer', 'exactMatch', 'tokenF1', 'tokenF1V2', 'evaluateSquadV1', 'evaluateSquadV2', 'findBestThreshold', 'evaluateSquadV2Tuned', 'answerAtThreshold', 'readSquadGold',
   'scoreRace', 'scorePredictions', 'scoreSquadFiles', 'scoreGlueFile', 'scoreRaceFile', 'UserError',
   'GLUE_TASKS', 'glueTask', 'glueFile', 'readGlue', 'readGlueFile', 'readTabular', 'tabularFormat', 'discoverLabels', 'labelMaps',
-  'parseCsv', 'featurizeText', 'textBatch', 'packRows', 'readSquad', 'featurizeSquad', 'squadBatch', 'decodeQa',
+  'parseCsv', 'featurizeText', 'textBatch', 'packRows', 'readSquad', 'featurizeSquad', 'squadBatch', 'decodeQa', 'decodeQaBeam', 'beamResultsOf',
   'RACE_LEVELS', 'RACE_CHOICES', 'raceQa', 'readRace', 'readRacePassages', 'readRaceJsonl', 'featurizeRace', 'raceBatch',
   'scoreClassification', 'scoreRegression', 'scoreMultiLabel', 'meanSquaredError',
   'finetune', 'evaluate', 'predict', 'openTask', 'paperRecipe', 'TASK_IDS',
+  'pipeline', 'pipelineTaskForModel', 'PIPELINE_TASKS',
+  'serve',
 ];
 
 test('the package root exports exactly the public names, each listed explicitly', () => {

@@ -29,16 +29,17 @@ let cached: AlbertTokenizer | null = null;
 
 /** [CLS]/[SEP]/<pad>/[MASK] at ALBERT's ids 0..4, the test words, then a-z, 0-9 and punctuation as single pieces. */
 export function tinyTokenizer(): AlbertTokenizer {
-  cached ??= new AlbertTokenizer(SentencePieceModel.fromBytes(tinyTokenizerBytes(), 'tiny'));
+  cached ??= new AlbertTokenizer(SentencePieceModel.fromBytes(tinyTokenizerModel(), 'tiny'));
   return cached;
 }
 
 /** tinyTokenizer's SentencePiece model written at dir/tiny.model (for the commands' --tokenizer). */
 export function tinyTokenizerFile(dir: string): string {
-  return put(dir, 'tiny.model', Buffer.from(tinyTokenizerBytes()));
+  return put(dir, 'tiny.model', Buffer.from(tinyTokenizerModel()));
 }
 
-function tinyTokenizerBytes(): Uint8Array {
+/** tinyTokenizer's SentencePiece model file, as bytes. */
+export function tinyTokenizerModel(): Uint8Array {
   const chars = [...'abcdefghijklmnopqrstuvwxyz0123456789.,?!\'"-_%'];
   return writeSentencePieceModel({
     pieces: [

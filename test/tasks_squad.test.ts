@@ -84,6 +84,8 @@ test('windows: [CLS] question [SEP] context [SEP], HF stride = overlap, offsets 
   const { inputs, labels } = squadBatch(feats, { seq: 32, padId: tok.padId });
   assert.deepEqual([inputs.batch, inputs.seq], [feats.length, 32]);
   assert.deepEqual([...labels.startPositions!], feats.map((f) => f.startPosition));
+  // squad-v2's answer class: a window labelled CLS (no answer in it) is impossible
+  assert.deepEqual([...labels.isImpossible!], feats.map((f) => Number(f.startPosition === 0 && f.endPosition === 0)));
 });
 
 const skip = !hasSharedData() && SKIP_SHARED;

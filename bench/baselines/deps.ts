@@ -1,6 +1,7 @@
 // Finds or prepares what the baselines need, none of which albert-ts itself depends on:
 // - PyTorch: a python3 that imports torch ($ALBERT_BENCH_PYTHON, else /usr/bin/python3, else python3 on PATH);
-// - onnxruntime-node: installed on demand from the npm registry into bench/.cache/ort (git-ignored), with
+// - npm tools (onnxruntime-node; autocannon for bench/serve_load.ts): installed on demand from the npm
+//   registry into bench/.cache/NAME (git-ignored); onnxruntime-node with
 //   its post-install download of GPU binaries skipped (ONNXRUNTIME_NODE_INSTALL=skip: the CPU binaries
 //   ship inside the npm package, and the download host is unreachable offline);
 // - the ONNX files: exported by torch_albert.py with torch.onnx.export (the bare model; the sequence
@@ -38,21 +39,29 @@ export function findTorchPython(): Found<{ python: string; version: string }> {
   return { ok: false, reason: `PyTorch not found (${tried.join('; ')}); install python3-torch (apt) or set ALBERT_BENCH_PYTHON` };
 }
 
-/** The folder whose node_modules holds onnxruntime-node, installing it when missing. */
-export function ensureOrt(log: (msg: string) => void): Found<string> {
-  const dir = join(CACHE_DIR, 'ort');
-  const installed = () => existsSync(join(dir, 'node_modules', 'onnxruntime-node', 'package.json'));
+/**
+ * The folder whose node_modules holds `name`@`version`, installed there from the npm registry when missing
+ * (bench/.cache/FOLDER, git-ignored: the benchmarks' tools are no dependency of albert-ts, not even a dev one).
+ */
+export function ensureNpmPackage(name: string, version: string, folder: string, log: (msg: string) => void, env: NodeJS.ProcessEnv = {}): Found<string> {
+  const dir = join(CACHE_DIR, folder);
+  const installed = () => existsSync(join(dir, 'node_modules', name, 'package.json'));
   if (installed()) return { ok: true, value: dir };
-  log(`installing onnxruntime-node@${ORT_VERSION} into ${dir} (once; not a dependency of albert-ts)`);
+  log(`installing ${name}@${version} into ${dir} (once; not a dependency of albert-ts)`);
   mkdirSync(dir, { recursive: true });
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, `onnxruntime-node@${ORT_VERSION}`], {
-    encoding: 'utf8', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', ONNXRUNTIME_NODE_INSTALL_CUDA: 'skip' },
+  const r = spawnSync(npm, ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', dir, `${name}@${version}`], {
+    encoding: 'utf8', env: { ...process.env, ...env },
   });
   if (r.status !== 0 || !installed()) {
-    return { ok: false, reason: `onnxruntime-node could not be installed (${r.error?.message ?? lastLine(r.stderr)})` };
+    return { ok: false, reason: `${name} could not be installed (${r.error?.message ?? lastLine(r.stderr)})` };
   }
   return { ok: true, value: dir };
+}
+
+/** The folder whose node_modules holds onnxruntime-node, installing it when missing. */
+export function ensureOrt(log: (msg: string) => void): Found<string> {
+  return ensureNpmPackage('onnxruntime-node', ORT_VERSION, 'ort', log, { ONNXRUNTIME_NODE_INSTALL: 'skip', ONNXRUNTIME_NODE_INSTALL_CUDA: 'skip' });
 }
 
 /** What an exported eval model outputs: the bare AlbertModel's states, or a classifier's logits and softmax. */

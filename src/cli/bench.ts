@@ -201,7 +201,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
       gradNorm = clipGradNorm(params, FINETUNE_CLIP, model.backend);
       optimizer!.step(linearWithWarmup(i, { lr: FINETUNE_LR, totalSteps: o.warmup + o.steps, warmupSteps: 0 }));
     } else {
-      const out = model.forward(inputs, { train: false });
+      const out = model.forward(inputs, { train: false, headOutputsOnly: o.mode === 'classify' });
       if (o.mode === 'classify') softmaxRows(out.logits!, o.batch, o.config.num_labels, probs);
     }
     const dt = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -24,6 +24,8 @@ const COMMANDS: Record<string, string> = {
   finetune: './finetune.js',
   evaluate: './evaluate.js',
   predict: './predict.js',
+  run: './run.js',
+  serve: './serve.js',
 };
 
 async function load(name: string): Promise<CommandModule | null> {

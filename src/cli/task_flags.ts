@@ -1,7 +1,7 @@
 // The flags finetune, evaluate and predict share: the task, its data and the families' reading
 // options (--text-column..., SQuAD's windows and decoding, RACE's levels), and their help text.
 import { UserError } from '../errors.js';
-import { TASK_IDS } from '../finetune/downstream.js';
+import { SQUAD_HEADS, TASK_IDS, type SquadHead } from '../finetune/downstream.js';
 import type { LoadTaskModelOptions } from '../finetune/load.js';
 import type { TaskOptions } from '../finetune/settings.js';
 import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, required, threadsFlag } from './args.js';
@@ -10,7 +10,7 @@ export const TASK_FLAGS = {
   task: { type: 'string' }, data: { type: 'string' }, 'max-seq-length': { type: 'string' }, tokenizer: { type: 'string' },
   'text-column': { type: 'string' }, 'text-pair-column': { type: 'string' }, 'label-column': { type: 'string' }, format: { type: 'string' },
   'doc-stride': { type: 'string' }, 'max-query-length': { type: 'string' }, 'n-best': { type: 'string' }, 'max-answer-length': { type: 'string' },
-  'null-threshold': { type: 'string' }, 'max-qa-length': { type: 'string' }, levels: { type: 'string' },
+  'null-threshold': { type: 'string' }, 'squad-head': { type: 'string' }, 'max-qa-length': { type: 'string' }, levels: { type: 'string' },
 } as const;
 
 export const TASK_LIST_HELP = `tasks: ${TASK_IDS.join(', ')}`;
@@ -26,7 +26,12 @@ SQuAD
   --max-query-length N       question tokens kept (default 64)
   --n-best N                 candidates per question (default 20)
   --max-answer-length N      longest answer in tokens (default 30)
-  --null-threshold X         v2: answer "" when the null score beats the best span by more than X (default 0)
+  --null-threshold X         v2: answer "" when the null score beats the best span by more than X (default 0);
+                             xlnet: when the null score (smallest cls logit) is >= X, and evaluation takes X
+                             instead of tuning it (predict's default: the threshold tuned when fine-tuning, else 0)
+  --squad-head span|xlnet    v2's head: span (default; HF's AlbertForQuestionAnswering) or xlnet
+                             (google-research/albert's: start, end on the start with a 5 x 5 beam, answer class;
+                             threshold tuned on dev; AlbertForQuestionAnsweringV2, which HF cannot load)
 RACE
   --max-qa-length N          question + option tokens kept (default 128)
   --levels middle,high       (default both)`;
@@ -40,11 +45,13 @@ export function taskOptionsFromFlags(v: TaskFlagValues): TaskOptions {
   if (format !== undefined && format !== 'tsv' && format !== 'csv' && format !== 'jsonl') throw new UserError(`--format must be tsv, csv or jsonl, got "${format}"`);
   const levels = v.levels?.split(',').map((l) => l.trim());
   if (levels?.some((l) => l !== 'middle' && l !== 'high')) throw new UserError(`--levels must be middle, high or middle,high, got "${v.levels}"`);
+  const squadHead = v['squad-head'];
+  if (squadHead !== undefined && !(SQUAD_HEADS as readonly string[]).includes(squadHead)) throw new UserError(`--squad-head must be ${SQUAD_HEADS.join(' or ')}, got "${squadHead}"`);
   const out: TaskOptions = {
     textColumn: v['text-column'], textPairColumn: v['text-pair-column'], labelColumn: v['label-column'], format,
     docStride: int('doc-stride'), maxQueryLength: int('max-query-length'), nBest: int('n-best'), maxAnswerLength: int('max-answer-length'),
     nullThreshold: v['null-threshold'] === undefined ? undefined : floatFlag(v['null-threshold'], 'null-threshold', 0),
-    maxQaLength: int('max-qa-length'), levels: levels as TaskOptions['levels'],
+    squadHead: squadHead as SquadHead | undefined, maxQaLength: int('max-qa-length'), levels: levels as TaskOptions['levels'],
   };
   for (const k of Object.keys(out) as (keyof TaskOptions)[]) if (out[k] === undefined) delete out[k];
   return out;

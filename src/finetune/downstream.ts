@@ -15,6 +15,9 @@ export const TEXT_TASK_IDS = ['classification', 'regression', 'multi-label'] as 
 export const TASK_IDS = [...GLUE_TASK_IDS, 'squad1', 'squad2', 'race', ...TEXT_TASK_IDS] as const;
 export type TaskId = (typeof TASK_IDS)[number];
 
+export const SQUAD_HEADS = ['span', 'xlnet'] as const;
+export type SquadHead = (typeof SQUAD_HEADS)[number];
+
 /** What the command is doing with the data: it decides which files `data` / `evalData` name. */
 export type TaskRole = 'finetune' | 'evaluate' | 'predict';
 
@@ -52,8 +55,18 @@ export interface TaskDataOptions {
   maxQueryLength?: number;
   nBest?: number;
   maxAnswerLength?: number;
-  /** v2: predict "" when the null score beats the best span by more than this (HF's null_score_diff_threshold, default 0). */
+  /**
+   * v2: predict "" when the null score beats the best span by more than this (HF's null_score_diff_threshold, default 0).
+   * With squadHead 'xlnet': "" when the null score (the smallest cls logit) is at or above it; evaluation then
+   * takes it instead of tuning one on the data.
+   */
   nullThreshold?: number;
+  /**
+   * v2's head: 'span' (default), HF's AlbertForQuestionAnswering with the null-score-difference rule; 'xlnet',
+   * google-research/albert's SQuAD 2.0 head (squad-v2: 5 x 5 beam and answer class), its threshold tuned on the
+   * evaluated data as that script does.
+   */
+  squadHead?: SquadHead;
   // RACE.
   maxQaLength?: number;
   levels?: readonly ('middle' | 'high')[];

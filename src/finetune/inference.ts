@@ -1,8 +1,12 @@
 // What the SQuAD and RACE families' evaluation and prediction share: running a model over a split in
-// inference mode, a batch at a time; flags that make featurization impossible as one-line errors.
+// inference mode, a batch at a time; flags that make featurization impossible as one-line errors;
+// their JSON predictions files written.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { AlbertModel } from '../model/albert.js';
 import type { ModelInputs, ModelOutputs } from '../model/types.js';
 import { UserError } from '../errors.js';
+import { writeJsonAtomic } from './report.js';
 
 /**
  * Forward items [0, n) through `model` in eval mode, `batchSize` at a time, handing each batch's
@@ -19,7 +23,7 @@ export function forwardInBatches(
   try {
     for (let from = 0; from < n; from += batchSize) {
       const to = Math.min(n, from + batchSize);
-      consume(model.forward(inputsOf(from, to), { train: false }), from, to);
+      consume(model.forward(inputsOf(from, to), { train: false, headOutputsOnly: true }), from, to);
     }
   } finally {
     model.inferenceOnly = was;
@@ -45,4 +49,10 @@ export function featurizeChecked<T>(file: string, flags: string, featurize: () =
     if (e instanceof RangeError) throw new UserError(`${file}: ${e.message} (set by ${flags})`);
     throw e;
   }
+}
+
+/** A predictions JSON file at `file`, atomically, its folder made if missing (as HF's scripts make output_dir). */
+export function writePredictionsJson(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeJsonAtomic(file, value);
 }

@@ -35,8 +35,13 @@ export function loadTaskModel(o: LoadTaskModelOptions, role: TaskRole): { task: 
   if (!isModelDir(o.model)) throw new UserError(`--model ${o.model}: no such model directory (evaluate and predict take a fine-tuned model, e.g. finetune's OUT/model)`);
   const config = readModelConfig(o.model);
   const tokenizer = AlbertTokenizer.load(modelTokenizer(o.model, o.tokenizer));
-  const task = openTask(o.task, { role, data: o.data, split: o.split, tokenizer, maxSeqLength: o.maxSeqLength, labels: configLabels(config.id2label), ...taskOptionsOf(o) });
   const head = headFromArchitectures(config.architectures);
+  // SQuAD 2.0 has two heads: a model of google-research/albert's is run with it unless told otherwise.
+  const squadHead = o.squadHead ?? (o.task === 'squad2' && head === 'squad-v2' ? 'xlnet' : undefined);
+  const task = openTask(o.task, {
+    role, data: o.data, split: o.split, tokenizer, maxSeqLength: o.maxSeqLength, labels: configLabels(config.id2label), ...taskOptionsOf(o),
+    ...(squadHead ? { squadHead } : {}),
+  });
   if (head !== task.head) {
     throw new UserError(`${o.model}: the model is ${config.architectures?.join(', ') ?? 'a bare ALBERT'} (${head}), but ${task.id} needs a fine-tuned ${task.head} model`);
   }

@@ -30,12 +30,17 @@ export interface FinetuneModelOptions {
 
 export const isModelDir = (spec: string) => fs.existsSync(spec) && fs.statSync(spec).isDirectory();
 
-/** The tokenizer a run uses: --tokenizer, else the model directory's spiece.model. */
+/** The tokenizer a run uses: --tokenizer, else the model directory's spiece.model (or, without one, its HF tokenizer.json). */
 export function modelTokenizer(spec: string, tokenizer?: string): string {
-  const file = tokenizer ?? (isModelDir(spec) ? path.join(spec, TOKENIZER_FILE) : undefined);
+  const file = tokenizer ?? (isModelDir(spec) ? dirTokenizer(spec) : undefined);
   if (file === undefined) throw new UserError(`--model ${spec} is not a model directory: pass --tokenizer (a SentencePiece .model with [CLS], [SEP] and <pad>)`);
   if (!fs.existsSync(file)) throw fileError(file, tokenizer ? 'no such file' : 'missing: the model directory has no tokenizer (pass --tokenizer)');
   return file;
+}
+
+function dirTokenizer(dir: string): string {
+  const spiece = path.join(dir, TOKENIZER_FILE), json = path.join(dir, 'tokenizer.json');
+  return !fs.existsSync(spiece) && fs.existsSync(json) ? json : spiece;
 }
 
 export function buildFinetuneModel(o: FinetuneModelOptions): AlbertModel {

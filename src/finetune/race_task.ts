@@ -9,8 +9,7 @@ import { scoreRace, type RaceGold } from '../metrics/race.js';
 import { RACE_CHOICES, RACE_LEVELS, featurizeRace, raceBatch, readRace, readRaceJsonl, type RaceExample, type RaceFeature, type RaceLevel, type RaceSplit } from '../tasks/race.js';
 import { lineError } from '../tasks/text_file.js';
 import type { DownstreamTask, SplitData, TaskDataOptions, TaskId, TrainFeatures } from './downstream.js';
-import { featurizeChecked, forwardInBatches, realTokens } from './inference.js';
-import { writeJsonAtomic } from './report.js';
+import { featurizeChecked, forwardInBatches, realTokens, writePredictionsJson } from './inference.js';
 
 /** Question id -> the chosen option's letter (A..D), in the split's order. */
 export type RacePredictions = Record<string, string>;
@@ -118,7 +117,7 @@ function raceSplit(name: string, file: string, examples: RaceExample[], featuriz
       return { ...scoreRace(gold, new Map(Object.entries(p)), { source: 'the predictions', dataName: file }) };
     },
     writePredictions(p, output) {
-      writeJsonAtomic(output, p);
+      writePredictionsJson(output, p);
       return [output];
     },
   };

@@ -16,7 +16,7 @@ import { defaultMaxSeqLength, taskId } from './tasks.js';
 
 /** The family's reading options (TaskDataOptions' names), saved with the run. */
 export const TASK_OPTION_KEYS = ['textColumn', 'textPairColumn', 'labelColumn', 'format', 'docStride', 'maxQueryLength', 'nBest',
-  'maxAnswerLength', 'nullThreshold', 'maxQaLength', 'levels'] as const;
+  'maxAnswerLength', 'nullThreshold', 'squadHead', 'maxQaLength', 'levels'] as const;
 export type TaskOptionKey = (typeof TASK_OPTION_KEYS)[number];
 export type TaskOptions = Pick<TaskDataOptions, TaskOptionKey>;
 

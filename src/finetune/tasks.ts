@@ -27,6 +27,7 @@ export const defaultMaxSeqLength = (id: TaskId): number => DEFAULT_MAX_SEQ[id];
 /** Opens task `id` over the data `opts` names (reading only what its config needs until asked). */
 export function openTask(id: string, opts: TaskDataOptions): DownstreamTask {
   const t = taskId(id);
+  if (opts.squadHead !== undefined && t !== 'squad1' && t !== 'squad2') throw new UserError(`--squad-head is SQuAD's (squad2's two heads), not ${t}'s`);
   const open = FAMILIES[t];
   if (!open) throw new UserError(`task ${t} is not available in this build`);
   return open(t, { ...opts, maxSeqLength: opts.maxSeqLength ?? DEFAULT_MAX_SEQ[t] });

@@ -17,6 +17,7 @@ import { glueTask, readGlue, readGlueFile, type GlueSplit, type GlueTask } from 
 import { readTabular } from '../tasks/tabular.js';
 import { labelMaps, type ProblemType, type TextDataset, type TextExample } from '../tasks/text_examples.js';
 import type { DownstreamTask, SplitData, TaskDataOptions, TaskId, TrainFeatures } from './downstream.js';
+import { forwardInBatches } from './inference.js';
 
 /** One example's prediction: a class id (classification), a value (regression) or class ids (multi-label). */
 export type TextPrediction = number | number[];
@@ -93,13 +94,11 @@ class TextSplit implements SplitData<TextPrediction[]> {
     }
     const tok = spec.opts.tokenizer;
     this.features ??= featurizeText(tok, this.data.examples, { maxSeqLength: spec.maxSeqLength });
-    const out: TextPrediction[] = [];
-    for (let i = 0; i < this.features.length; i += batchSize) {
-      const chunk = this.features.slice(i, i + batchSize);
-      const { inputs } = textBatch(chunk, this.data.examples, { problemType: spec.problemType, numLabels: K, seq: 'longest', padId: tok.padId });
-      const logits = model.forward(inputs).logits!;
-      for (let b = 0; b < chunk.length; b++) out.push(decodeLogits(logits.subarray(b * K, (b + 1) * K), spec.problemType));
-    }
+    const out: TextPrediction[] = [], features = this.features;
+    const batch = { problemType: spec.problemType, numLabels: K, seq: 'longest' as const, padId: tok.padId };
+    forwardInBatches(model, features.length, batchSize, (from, to) => textBatch(features.slice(from, to), this.data.examples, batch).inputs, (o, from, to) => {
+      for (let b = 0; b < to - from; b++) out.push(decodeLogits(o.logits!.subarray(b * K, (b + 1) * K), spec.problemType));
+    });
     return out;
   }
 

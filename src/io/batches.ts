@@ -1,6 +1,7 @@
 // The batches file of `albert forward` / `albert grad` (issue 2, section 5):
 //   {"batches": [{"name": "b0", "input_ids": [[...]], "attention_mask": [[...]], "token_type_ids": [[...]],
-//                 "labels": ..., "sentence_order_label": [...], "start_positions": [...], "end_positions": [...]}]}
+//                 "labels": ..., "sentence_order_label": [...], "start_positions": [...], "end_positions": [...],
+//                 "is_impossible": [...] (squad-v2)}]}
 // For multiple choice the token arrays are [batch][choice][seq]. Everything is validated before any
 // compute; every problem is one UserError naming the file and the JSON path of the bad value.
 import * as fs from 'node:fs';
@@ -16,7 +17,7 @@ export interface NamedBatch {
 }
 
 const TOKEN_KEYS = ['input_ids', 'attention_mask', 'token_type_ids'] as const;
-const LABEL_KEYS = ['labels', 'sentence_order_label', 'start_positions', 'end_positions'] as const;
+const LABEL_KEYS = ['labels', 'sentence_order_label', 'start_positions', 'end_positions', 'is_impossible'] as const;
 const ALLOWED = new Set<string>(['name', ...TOKEN_KEYS, ...LABEL_KEYS]);
 
 /** A nested JSON array flattened, with its shape. */
@@ -119,6 +120,14 @@ function parseLabels(b: Record<string, unknown>, where: string, config: AlbertCo
       // HF squeezes [B][1] positions, clamps them to [0, S] and ignores S, so any integer is valid.
       const pos = (key: string) => ints(perSequence(key), `${where}.${key}`, -(2 ** 31), 2 ** 31 - 1);
       return { startPositions: pos('start_positions'), endPositions: pos('end_positions') };
+    }
+    case 'squad-v2': {
+      // google-research/albert's labels: positions inside the window (the head checks they are answer positions)
+      const pos = (key: string) => ints(perSequence(key), `${where}.${key}`, 0, S);
+      return {
+        startPositions: pos('start_positions'), endPositions: pos('end_positions'),
+        isImpossible: ints(perSequence('is_impossible'), `${where}.is_impossible`, 0, 2),
+      };
     }
     case 'sequence-classification': {
       const raw = need('labels');

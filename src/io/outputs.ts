@@ -2,6 +2,7 @@
 // HF's output names (issue 2, section 5), ready for writeSafetensors.
 import type { AlbertModel } from '../model/albert.js';
 import { HEADS } from '../model/heads/index.js';
+import { END_N_TOP, START_N_TOP } from '../model/heads/squad_v2.js';
 import type { NamedBatch } from './batches.js';
 import type { Tensor } from './safetensors.js';
 
@@ -11,7 +12,9 @@ import type { Tensor } from './safetensors.js';
  * i = 0..L, and the head's outputs: `prediction_logits` + `sop_logits` (pretraining), `logits`
  * (masked-lm (B, S, V), sequence (B, labels), token (B, S, labels), multiple choice (B, C)),
  * `start_logits` + `end_logits` (B, S); our NSP pretraining variant writes `prediction_logits` +
- * `seq_relationship_logits` (BERT's name). B' = B * C for multiple choice.
+ * `seq_relationship_logits` (BERT's name); squad-v2 google-research/albert's predictions
+ * `start_top_log_probs`, `start_top_index` (B, 5), `end_top_log_probs`, `end_top_index` (B, 25) (indices
+ * as floats) and `cls_logits` (B). B' = B * C for multiple choice.
  */
 export function forwardOutputs(model: AlbertModel, batches: NamedBatch[]): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
@@ -56,6 +59,15 @@ export function forwardOutputs(model: AlbertModel, batches: NamedBatch[]): Map<s
         put('start_logits', [B, S], o.startLogits);
         put('end_logits', [B, S], o.endLogits);
         break;
+      case 'squad-v2': {
+        const asFloats = (a: Int32Array | undefined) => a && Float32Array.from(a);
+        put('start_top_log_probs', [B, START_N_TOP], o.startTopLogProbs);
+        put('start_top_index', [B, START_N_TOP], asFloats(o.startTopIndex));
+        put('end_top_log_probs', [B, START_N_TOP * END_N_TOP], o.endTopLogProbs);
+        put('end_top_index', [B, START_N_TOP * END_N_TOP], asFloats(o.endTopIndex));
+        put('cls_logits', [B], o.clsLogits);
+        break;
+      }
       case 'base':
         break;
     }

@@ -113,6 +113,35 @@ export function evaluateSquadV2(questions: readonly SquadQuestion[], predictions
   return out;
 }
 
+/** write_predictions_v2's rule: the best text unless a threshold is given and the null score is at or above it (then ""). */
+export function answerAtThreshold(text: string, nullScore: number, threshold: number | null): string {
+  return threshold === null || nullScore < threshold ? text : '';
+}
+
+export interface TunedSquadV2Scores extends SquadV2Scores {
+  /** The threshold tuned on these questions (the first pass's best_f1_thresh) that the scores were taken at. */
+  null_score_diff_threshold: number;
+}
+
+/**
+ * google-research/albert's evaluate_v2 (squad-v2 head): score the best texts answered everywhere, with
+ * the null scores as na_probs; take that pass's best_f1_thresh; answer "" where the null score is at or
+ * above it; report the official scores of this second pass (na_probs still the null scores, so those
+ * above the official --na-prob-thresh 1.0 count as predicted unanswerable, as there) and the threshold.
+ * find_best_thresh switches a question to its answer at na_prob <= threshold, the writer at < threshold:
+ * Google's tie inconsistency, kept. The null scores are read in the questions' order (ties in the search).
+ */
+export function evaluateSquadV2Tuned(
+  questions: readonly SquadQuestion[], best: ReadonlyMap<string, string>, nullScores: ReadonlyMap<string, number>, names: Omit<SquadV2Options, 'naProbs' | 'naProbThreshold'> = {},
+): TunedSquadV2Scores {
+  const naProbs = new Map<string, number>();
+  for (const q of questions) if (nullScores.has(q.id)) naProbs.set(q.id, nullScores.get(q.id)!);
+  const first = evaluateSquadV2(questions, best, { ...names, naProbs });
+  const threshold = first.best_f1_thresh!;
+  const predictions = new Map([...best].map(([id, text]) => [id, answerAtThreshold(text, naProbs.get(id) ?? 0, threshold)]));
+  return { ...evaluateSquadV2(questions, predictions, { ...names, naProbs }), null_score_diff_threshold: threshold };
+}
+
 /**
  * find_best_thresh: start from "every question unanswered" (the unanswerable ones right), then switch
  * questions to their prediction in ascending na_prob (ties in na_probs' own order); each answerable

@@ -23,6 +23,13 @@ export function isPythonWordChar(ch: string): boolean {
   return PY_WORD_CHAR.test(ch);
 }
 
+const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'gu');
+
+/** Python's `s.strip()`: leading and trailing whitespace (Python's) removed. */
+export function pythonStrip(s: string): string {
+  return s.replace(PY_STRIP, '');
+}
+
 /** Python's `s.split()`: runs of whitespace separate, leading and trailing whitespace ignored. */
 export function pythonSplit(s: string): string[] {
   return s.split(PY_SPLIT).filter((t) => t !== '');

@@ -51,7 +51,19 @@ export function countParameters(c: AlbertConfig, head: HeadKind = 'base'): numbe
   return parameterCount(c, head);
 }
 
-export interface ForwardOptions { train?: boolean; outputHiddenStates?: boolean; seed?: number }
+export interface ForwardOptions {
+  train?: boolean; outputHiddenStates?: boolean; seed?: number;
+  /**
+   * Compute only what the head's outputs read: for a head over the pooled output alone (sequence
+   * classification, multiple choice) the last layer runs at token 0 of each sequence, and
+   * lastHiddenState is zero at the other rows (~1/L of the encoder's work saved; evaluation and
+   * serving). Ignored for other heads and with outputHiddenStates.
+   */
+  headOutputsOnly?: boolean;
+}
+
+/** The heads whose outputs read the pooled output alone. */
+const POOLED_HEADS: ReadonlySet<HeadKind> = new Set(['sequence-classification', 'multiple-choice']);
 
 export interface ModelOptions extends MemoryBudget {
   /** Gradient checkpointing: training keeps of each layer call only its output and its two LayerNorm inputs
@@ -138,7 +150,9 @@ export class AlbertModel {
 
   forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
     const hidden: Float32Array[] = [];
-    const ctx = this.run(inputs, opts.train ?? false, opts.seed ?? 0, false, opts.outputHiddenStates ? hidden : null);
+    // No labels: an empty set makes run() compute the last layer at the rows the head marks (token 0).
+    const rowsOnly = opts.headOutputsOnly && !opts.outputHiddenStates && POOLED_HEADS.has(this.head);
+    const ctx = this.run(inputs, opts.train ?? false, opts.seed ?? 0, false, opts.outputHiddenStates ? hidden : null, rowsOnly ? {} : undefined);
     const out: ModelOutputs = {
       lastHiddenState: ctx.seq.slice(),
       poolerOutput: ctx.pooled ? ctx.pooled.slice() : new Float32Array(0),
@@ -203,7 +217,7 @@ export class AlbertModel {
       this.pooler.forward(be, seq, pre, rows, S * H); // row b reads token 0 of sequence b
       be.activationForward('tanh', pre, pooled, rows * H);
     }
-    return { be, seq, pooled, batch: inputs.batch, rows, S, train, seed, backward: forBackward };
+    return { be, seq, pooled, batch: inputs.batch, rows, S, train, seed, backward: forBackward, inputs };
   }
 
   /** The rows of the last hidden state a loss with these labels reads (the head's, and token 0 of each

@@ -75,7 +75,7 @@ function parameterParts(c: AlbertConfig, head: HeadKind): { what: string; fields
   const attention = attentionSpecs('', c), ffn = ffnSpecs('', c);
   const headSpecs = [...(HEADS[head].pooler ? linearSpecs('pooler', c.hidden_size, c.hidden_size) : []), ...HEADS[head].specs(c, prefix)];
   const headFields = head === 'pretraining' || head === 'pretraining-nsp' || head === 'masked-lm' ? ['vocab_size', 'embedding_size', 'hidden_size']
-    : head === 'base' || head === 'multiple-choice' ? ['hidden_size'] : ['num_labels', 'hidden_size'];
+    : head === 'base' || head === 'multiple-choice' || head === 'squad-v2' ? ['hidden_size'] : ['num_labels', 'hidden_size'];
   const part = (what: string, fields: string[], specs: ParamSpec[], times = 1) =>
     ({ what, fields, count: times * sum(specs), largestArray: largest(specs) });
   return [
@@ -117,6 +117,8 @@ export function memoryTerms(c: AlbertConfig, head: HeadKind, work: Workload): Me
     what: 'the activations of one layer call', fields: [...shape, 'hidden_size', 'intermediate_size'],
     bytes: perCall * F32, largestArray: N * Math.max(3 * H, I),
   });
+  // squad-v2's end logits: dense_0's W_a half, its sum with a start's W_b half, tanh, LayerNorm (and their gradient)
+  if (head === 'squad-v2') terms.push({ what: "the squad-v2 head's end activations", fields: [...shape, 'hidden_size'], bytes: 5 * N * H * F32, largestArray: N * H });
   if (work.backward) {
     terms.push({ what: 'the attention probabilities', fields: [...(keepAll ? callFields : []), 'num_attention_heads', ...shape], bytes: (keepAll ? calls : 1) * probs * F32, largestArray: probs });
     terms.push({

@@ -24,7 +24,7 @@ export interface TextFeatureOptions {
 }
 
 /** Tokenizes each example; the result keeps the order of `examples`. */
-export function featurizeText(tok: AlbertTokenizer, examples: readonly TextExample[], opts: TextFeatureOptions): TextFeature[] {
+export function featurizeText(tok: AlbertTokenizer, examples: readonly Pick<TextExample, 'textA' | 'textB'>[], opts: TextFeatureOptions): TextFeature[] {
   checkLength(opts.maxSeqLength, 3);
   return examples.map((ex, example) => {
     const e = tok.encode(ex.textA, ex.textB, { truncation: 'longest_first', maxLength: opts.maxSeqLength });

@@ -129,7 +129,7 @@ export interface RaceFeature {
 }
 
 /** Encodes each example's four choices (each article tokenized once). */
-export function featurizeRace(tok: AlbertTokenizer, examples: readonly RaceExample[], opts: RaceFeatureOptions = {}): RaceFeature[] {
+export function featurizeRace(tok: AlbertTokenizer, examples: readonly Pick<RaceExample, 'article' | 'question' | 'options'>[], opts: RaceFeatureOptions = {}): RaceFeature[] {
   const maxSeqLength = opts.maxSeqLength ?? 512, maxQaLength = opts.maxQaLength ?? 128;
   checkLength(maxQaLength, 1, 'maxQaLength');
   checkLength(maxSeqLength, maxQaLength + 3, `maxSeqLength (with maxQaLength ${maxQaLength})`);

@@ -198,11 +198,14 @@ export interface SquadBatchOptions {
   padId: number;
 }
 
-/** A batch of windows as the QA head's inputs and start/end labels. */
+/** A batch of windows as the QA heads' inputs and labels: start/end, and is_impossible (a window labelled CLS) for squad-v2. */
 export function squadBatch(features: readonly SquadFeature[], opts: SquadBatchOptions): { inputs: ModelInputs; labels: Labels } {
   const seq = batchSeq(features, opts.seq);
   return {
     inputs: { ...packRows(features, seq, opts.padId), batch: features.length, seq },
-    labels: { startPositions: Int32Array.from(features, (f) => f.startPosition), endPositions: Int32Array.from(features, (f) => f.endPosition) },
+    labels: {
+      startPositions: Int32Array.from(features, (f) => f.startPosition), endPositions: Int32Array.from(features, (f) => f.endPosition),
+      isImpossible: Int32Array.from(features, (f) => (f.startPosition === 0 ? 1 : 0)),
+    },
   };
 }

@@ -15,6 +15,8 @@ import struct
 import numpy as np
 import torch
 
+import squad_v2_ref
+
 F32_MIN = float(np.finfo(np.float32).min)
 
 HEAD_CLASSES = {
@@ -26,9 +28,10 @@ HEAD_CLASSES = {
     'token-classification': 'AlbertForTokenClassification',
     'question-answering': 'AlbertForQuestionAnswering',
     'multiple-choice': 'AlbertForMultipleChoice',
+    'squad-v2': 'AlbertForQuestionAnsweringV2',  # albert-ts only: google-research/albert's SQuAD 2.0 head
 }
-# Heads built on AlbertModel(add_pooling_layer=False) in HF.
-NO_POOLER = {'masked-lm', 'token-classification', 'question-answering'}
+# Heads built on AlbertModel(add_pooling_layer=False) in HF (Google's v2 head reads the sequence output only).
+NO_POOLER = {'masked-lm', 'token-classification', 'question-answering', 'squad-v2'}
 
 
 def activation(name, x):
@@ -153,6 +156,10 @@ class RefAlbert:
             out['start_logits'], out['end_logits'] = se[..., 0].contiguous(), se[..., 1].contiguous()
         elif self.head == 'multiple-choice':
             out['logits'] = linear(pooled, w['classifier.weight'], w['classifier.bias']).view(-1, C)
+        elif self.head == 'squad-v2':  # p_mask comes with the batch (the features' own, not derived here)
+            pred = squad_v2_ref.inference(h, w, batch['p_mask'])
+            for k in ('start_top_log_probs', 'start_top_index', 'end_top_log_probs', 'end_top_index', 'cls_logits'):
+                out[k] = pred[k]
         return out
 
     def loss(self, out, batch):
@@ -191,6 +198,9 @@ class RefAlbert:
             return {'loss': (cross_entropy(out['start_logits'], sp, S) + cross_entropy(out['end_logits'], ep, S)) / 2}
         if self.head == 'multiple-choice':
             return {'loss': cross_entropy(out['logits'], batch['labels'])}
+        if self.head == 'squad-v2':
+            return {'loss': squad_v2_ref.loss(out['last_hidden_state'], self.w, batch['p_mask'], batch['start_positions'],
+                                              batch['end_positions'], batch['is_impossible'])}
         raise ValueError(f'head {self.head} has no loss')
 
 

@@ -20,6 +20,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from albert_ref import HEAD_CLASSES, NO_POOLER, RefAlbert, from_bf16_bits, to_bf16_bits, write_safetensors  # noqa: E402
+import squad_v2_ref  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 
@@ -74,6 +75,8 @@ def state_dict_shapes(cfg, head):
         out += [('qa_outputs.weight', (nl, H)), ('qa_outputs.bias', (nl,))]
     if head == 'multiple-choice':
         out += [('classifier.weight', (1, H)), ('classifier.bias', (1,))]
+    if head == 'squad-v2':
+        out += squad_v2_ref.head_shapes(H)
     return out
 
 
@@ -111,8 +114,31 @@ def hf_config(cfg, head, sharing, dtype_name):
     return dict(sorted(c.items()))
 
 
-def make_batch(rng, name, B, S, cfg, head, pad=(), C=None):
+def squad_window_batch(rng, name, S, cfg, windows):
+    """SQuAD windows as google-research/albert lays them out: [CLS] question [SEP] context [SEP] padding,
+    segment 1 = context + last [SEP]; windows = [(question length, context length, (start, end) in the
+    context or None for no answer)]. Its p_mask (question, [SEP]s, padding) rides along as '_p_mask'."""
+    rows = {k: [] for k in ('input_ids', 'attention_mask', 'token_type_ids', 'start_positions', 'end_positions',
+                            'is_impossible', '_p_mask')}
+    for q, c, span in windows:
+        n = q + c + 3
+        assert n <= S
+        ids = [2] + rng.integers(5, cfg['vocab_size'], size=q).tolist() + [3] \
+            + rng.integers(5, cfg['vocab_size'], size=c).tolist() + [3] + [cfg['pad_token_id']] * (S - n)
+        rows['input_ids'].append(ids)
+        rows['attention_mask'].append([1] * n + [0] * (S - n))
+        rows['token_type_ids'].append([0] * (q + 2) + [1] * (c + 1) + [0] * (S - n))
+        rows['_p_mask'].append([0] + [1] * (q + 1) + [0] * c + [1] * (S - q - 2 - c))
+        rows['start_positions'].append(q + 2 + span[0] if span else 0)
+        rows['end_positions'].append(q + 2 + span[1] if span else 0)
+        rows['is_impossible'].append(0 if span else 1)
+    return {'name': name, **rows}
+
+
+def make_batch(rng, name, B, S, cfg, head, pad=(), C=None, windows=None):
     """Random ids; rows listed in pad get trailing padding; token types: 0 then 1 (two segments)."""
+    if head == 'squad-v2':
+        return squad_window_batch(rng, name, S, cfg, windows)
     lead = (B, C) if C else (B,)
     ids = rng.integers(0, cfg['vocab_size'], size=lead + (S,))
     mask = np.ones(lead + (S,), dtype=np.int64)
@@ -155,9 +181,11 @@ def make_batch(rng, name, B, S, cfg, head, pad=(), C=None):
 
 def to_torch_batch(b, head, cfg):
     t = {k: torch.tensor(b[k], dtype=torch.long) for k in ('input_ids', 'attention_mask', 'token_type_ids')}
-    for k in ('sentence_order_label', 'start_positions', 'end_positions'):
+    for k in ('sentence_order_label', 'start_positions', 'end_positions', 'is_impossible'):
         if k in b:
             t[k] = torch.tensor(b[k], dtype=torch.long)
+    if '_p_mask' in b:
+        t['p_mask'] = torch.tensor(b['_p_mask'], dtype=torch.float64)
     if 'labels' in b:
         pt = cfg.get('problem_type')
         is_float = head == 'sequence-classification' and (cfg['num_labels'] == 1 or pt in ('regression', 'multi_label_classification'))
@@ -226,7 +254,7 @@ def make_case(out_dir, name, description, head, overrides, batches, *, sharing='
     rng_b = np.random.default_rng(seed + 1000)
     json_batches = [make_batch(rng_b, **spec, cfg=cfg, head=head) for spec in batches]
     with open(os.path.join(case, 'batch.json'), 'w') as f:
-        json.dump({'batches': json_batches}, f, separators=(',', ':'))
+        json.dump({'batches': [{k: v for k, v in b.items() if not k.startswith('_')} for b in json_batches]}, f, separators=(',', ':'))
         f.write('\n')
 
     fwd = []
@@ -253,10 +281,37 @@ def make_case(out_dir, name, description, head, overrides, batches, *, sharing='
             g.append(('predictions.decoder.weight', params[p + 'embeddings.word_embeddings.weight'].grad.numpy().astype(np.float32)))
             g.append(('predictions.decoder.bias', params['predictions.bias'].grad.numpy().astype(np.float32)))
         write_safetensors(os.path.join(case, 'expected_grads.safetensors'), g)
+    if head == 'squad-v2':
+        squad_v2_extras(case, model, leaves, params, shapes, json_batches, cfg, train_seed=5)
     with open(os.path.join(case, 'case.json'), 'w') as f:
         json.dump({'description': description, 'head': head, 'sharing': sharing, 'weights_dtype': dtype,
                    'grads': grads}, f, indent=2)
         f.write('\n')
+
+
+def squad_v2_extras(case, model, leaves, params, shapes, json_batches, cfg, train_seed):
+    """expected_head.safetensors: each batch's p_mask and full start log-probs (-1e30-ish where p_mask is 1), and the
+    train-mode loss and gradients (the answer class's dropout, classifier_dropout_prob, with albert-ts's mask
+    for step seed train_seed + batch index; the encoder has no dropout), as `albert grad --train` sums them."""
+    out = []
+    for leaf in leaves.values():
+        leaf.grad = None
+    total = 0.0
+    H, p = cfg['hidden_size'], cfg['classifier_dropout_prob']
+    for i, b in enumerate(json_batches):
+        tb = to_torch_batch(b, 'squad-v2', cfg)
+        h, _, _ = model.encode(tb['input_ids'], tb['attention_mask'], tb['token_type_ids'])
+        pred = squad_v2_ref.inference(h, model.w, tb['p_mask'])
+        out.append((f"{b['name']}.start_log_probs", pred['start_log_probs'].detach().numpy().astype(np.float32)))
+        out.append((f"{b['name']}.p_mask", np.array(b['_p_mask'], dtype=np.float32)))
+        drop = squad_v2_ref.dropout_scale(train_seed + i, h.shape[0] * H, p)
+        loss = squad_v2_ref.loss(h, model.w, tb['p_mask'], tb['start_positions'], tb['end_positions'], tb['is_impossible'], drop)
+        loss.backward()
+        total += float(loss.detach())
+    out.append(('train.loss', np.array(total, dtype=np.float32)))
+    for n, _ in shapes:
+        out.append((f'train.{n}', params[n].grad.numpy().astype(np.float32)))
+    write_safetensors(os.path.join(case, 'expected_head.safetensors'), out)
 
 
 def main():
@@ -307,6 +362,11 @@ def main():
     make_case(out, 'pretraining_nsp', "albert-ts's NSP pretraining head (BERT's objective for the paper's "
               'comparison): MLM + next-sentence classifier nsp_classifier.classifier', 'pretraining-nsp',
               dict(num_hidden_layers=2, embedding_size=8), [dict(name='b0', B=2, S=5, pad=[(1, 1)])], seed=12)
+    make_case(out, 'squad_v2', "albert-ts's AlbertForQuestionAnsweringV2 (google-research/albert's SQuAD 2.0 head: "
+              'start, end on the start with a 5 x 5 beam, answer class), answerable and unanswerable windows, '
+              'padding, a window with fewer than 5 answer positions', 'squad-v2', dict(num_hidden_layers=2),
+              [dict(name='b0', B=3, S=14, windows=[(3, 8, (2, 4)), (2, 9, None), (4, 5, (0, 0))]),
+               dict(name='b1', B=2, S=10, windows=[(4, 3, (1, 2)), (2, 5, None)])], seed=14)
 
 
 if __name__ == '__main__':

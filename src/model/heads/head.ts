@@ -2,7 +2,7 @@
 import type { Backend } from '../../backend/backend.js';
 import type { AlbertConfig } from '../config.js';
 import type { ParamSpec, ParamStore } from '../params.js';
-import type { Labels, LossResult, ModelOutputs } from '../types.js';
+import type { Labels, LossResult, ModelInputs, ModelOutputs } from '../types.js';
 
 export interface HeadContext {
   be: Backend;
@@ -18,6 +18,8 @@ export interface HeadContext {
   seed: number;
   /** false: compute the loss only (no gradients anywhere, param.grad untouched). */
   backward: boolean;
+  /** The inputs encoded (a head that must know the segments reads their token types and mask). */
+  inputs: ModelInputs;
 }
 
 export interface Head {

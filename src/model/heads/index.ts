@@ -10,6 +10,7 @@ import { NSP } from './nsp.js';
 import { MaskedLmHead, PretrainingHead } from './pretraining.js';
 import { QuestionAnsweringHead } from './qa.js';
 import { SOP } from './sop.js';
+import { SquadV2Head, squadV2Specs } from './squad_v2.js';
 import { TokenClassificationHead } from './token_classification.js';
 
 export const HEADS: Record<HeadKind, HeadDef> = {
@@ -47,6 +48,11 @@ export const HEADS: Record<HeadKind, HeadDef> = {
     architecture: 'AlbertForMultipleChoice', pooler: true,
     specs: (c) => linearSpecs('classifier', c.hidden_size, 1), aliases: () => [],
     create: (store, c) => new MultipleChoiceHead(store, c),
+  },
+  // albert-ts's own class name: google-research/albert's SQuAD 2.0 head, which HF has no class for
+  'squad-v2': {
+    architecture: 'AlbertForQuestionAnsweringV2', pooler: false, specs: squadV2Specs, aliases: () => [],
+    create: (store, c) => new SquadV2Head(store, c),
   },
 };
 
