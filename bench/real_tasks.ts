@@ -136,8 +136,12 @@ function runOne(p: Plan, args: string[], command: string, out: string): Promise<
       clearInterval(alive);
       const wall_s = (Date.now() - started) / 1000;
       if (code !== 0) return done({ plan: p, command, ok: false, why: `${signal ?? `exit ${code}`}: ${tail}`, wall_s });
-      const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Outcome['report'];
-      done({ plan: p, command, ok: true, wall_s, report });
+      try {
+        const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as Outcome['report'];
+        done({ plan: p, command, ok: report?.final != null, why: report?.final ? undefined : 'no final evaluation (interrupted?)', wall_s, report });
+      } catch (e) {
+        done({ plan: p, command, ok: false, why: `no report.json: ${(e as Error).message}`, wall_s });
+      }
     });
   });
 }
