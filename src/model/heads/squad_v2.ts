@@ -25,6 +25,7 @@ import { topIndices } from '../top_k.js';
 import type { Labels, LossResult, ModelOutputs } from '../types.js';
 import { classifierDropout } from './classifier.js';
 import { HEAD_DROPOUT_SITE, type Head, type HeadContext } from './head.js';
+import { bceWithLogitsLoss } from './losses.js';
 
 /** google-research/albert's start_n_top and end_n_top. */
 export const START_N_TOP = 5;
@@ -130,15 +131,14 @@ export class SquadV2Head implements Head {
     });
     this.endBase(ctx);
     const endLogProbs = this.endForward(ctx, startPositions, pMask);
-    const cls = this.answerForward(ctx);
-    let ceStart = 0, ceEnd = 0, bce = 0;
+    // d(mean BCE)/d(cls) into dcls now; backward halves it (the loss weighs the BCE 1/2)
+    const bce = bceWithLogitsLoss(this.answerForward(ctx), isImpossible, B, this.buf.f32('dcls', B));
+    let ceStart = 0, ceEnd = 0;
     for (let b = 0; b < B; b++) {
       ceStart -= startLogProbs[b * S + startPositions[b]];
       ceEnd -= endLogProbs[b * S + endPositions[b]];
-      const x = cls[b], y = isImpossible[b];
-      bce += Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
     }
-    const loss = (ceStart / B + ceEnd / B) / 2 + bce / B / 2;
+    const loss = (ceStart / B + ceEnd / B) / 2 + bce / 2;
     if (ctx.backward) this.backward(ctx, labels, dSeq, pMask);
     return { loss };
   }
@@ -208,12 +208,12 @@ export class SquadV2Head implements Head {
   /** Gradients of the loss of the last lossAndBackward forward: into dSeq (N, H) and the head's parameters. */
   private backward(ctx: HeadContext, labels: Labels, dSeq: Float32Array, pMask: Int32Array): void {
     const { be } = ctx, B = ctx.rows, S = ctx.S, N = B * S, H = this.ans0.outF, buf = this.buf, seq = ctx.seq;
-    const starts = labels.startPositions!, ends = labels.endPositions!, isImpossible = labels.isImpossible!;
+    const starts = labels.startPositions!, ends = labels.endPositions!;
     const p = buf.readF32('startProbs', N);
 
-    // answer class: dcls = (sigmoid(cls) - y) / (2B)
-    const cls = buf.readF32('cls', B), dcls = buf.f32('dcls', B);
-    for (let b = 0; b < B; b++) dcls[b] = (1 / (1 + Math.exp(-cls[b])) - isImpossible[b]) / (2 * B);
+    // answer class: dcls = (sigmoid(cls) - y) / (2B), the BCE's gradient (lossAndBackward's) halved
+    const dcls = buf.readF32('dcls', B);
+    for (let b = 0; b < B; b++) dcls[b] *= 0.5;
     const dropped = ctx.train && this.dropoutP > 0 ? buf.readF32('ansDropped', B * H) : buf.readF32('ansAct', B * H);
     const dAct = buf.f32('dAnsAct', B * H);
     this.ans1.backward(be, dcls, dropped, dAct, B);
