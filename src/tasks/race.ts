@@ -8,13 +8,13 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, fileError } from '../errors.js';
+import type { RaceLevel } from '../metrics/race.js';
 import type { AlbertTokenizer } from '../tokenizer/albert.js';
 import type { Labels, ModelInputs } from '../model/types.js';
 import { batchSeq, checkLength, packRows, type TokenRow } from './features.js';
 import { lineError, readTaskJsonl, type Source } from './text_file.js';
 
-import type { RaceLevel } from '../metrics/race.js';
-
+/** The metric's level type (scoreRace reads the same levels). */
 export type { RaceLevel };
 export type RaceSplit = 'train' | 'dev' | 'test';
 export const RACE_LEVELS: readonly RaceLevel[] = ['middle', 'high'];

@@ -1,10 +1,9 @@
 // The examples of a sentence (or sentence-pair) task, as every text reader returns them: GLUE's nine
 // tasks and the user's own classification / regression / multi-label data.
+import type { ProblemType } from '../model/config.js';
 import { lineError, type Source } from './text_file.js';
 
-/** HF's config.problem_type names. */
-import type { ProblemType } from '../model/config.js';
-
+/** HF's config.problem_type names (the config's own type). */
 export type { ProblemType };
 
 export interface TextExample {
