@@ -54,16 +54,14 @@ export function countParameters(c: AlbertConfig, head: HeadKind = 'base'): numbe
 export interface ForwardOptions {
   train?: boolean; outputHiddenStates?: boolean; seed?: number;
   /**
-   * Compute only what the head's outputs read: for a head over the pooled output alone (sequence
-   * classification, multiple choice) the last layer runs at token 0 of each sequence, and
-   * lastHiddenState is zero at the other rows (~1/L of the encoder's work saved; evaluation and
-   * serving). Ignored for other heads and with outputHiddenStates.
+   * Compute only what the head's outputs read (the rows its markLossRows marks without labels): for a
+   * head over the pooled output alone (sequence classification, multiple choice) the last layer runs
+   * at token 0 of each sequence, and lastHiddenState is zero at the other rows (~1/L of the encoder's
+   * work saved; evaluation and serving). No effect on heads that read every token, nor with
+   * outputHiddenStates.
    */
   headOutputsOnly?: boolean;
 }
-
-/** The heads whose outputs read the pooled output alone. */
-const POOLED_HEADS: ReadonlySet<HeadKind> = new Set(['sequence-classification', 'multiple-choice']);
 
 export interface ModelOptions extends MemoryBudget {
   /** Gradient checkpointing: training keeps of each layer call only its output and its two LayerNorm inputs
@@ -150,8 +148,9 @@ export class AlbertModel {
 
   forward(inputs: ModelInputs, opts: ForwardOptions = {}): ModelOutputs {
     const hidden: Float32Array[] = [];
-    // No labels: an empty set makes run() compute the last layer at the rows the head marks (token 0).
-    const rowsOnly = opts.headOutputsOnly && !opts.outputHiddenStates && POOLED_HEADS.has(this.head);
+    // No labels: an empty set makes run() compute the last layer at the rows the head marks without any
+    // (pooled heads: none, so token 0 for the pooler; token heads and labelled-position losses: all).
+    const rowsOnly = opts.headOutputsOnly && !opts.outputHiddenStates;
     const ctx = this.run(inputs, opts.train ?? false, opts.seed ?? 0, false, opts.outputHiddenStates ? hidden : null, rowsOnly ? {} : undefined);
     const out: ModelOutputs = {
       lastHiddenState: ctx.seq.slice(),
