@@ -74,8 +74,6 @@ function compare(ours: Record<string, number>[], ref: ReferenceStep[]): { proble
   return { problems, worst };
 }
 
-const compareTrajectories = (ours: Record<string, number>[], ref: ReferenceStep[]): string[] => compare(ours, ref).problems;
-
 /**
  * The last checkpoint's weights against the reference's final per-tensor norms. Weight decay's whole
  * effect over the run is ~1.5e-4 of a tensor's norm (so a wrong decay group shows), float32 against
@@ -163,12 +161,12 @@ for (const [name, head] of Object.entries(CASES)) {
 
 test('the trajectory comparison fails on a schedule one step late and on a loss off by 1e-3', () => {
   const ref: ReferenceStep[] = [1, 2, 3].map((step) => ({ step, loss: 1 / step, lr: (step - 1) * 1e-4, grad_norm: 2 }));
-  assert.deepEqual(compareTrajectories(ref, ref), []);
+  assert.deepEqual(compare(ref, ref).problems, []);
   const late = ref.map((s) => ({ ...s, lr: s.step * 1e-4 }));
-  assert.match(compareTrajectories(late, ref).join('\n'), /^lr parts from the reference first at step 1: 0\.0001 vs the reference's 0 /);
+  assert.match(compare(late, ref).problems.join('\n'), /^lr parts from the reference first at step 1: 0\.0001 vs the reference's 0 /);
   const off = ref.map((s, i) => ({ ...s, loss: i === 2 ? s.loss * 1.001 : s.loss }));
-  assert.match(compareTrajectories(off, ref).join('\n'), /^loss parts from the reference first at step 3: .*relative 1\.00e-3/);
-  assert.match(compareTrajectories(ref.slice(0, 2), ref).join('\n'), /2 train records, the reference has 3 steps/);
+  assert.match(compare(off, ref).problems.join('\n'), /^loss parts from the reference first at step 3: .*relative 1\.00e-3/);
+  assert.match(compare(ref.slice(0, 2), ref).problems.join('\n'), /2 train records, the reference has 3 steps/);
 });
 
 test('the final-weights comparison names a tensor off by more than the tolerance and skips the noise-driven ones', () => {
