@@ -46,7 +46,7 @@ interface TextSpec {
 const numLabels = (s: TextSpec) => (s.problemType === 'regression' ? 1 : s.labels.length);
 
 /** The prediction a row of logits gives: argmax, the value, or every class whose logit is above 0 (sigmoid > 0.5). */
-export function decodeLogits(row: ArrayLike<number>, problemType: ProblemType): TextPrediction {
+function decodeLogits(row: ArrayLike<number>, problemType: ProblemType): TextPrediction {
   if (problemType === 'regression') return row[0];
   if (problemType === 'multi_label_classification') {
     const on: number[] = [];
@@ -57,7 +57,7 @@ export function decodeLogits(row: ArrayLike<number>, problemType: ProblemType): 
 }
 
 /** The text a predictions file holds for one prediction: label names (comma-joined for multi-label) or the value. */
-export function formatPrediction(p: TextPrediction, spec: Pick<TextSpec, 'problemType' | 'labels'>): string {
+function formatPrediction(p: TextPrediction, spec: Pick<TextSpec, 'problemType' | 'labels'>): string {
   if (spec.problemType === 'regression') return String(p);
   return Array.isArray(p) ? p.map((k) => spec.labels[k]).join(',') : spec.labels[p];
 }
