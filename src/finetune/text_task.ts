@@ -198,8 +198,9 @@ class TextTask implements DownstreamTask<TextPrediction[]> {
     const { spec, opts } = this;
     if (spec.glue) {
       const where = opts.role === 'finetune' ? (opts.evalData ?? opts.data) : opts.data;
-      if (opts.role !== 'finetune' && isFile(where)) return [this.split(opts.split ?? 'dev', this.readGlueSplit(where, (opts.split ?? 'dev') as GlueSplit))];
-      const splits = opts.split && opts.role !== 'finetune' ? [opts.split as GlueSplit] : glueTask(spec.glue).devSplits;
+      // A split named (evaluate), else a file's one split, else the folder's dev splits (MNLI: matched, mismatched).
+      const given = opts.role === 'finetune' ? undefined : opts.split as GlueSplit | undefined;
+      const splits = given ? [given] : isFile(where) ? ['dev' as const] : glueTask(spec.glue).devSplits;
       return splits.map((s) => this.split(s, this.readGlueSplit(where, s)));
     }
     const file = opts.role === 'finetune' ? opts.evalData : opts.data;
