@@ -14,24 +14,17 @@ import json
 import os
 import random
 import sys
-import warnings
 
 import numpy as np
 from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import accuracy_score, f1_score, mean_squared_error
 from sklearn.preprocessing import MultiLabelBinarizer
 
-warnings.simplefilter('ignore')  # sklearn's zero-division and scipy's constant-input warnings
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_metric_refs import ROOT, num  # noqa: E402 (its warnings filter too; nothing of albert-ts)
 
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'metrics', 'text.json')
 rng = random.Random(20261204)
-
-
-def num(x):
-    """A float for JSON; NaN (scipy's answer for a constant input) as null."""
-    x = float(x)
-    return None if x != x else x
 
 
 def noisy(gold, k, p):
