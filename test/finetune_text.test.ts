@@ -146,6 +146,8 @@ test('--recipe paper: Table 14 per task, google-research/albert\'s optimizer, an
   assert.deepEqual([plain.optimizer, plain.lr, plain.weightDecay, plain.eps, plain.warmupSteps, plain.clipNorm, plain.batchSize, plain.steps, plain.seed, plain.schedule, plain.maxSeqLength],
     ['adamw', 5e-5, 0, 1e-8, 0, 1, 32, 10, 42, 'linear', 128]);
   assert.throws(() => resolveFinetuneSettings({ ...d, recipe: 'paper' }, resolveTaskSettings(d), 100), /the paper fine-tunes GLUE, SQuAD and RACE only/);
+  // An optimizer fine-tuning lacks is refused with the task's settings, before any data is read.
+  assert.throws(() => resolveTaskSettings({ ...d, optimizer: 'lamb' }), /^UserError: --optimizer must be adamw or adamw-google, got "lamb"$/);
   const r = albert(['finetune', '--help']);
   assert.match(r.stdout, /v1 recipe/);
   assert.match(r.stdout, /RACE, where they use --lr 1e-5 --dropout 0/);

@@ -94,9 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!a) return 0;
   const v = a.values;
   if (v.output === undefined) throw new UserError('missing required flag --output (see --help)');
-  const optimizer = v.optimizer;
-  if (optimizer !== undefined && optimizer !== 'adamw' && optimizer !== 'adamw-google') throw new UserError(`--optimizer must be adamw or adamw-google, got "${optimizer}"`);
-  // Only the type here: finetune() refuses values outside their range, naming the flag.
+  // Only the type here: finetune() refuses values outside their range (and unknown optimizers), naming the flag.
   const num = (k: keyof typeof v) => (v[k] === undefined ? undefined : floatFlag(v[k] as string, k, 0));
   const int = (k: keyof typeof v) => (v[k] === undefined ? undefined : intFlag(v[k] as string, k, 0));
   const quiet = Boolean(v.quiet);
@@ -114,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
     const r = await finetune({
       task: v.task, data: v.data, evalData: v['eval-data'], model: v.model, output: v.output, tokenizer: v.tokenizer, recipe: v.recipe,
       set: parseSet(v.set), dropout: num('dropout'), classifierDropout: num('classifier-dropout'),
-      optimizer: optimizer as FinetuneOptions['optimizer'], lr: num('lr'), warmupSteps: int('warmup-steps'), warmupRatio: num('warmup-ratio'),
+      optimizer: v.optimizer as FinetuneOptions['optimizer'], lr: num('lr'), warmupSteps: int('warmup-steps'), warmupRatio: num('warmup-ratio'),
       weightDecay: num('weight-decay'), clipNorm: num('clip-norm'), steps: int('steps'), epochs: num('epochs'), batchSize: int('batch-size'),
       gradAccum: int('grad-accum'), seed: int('seed'), shuffle: v['no-shuffle'] ? false : undefined, maxSeqLength: maxSeqLengthFlag(v),
       evalEvery: int('eval-every'), evalBatchSize: v['eval-batch-size'] === undefined ? undefined : intFlag(v['eval-batch-size'], 'eval-batch-size', 0, 1),

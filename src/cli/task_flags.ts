@@ -3,7 +3,7 @@
 import { UserError } from '../errors.js';
 import { SQUAD_HEADS, TASK_IDS, type SquadHead } from '../finetune/downstream.js';
 import type { LoadTaskModelOptions } from '../finetune/load.js';
-import type { TaskOptions } from '../finetune/settings.js';
+import { taskOptionsOf, type TaskOptions } from '../finetune/settings.js';
 import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, required, threadsFlag } from './args.js';
 
 export const TASK_FLAGS = {
@@ -47,14 +47,12 @@ export function taskOptionsFromFlags(v: TaskFlagValues): TaskOptions {
   if (levels?.some((l) => l !== 'middle' && l !== 'high')) throw new UserError(`--levels must be middle, high or middle,high, got "${v.levels}"`);
   const squadHead = v['squad-head'];
   if (squadHead !== undefined && !(SQUAD_HEADS as readonly string[]).includes(squadHead)) throw new UserError(`--squad-head must be ${SQUAD_HEADS.join(' or ')}, got "${squadHead}"`);
-  const out: TaskOptions = {
+  return taskOptionsOf({
     textColumn: v['text-column'], textPairColumn: v['text-pair-column'], labelColumn: v['label-column'], format,
     docStride: int('doc-stride'), maxQueryLength: int('max-query-length'), nBest: int('n-best'), maxAnswerLength: int('max-answer-length'),
     nullThreshold: v['null-threshold'] === undefined ? undefined : floatFlag(v['null-threshold'], 'null-threshold', 0),
     squadHead: squadHead as SquadHead | undefined, maxQaLength: int('max-qa-length'), levels: levels as TaskOptions['levels'],
-  };
-  for (const k of Object.keys(out) as (keyof TaskOptions)[]) if (out[k] === undefined) delete out[k];
-  return out;
+  });
 }
 
 /** --max-seq-length, when given. */

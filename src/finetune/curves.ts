@@ -11,7 +11,7 @@ const FRACTIONS = new Set(['accuracy', 'f1', 'matthews_correlation', 'pearson', 
 
 type Rec = { type: string; step: number; split?: string } & Record<string, unknown>;
 
-export function finetuneCurvesSvg(records: readonly object[], run: CurvesInfo & { task: string; main: string }): string {
+function finetuneCurvesSvg(records: readonly object[], run: CurvesInfo & { task: string; main: string }): string {
   const rs = records as Rec[];
   const train = rs.filter((r) => r.type === 'train');
   const evals = rs.filter((r) => r.type === 'eval');

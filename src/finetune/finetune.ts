@@ -114,7 +114,7 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
   };
   const restored: Restored<Sampler> | undefined = resuming ? restoreNewestIntact(candidates, backend, hooks, warn, o.maxMemory) : undefined;
   const state = restored?.state;
-  const { run, session, extendedFrom } = resolveFinetuneSettings({ ...o, model: o.model }, t, features.size,
+  const { run, session, extendedFrom } = resolveFinetuneSettings(o, t, features.size,
     state && { run: state.run as FinetuneRun, session: state.session as FinetuneSession });
   const result = (r: Partial<FinetuneResult>): FinetuneResult => ({
     steps: 0, interrupted: false, alreadyComplete: false, checkpoint: '', modelDir: path.join(o.output, MODEL_DIR),

@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { UserError, fileError } from '../errors.js';
 import { scoreRace, type RaceGold } from '../metrics/race.js';
+import { topIndices } from '../model/top_k.js';
 import { RACE_CHOICES, RACE_LEVELS, featurizeRace, raceBatch, readRace, readRaceJsonl, type RaceExample, type RaceFeature, type RaceLevel, type RaceSplit } from '../tasks/race.js';
 import { lineError } from '../tasks/text_file.js';
 import type { DownstreamTask, SplitData, TaskDataOptions, TaskId, TrainFeatures } from './downstream.js';
@@ -64,7 +65,16 @@ export function openRaceTask(id: TaskId, opts: TaskDataOptions): DownstreamTask<
   };
 }
 
-function splitName(given: string | undefined, fallback: RaceSplit): RaceSplit {
+/** Question id -> its answer letter and level, what the metric scores against (every question answered). */
+export function raceGold(examples: readonly RaceExample[]): Map<string, RaceGold> {
+  return new Map(examples.map((e) => {
+    if (e.label === null) throw lineError(e.source, `question ${e.id} has no answer to score against`);
+    return [e.id, { answer: RACE_CHOICES[e.label], ...(e.level ? { level: e.level } : {}) }];
+  }));
+}
+
+/** A split's name as given (train, dev or test), else `fallback`. */
+export function splitName(given: string | undefined, fallback: RaceSplit): RaceSplit {
   if (given === undefined) return fallback;
   if (!SPLITS.includes(given as RaceSplit)) throw new UserError(`unknown RACE split "${given}" (train, dev or test)`);
   return given as RaceSplit;
@@ -74,7 +84,7 @@ function splitName(given: string | undefined, fallback: RaceSplit): RaceSplit {
  * One split's questions: from the folder layout (only `levels`), or the whole jsonl file filtered to
  * `levels` (a narrowed --levels needs every passage id to tell its level, as RACE's do: middle12.txt).
  */
-function readRaceData(path: string, split: RaceSplit, levels: readonly RaceLevel[], narrowed: boolean): { file: string; examples: RaceExample[] } {
+export function readRaceData(path: string, split: RaceSplit, levels: readonly RaceLevel[], narrowed: boolean): { file: string; examples: RaceExample[] } {
   const examples = isFolder(path) ? readRace(path, split, levels) : readRaceJsonl(path);
   const kept = isFolder(path) || !narrowed ? examples : examples.filter((e) => {
     if (e.level === null) throw lineError(e.source, `passage ${JSON.stringify(e.passage)}: its id does not tell its level (middle... or high...), so --levels cannot select it`);
@@ -105,16 +115,14 @@ function raceSplit(name: string, file: string, examples: RaceExample[], featuriz
         (o, from, to) => {
           const C = RACE_CHOICES.length;
           for (let b = 0; b < to - from; b++) {
-            let best = 0;
-            for (let c = 1; c < C; c++) if (o.logits![b * C + c] > o.logits![b * C + best]) best = c; // ties: the first, as argmax
+            const best = topIndices(o.logits!.subarray(b * C, (b + 1) * C), C, 1)[0]; // ties: the first, as argmax
             out[examples[f[from + b].example].id] = RACE_CHOICES[best];
           }
         });
       return out;
     },
     score(p) {
-      const gold = new Map<string, RaceGold>(examples.map((e) => [e.id, { answer: RACE_CHOICES[e.label!], ...(e.level ? { level: e.level } : {}) }]));
-      return { ...scoreRace(gold, new Map(Object.entries(p)), { source: 'the predictions', dataName: file }) };
+      return { ...scoreRace(raceGold(examples), new Map(Object.entries(p)), { source: 'the predictions', dataName: file }) };
     },
     writePredictions(p, output) {
       writePredictionsJson(output, p);

@@ -12,7 +12,7 @@ export interface SamplerState { epoch: number; next: number }
 const ORDER_STREAM = 4;
 
 /** The units of epoch `epoch` in the order they are drawn. */
-export function epochOrder(size: number, seed: number, epoch: number, shuffle: boolean): Int32Array {
+function epochOrder(size: number, seed: number, epoch: number, shuffle: boolean): Int32Array {
   const order = new Int32Array(size);
   for (let i = 0; i < size; i++) order[i] = i;
   if (shuffle) new Rng(deriveSeed(seed, ORDER_STREAM, epoch)).shuffle(order);

@@ -4,18 +4,18 @@
 // predictions.json (+ null_odds.json), RACE's JSON id -> letter. GLUE, SQuAD and RACE go through
 // metrics/score.ts's scorePredictions; own data is scored with metrics/text.ts.
 import fs from 'node:fs';
-import { UserError, fileError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { checkCoverage } from '../metrics/coverage.js';
 import { readGlueSubmission } from '../metrics/prediction_files.js';
-import type { RaceGold } from '../metrics/race.js';
 import { scorePredictions, type GlueTaskId } from '../metrics/score.js';
 import { glueFile, glueTask, readGlueFile, type GlueSplit } from '../tasks/glue.js';
-import { readRace, readRaceJsonl, RACE_CHOICES, type RaceSplit } from '../tasks/race.js';
+import { RACE_LEVELS } from '../tasks/race.js';
 import { readTabular } from '../tasks/tabular.js';
-import { labelId, parseTarget, type ProblemType, type TextDataset } from '../tasks/text_examples.js';
+import { labelId, parseTarget, type TextDataset } from '../tasks/text_examples.js';
 import type { TaskId } from './downstream.js';
+import { raceGold, readRaceData, splitName } from './race_task.js';
 import type { TaskOptions } from './settings.js';
-import { scoreText, type TextPrediction } from './text_task.js';
+import { OWN_PROBLEM, scoreText, type TextPrediction } from './text_task.js';
 
 export interface ScoreFileOptions extends TaskOptions {
   task: TaskId;
@@ -37,7 +37,6 @@ export interface ScoredFile {
 }
 
 const isFile = (p: string) => fs.existsSync(p) && fs.statSync(p).isFile();
-const OWN: Record<string, ProblemType> = { classification: 'single_label_classification', regression: 'regression', 'multi-label': 'multi_label_classification' };
 
 export function scorePredictionsFile(o: ScoreFileOptions): ScoredFile {
   if (o.naProbs !== undefined && o.task !== 'squad2') throw new UserError('--na-probs (null_odds.json) is for squad2 only');
@@ -46,13 +45,9 @@ export function scorePredictionsFile(o: ScoreFileOptions): ScoredFile {
     return { file: o.data, split: o.split ?? 'dev', examples: NaN, metrics: r.metrics as Record<string, number>, warnings: r.warnings };
   }
   if (o.task === 'race') {
-    const split = (o.split ?? 'dev') as RaceSplit;
-    const examples = isFile(o.data) ? readRaceJsonl(o.data) : readRace(o.data, split, o.levels);
-    const gold = new Map<string, RaceGold>();
-    for (const e of examples) {
-      if (e.label === null) throw fileError(e.source.file, `line ${e.source.line}: question ${e.id} has no answer to score against`);
-      gold.set(e.id, { answer: RACE_CHOICES[e.label], ...(e.level ? { level: e.level } : {}) });
-    }
+    // The questions as race_task reads them for evaluation: --levels (a jsonl file's too), each id once.
+    const split = splitName(o.split, 'dev');
+    const gold = raceGold(readRaceData(o.data, split, o.levels ?? RACE_LEVELS, o.levels !== undefined).examples);
     const r = scorePredictions({ task: 'race', gold, predictions: o.predictions, data: o.data });
     return { file: o.data, split, examples: gold.size, metrics: r.metrics as Record<string, number>, warnings: r.warnings };
   }
@@ -64,7 +59,7 @@ export function scorePredictionsFile(o: ScoreFileOptions): ScoredFile {
     const r = scorePredictions({ task: o.task as GlueTaskId, gold, predictions: o.predictions, labels: info.problemType === 'regression' ? undefined : info.labels, data: ds.file });
     return { file: ds.file, split, examples: gold.length, metrics: r.metrics as Record<string, number>, warnings: r.warnings };
   }
-  const problemType = OWN[o.task];
+  const problemType = OWN_PROBLEM[o.task];
   const ds = readTabular(o.data, { problemType, format: o.format, textColumn: o.textColumn, textPairColumn: o.textPairColumn, labelColumn: o.labelColumn });
   const predicted = readOwnPredictions(o.predictions, ds);
   return { file: o.data, split: o.split ?? 'dev', examples: ds.examples.length, metrics: scoreText(ds.examples, predicted, { problemType, labels: ds.labels, glue: null }), warnings: [] };

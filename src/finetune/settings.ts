@@ -76,6 +76,7 @@ export function resolveTaskSettings(o: FinetuneSettingsOptions, saved?: { run: F
   const data = o.data ?? ss?.data;
   if (data === undefined) throw new UserError('missing required flag --data (see --help)');
   checkLimits(o);
+  checkOptimizer(o.optimizer);
   const recipe = recipeFor(o.recipe ?? s?.recipe, task);
   const given = taskOptionsOf(o);
   return {
@@ -85,6 +86,11 @@ export function resolveTaskSettings(o: FinetuneSettingsOptions, saved?: { run: F
   };
 }
 
+/** Fine-tuning's optimizers (LAMB is pretraining's); checked before any data is read. */
+function checkOptimizer(optimizer: string | undefined): void {
+  if (optimizer !== undefined && optimizer !== 'adamw' && optimizer !== 'adamw-google') throw new UserError(`--optimizer must be adamw or adamw-google, got "${optimizer}"`);
+}
+
 export interface ResolvedFinetune {
   run: FinetuneRun;
   session: FinetuneSession;
@@ -92,14 +98,13 @@ export interface ResolvedFinetune {
   extendedFrom?: number;
 }
 
-/** Step two: every setting, once the data's training units are known. */
+/** Step two (after resolveTaskSettings, which checked `o`): every setting, once the data's training units are known. */
 export function resolveFinetuneSettings(o: FinetuneSettingsOptions, t: TaskSettings, units: number, saved?: { run: FinetuneRun; session: FinetuneSession }): ResolvedFinetune {
-  checkLimits(o);
   const s = saved?.run, ss = saved?.session;
   const recipeName = (o.recipe ?? s?.recipe ?? null) as RecipeName | null;
   const r = recipeFor(recipeName, t.task);
+  // Given: checked by resolveTaskSettings; saved: by FINETUNE_STATE; the recipe's: typed.
   const optimizer = o.optimizer ?? s?.optimizer ?? r?.optimizer ?? 'adamw';
-  if (optimizer !== 'adamw' && optimizer !== 'adamw-google') throw new UserError(`--optimizer must be adamw or adamw-google, got "${optimizer}"`);
   const batchSize = o.batchSize ?? s?.batchSize ?? r?.batchSize ?? 32, gradAccum = o.gradAccum ?? s?.gradAccum ?? 1;
   // --steps wins over --epochs; either given wins over the recipe's steps.
   const fromEpochs = (epochs: number) => Math.ceil((epochs * units) / (batchSize * gradAccum));

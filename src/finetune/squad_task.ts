@@ -25,8 +25,6 @@ import { featurizeSquad, readSquad, squadBatch, type SquadExample, type SquadFea
 import type { DownstreamTask, SplitData, TaskDataOptions, TaskId, TaskRole, TrainFeatures } from './downstream.js';
 import { featurizeChecked, forwardInBatches, realTokens, writePredictionsJson } from './inference.js';
 
-export type SquadTaskId = 'squad1' | 'squad2';
-
 /** The file beside predictions.json that holds SQuAD 2.0's null odds (the official script's --na-prob-file). */
 export const NULL_ODDS_FILE = 'null_odds.json';
 

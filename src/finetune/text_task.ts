@@ -10,6 +10,7 @@ import { UserError } from '../errors.js';
 import { writeTextAtomic } from '../io/atomic.js';
 import type { AlbertModel } from '../model/albert.js';
 import type { AlbertConfig } from '../model/config.js';
+import { topIndices } from '../model/top_k.js';
 import { scoreGlue } from '../metrics/glue.js';
 import { scoreClassification, scoreMultiLabel, scoreRegression } from '../metrics/text.js';
 import { featurizeText, textBatch, type TextFeature } from '../tasks/features.js';
@@ -17,7 +18,7 @@ import { glueTask, readGlue, readGlueFile, type GlueSplit, type GlueTask } from 
 import { readTabular } from '../tasks/tabular.js';
 import { labelMaps, type ProblemType, type TextDataset, type TextExample } from '../tasks/text_examples.js';
 import type { DownstreamTask, SplitData, TaskDataOptions, TaskId, TrainFeatures } from './downstream.js';
-import { forwardInBatches } from './inference.js';
+import { forwardInBatches, realTokens } from './inference.js';
 
 /** One example's prediction: a class id (classification), a value (regression) or class ids (multi-label). */
 export type TextPrediction = number | number[];
@@ -25,7 +26,8 @@ export type TextPrediction = number | number[];
 /** The longest input a text task reads by default (HF run_glue's max_seq_length). */
 export const TEXT_MAX_SEQ_LENGTH = 128;
 
-const OWN_PROBLEM: Record<string, ProblemType> = {
+/** The user's own task ids' problem types. */
+export const OWN_PROBLEM: Record<string, ProblemType> = {
   classification: 'single_label_classification', regression: 'regression', 'multi-label': 'multi_label_classification',
 };
 const OWN_MAIN: Record<ProblemType, string> = { single_label_classification: 'accuracy', regression: 'pearson', multi_label_classification: 'f1' };
@@ -44,20 +46,18 @@ interface TextSpec {
 const numLabels = (s: TextSpec) => (s.problemType === 'regression' ? 1 : s.labels.length);
 
 /** The prediction a row of logits gives: argmax, the value, or every class whose logit is above 0 (sigmoid > 0.5). */
-export function decodeLogits(row: ArrayLike<number>, problemType: ProblemType): TextPrediction {
+function decodeLogits(row: ArrayLike<number>, problemType: ProblemType): TextPrediction {
   if (problemType === 'regression') return row[0];
   if (problemType === 'multi_label_classification') {
     const on: number[] = [];
     for (let k = 0; k < row.length; k++) if (row[k] > 0) on.push(k);
     return on;
   }
-  let best = 0;
-  for (let k = 1; k < row.length; k++) if (row[k] > row[best]) best = k;
-  return best;
+  return topIndices(row, row.length, 1)[0]; // ties: the lower id, as argmax
 }
 
 /** The text a predictions file holds for one prediction: label names (comma-joined for multi-label) or the value. */
-export function formatPrediction(p: TextPrediction, spec: Pick<TextSpec, 'problemType' | 'labels'>): string {
+function formatPrediction(p: TextPrediction, spec: Pick<TextSpec, 'problemType' | 'labels'>): string {
   if (spec.problemType === 'regression') return String(p);
   return Array.isArray(p) ? p.map((k) => spec.labels[k]).join(',') : spec.labels[p];
 }
@@ -189,9 +189,7 @@ class TextTask implements DownstreamTask<TextPrediction[]> {
       batch: (indices) => {
         const rows = indices.map((i) => features[i]);
         const { inputs, labels } = textBatch(rows, data.examples, { problemType: spec.problemType, numLabels: K, seq: spec.maxSeqLength, padId: tok.padId });
-        let tokens = 0;
-        for (const r of rows) tokens += r.ids.length;
-        return { inputs, labels: labels!, tokens };
+        return { inputs, labels: labels!, tokens: realTokens(inputs) };
       },
     };
   }
@@ -200,8 +198,9 @@ class TextTask implements DownstreamTask<TextPrediction[]> {
     const { spec, opts } = this;
     if (spec.glue) {
       const where = opts.role === 'finetune' ? (opts.evalData ?? opts.data) : opts.data;
-      if (opts.role !== 'finetune' && isFile(where)) return [this.split(opts.split ?? 'dev', this.readGlueSplit(where, (opts.split ?? 'dev') as GlueSplit))];
-      const splits = opts.split && opts.role !== 'finetune' ? [opts.split as GlueSplit] : glueTask(spec.glue).devSplits;
+      // A split named (evaluate), else a file's one split, else the folder's dev splits (MNLI: matched, mismatched).
+      const given = opts.role === 'finetune' ? undefined : opts.split as GlueSplit | undefined;
+      const splits = given ? [given] : isFile(where) ? ['dev' as const] : glueTask(spec.glue).devSplits;
       return splits.map((s) => this.split(s, this.readGlueSplit(where, s)));
     }
     const file = opts.role === 'finetune' ? opts.evalData : opts.data;

@@ -13,6 +13,7 @@ export type SplitRecord = { split: string } & Record<string, number | string>;
 
 /** Every split's predictions scored, in inference mode; the model is trainable again afterwards. */
 export function evaluateSplits(model: AlbertModel, splits: readonly SplitData[], batchSize: number): SplitRecord[] {
+  // Held over all splits (forwardInBatches alone would switch it per split), so the weights are packed once for all of them.
   const was = model.inferenceOnly;
   model.inferenceOnly = true;
   try {
