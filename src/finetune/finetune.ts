@@ -12,7 +12,7 @@ import { TOKENIZER_FILE } from '../io/hf_dir.js';
 import { AlbertTokenizer } from '../tokenizer/albert.js';
 import { checkpointName, listCheckpoints } from '../train/checkpoint.js';
 import { restoreNewestIntact, resumeCandidates, savedSettings, type Restored, type RestoreHooks } from '../train/resume.js';
-import type { RunSummary } from '../train/run_summary.js';
+import type { RunHooks } from '../train/run_hooks.js';
 import { extensionWarning, Trainer, type TrainerRecord, type TrainStepInfo } from '../train/trainer.js';
 import type { SamplerState } from './sampler.js';
 import { Sampler } from './sampler.js';
@@ -22,7 +22,7 @@ import { FINETUNE_STATE, resolveFinetuneSettings, resolveTaskSettings, type Fine
 import { openTask } from './tasks.js';
 import { FinetuneTask } from './trainer_task.js';
 
-export interface FinetuneOptions extends FinetuneSettingsOptions {
+export interface FinetuneOptions extends FinetuneSettingsOptions, RunHooks<TrainerRecord, TrainStepInfo> {
   /** Run directory: checkpoints, metrics.jsonl, curves.svg, report.json, model/. */
   output: string;
   /** A model directory (HF: config.json, model.safetensors, spiece.model), a config.json or a preset name (random weights). */
@@ -35,17 +35,6 @@ export interface FinetuneOptions extends FinetuneSettingsOptions {
   resumeFrom?: string;
   /** Examples per forward when evaluating (default: the batch size). */
   evalBatchSize?: number;
-  threads?: number;
-  maxMemory?: number;
-  backend?: Backend;
-  /** Aborting saves a checkpoint after the current step and returns (SIGINT in the CLI). */
-  signal?: AbortSignal;
-  onStart?: (s: RunSummary) => void;
-  onRecord?: (r: TrainerRecord) => void;
-  onStep?: (s: TrainStepInfo) => void;
-  onWarning?: (message: string) => void;
-  /** Testing hook: at these update numbers the gradients are poisoned with NaN. */
-  injectNanAtSteps?: number[];
 }
 
 export interface FinetuneReport {

@@ -21,12 +21,12 @@ import type { OptimizerKind } from './optim.js';
 import { PretrainingTask, runLoader } from './pretraining_task.js';
 import { pretrainingRestore, restoreNewestIntact, resumeCandidates, savedSession, type Restored } from './resume.js';
 import { checkLimits, dataFolder, headOf, resolveSettings, type PretrainObjective, type RunRecord, type SessionRecord } from './run_settings.js';
-import { type RunSummary } from './run_summary.js';
+import type { RunHooks } from './run_hooks.js';
 import { Trainer, extensionWarning } from './trainer.js';
 
 export type { PretrainObjective } from './run_settings.js';
 
-export interface PretrainOptions {
+export interface PretrainOptions extends RunHooks<MetricsRecord, StepInfo> {
   /** Shard directory made by create-pretraining-data (on resume: default the run's). */
   data?: string;
   /** Run directory: checkpoints, metrics.jsonl, curves.svg. */
@@ -69,25 +69,9 @@ export interface PretrainOptions {
   resumeFrom?: string;
   /** Consecutive NaN/Inf steps after which the run stops. */
   maxBadSteps?: number;
-  threads?: number;
   /** Gradient checkpointing (recompute activations in backward: less memory, more time; same gradients). */
   checkpointActivations?: boolean;
-  /** Bytes the model may use (default: this machine's memory); a model needing more is refused before it is built. */
-  maxMemory?: number;
-  backend?: Backend;
   quiet?: boolean;
-  /** Aborting saves a checkpoint after the current step and returns (SIGINT in the CLI). */
-  signal?: AbortSignal;
-  /** Called once before the first step with what the run is about to do. */
-  onStart?: (s: RunSummary) => void;
-  /** Called with every metrics record (also written to metrics.jsonl). */
-  onRecord?: (r: MetricsRecord) => void;
-  /** Called after every update (progress display). */
-  onStep?: (s: StepInfo) => void;
-  /** Warnings (a skipped damaged checkpoint, an extended run); default: one line on stderr. */
-  onWarning?: (message: string) => void;
-  /** Testing hook: at these update numbers the gradients are poisoned with NaN. */
-  injectNanAtSteps?: number[];
 }
 
 export interface StepInfo {
