@@ -5,7 +5,6 @@
 // directory) and OUT/report.json.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Backend } from '../backend/backend.js';
 import { loadBackend } from '../backend/index.js';
 import { fileError, UserError } from '../errors.js';
 import { TOKENIZER_FILE } from '../io/hf_dir.js';

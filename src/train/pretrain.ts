@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadBackend } from '../backend/index.js';
-import type { Backend } from '../backend/backend.js';
 import { UserError, fileError } from '../errors.js';
 import { INDEX_FILE, ShardDataset } from '../data/shards.js';
 import { fileSha256 } from '../data/tokenizer.js';
