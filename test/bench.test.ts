@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { softmaxRows } from '../src/cli/bench.js';
 import { type BenchMode, maskedPerSequence, median, modelFlops, randomTokenIds } from '../src/cli/bench_stats.js';
 import { checkBaselineParity } from '../bench/baselines/parity.js';
 import { TORCH_SCRIPT, findTorchPython } from '../bench/baselines/deps.js';
 import { parseConfig } from '../src/model/config.js';
 import { presetConfig } from '../src/model/presets.js';
+import { softmax } from '../src/model/top_k.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -111,8 +111,9 @@ test('model FLOPs of a base-v2 fine-tuning step and its evaluation (SST-2 shapes
   assert.equal(modelFlops(c, 32, 128, 'finetune'), 2_018_425_208_832);
 });
 
-test('softmaxRows: each row exp(x - max) / sum, stable for large logits', () => {
-  const out = softmaxRows(Float32Array.from([0, Math.log(3), 1000, 1000, -5, 5]), 3, 2, new Float32Array(6));
+test('the softmax bench --mode classify takes of each row: exp(x - max) / sum, stable for large logits', () => {
+  const logits = Float32Array.from([0, Math.log(3), 1000, 1000, -5, 5]);
+  const out = [0, 1, 2].flatMap((r) => softmax(logits.subarray(2 * r, 2 * r + 2)));
   const want = [0.25, 0.75, 0.5, 0.5, 1 / (1 + Math.exp(10)), 1 / (1 + Math.exp(-10))];
   for (let i = 0; i < 6; i++) assert.ok(Math.abs(out[i] - want[i]) < 1e-6, `${i}: ${out[i]} vs ${want[i]}`);
 });
