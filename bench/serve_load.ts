@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { JsBackend } from '../src/backend/js.js';
 import { syntheticTokenizerModel } from '../src/data/tokenizer.js';
 import { syntheticWords } from '../src/data/synthetic.js';
+import { writeTextAtomic } from '../src/io/atomic.js';
 import { savePretrained } from '../src/io/hf_dir.js';
 import { AlbertModel, presetConfig, withConfig } from '../src/model/index.js';
 import { AlbertTokenizer } from '../src/tokenizer/albert.js';
@@ -230,7 +231,7 @@ async function main(): Promise<void> {
         ...(soak ? [`soak (concurrency ${soak.concurrency}, ${f(soak.seconds)} s): RSS ${f(soak.rss_first / 2 ** 20)} MiB after warm-up, ${f(soak.rss_max / 2 ** 20)} MiB max, ${f(soak.rss_last / 2 ** 20)} MiB at the end (${f(100 * soak.growth, 1)}%).`] : []),
       ].join('\n');
       process.stdout.write(md + '\n');
-      if (a.json) fs.writeFileSync(a.json, JSON.stringify({ config: a.config, levels, soak, bench: { batch, seq, tokens_per_s: benchTokens } }, null, 2) + '\n');
+      if (a.json) writeTextAtomic(a.json, JSON.stringify({ config: a.config, levels, soak, bench: { batch, seq, tokens_per_s: benchTokens } }, null, 2) + '\n');
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
     }
