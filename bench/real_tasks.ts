@@ -16,13 +16,13 @@
 // a fraction of SST-2, RACE and SQuAD.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserError } from '../src/errors.js';
 import { writeTextAtomic } from '../src/io/atomic.js';
 import type { GlueTask } from '../src/tasks/glue.js';
 import { REPO_ROOT } from './baselines/deps.js';
+import { cpuLine } from './machine.js';
 import {
   checkData, glueBaseline, GLUE_FOLDERS, RACE_ARCHIVE, raceBaseline, splitSquadByTitle, SQUAD_DEV, squadBaseline, unpackRace,
   type Baseline, type SquadSplit,
@@ -177,14 +177,6 @@ function table(outcomes: Outcome[], baselines: Map<string, Baseline>): string {
   }
   const notes = outcomes.filter((o) => o.plan.note).map((o) => `\\* ${o.plan.name}: ${o.plan.note}.`);
   return [...rows, ...(notes.length ? ['', ...notes] : [])].join('\n');
-}
-
-/** lscpu's model name and the vector extensions the kernels can use. */
-function cpuLine(): string {
-  const info = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const flags = new Set((info.match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
-  const avx512 = [...flags].filter((f) => f.startsWith('avx512')).sort();
-  return `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; ${['avx2', 'fma'].filter((f) => flags.has(f)).join(', ') || 'no AVX2'}${avx512.length ? `, ${avx512.join(' ')}` : ', no AVX-512'}`;
 }
 
 async function main(): Promise<number> {

@@ -28,6 +28,7 @@ import { configToJson } from '../src/model/config.js';
 import { presetConfig } from '../src/model/presets.js';
 import { type BenchMode, modelFlops } from '../src/cli/bench_stats.js';
 import { checkBaselineParity } from './baselines/parity.js';
+import { cpuLine } from './machine.js';
 import { ORT_RUNNER, ORT_VERSION, REPO_ROOT, TORCH_SCRIPT, ensureOnnx, ensureOrt, findTorchPython, type Found, type OnnxHead } from './baselines/deps.js';
 
 const TARGETS = ['infer', 'train', 'memory', 'seq512', 'xxlarge', 'latency', 'finetune'] as const;
@@ -304,7 +305,7 @@ async function main(): Promise<number> {
   const header = ['#', 'target', 'shape', 'metric', 'albert-ts', 'onnxruntime-node', 'PyTorch', 'ours GFLOP/s', 'ratio', 'goal', 'met'];
   const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i])).join('  ');
-  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${fmtBytes(os.totalmem())} RAM`;
+  const machine = `${cpuLine()}; ${fmtBytes(os.totalmem())} RAM`;
   const versions = [`node ${process.versions.node}`, torch.ok ? `torch ${torch.value.version}` : null, ortDir.ok ? `onnxruntime-node ${ORT_VERSION}` : null]
     .filter(Boolean).join(', ');
   const ours = [...results].find(([r, o]) => r.engine === 'ours' && o.ok)?.[1];

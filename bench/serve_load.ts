@@ -18,10 +18,12 @@ import { parseArgs } from 'node:util';
 import { JsBackend } from '../src/backend/js.js';
 import { syntheticTokenizerModel } from '../src/data/tokenizer.js';
 import { syntheticWords } from '../src/data/synthetic.js';
+import { writeTextAtomic } from '../src/io/atomic.js';
 import { savePretrained } from '../src/io/hf_dir.js';
 import { AlbertModel, presetConfig, withConfig } from '../src/model/index.js';
 import { AlbertTokenizer } from '../src/tokenizer/albert.js';
 import { REPO_ROOT, ensureNpmPackage } from './baselines/deps.js';
+import { cpuLine } from './machine.js';
 
 const AUTOCANNON_VERSION = '9.0.0';
 const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -224,13 +226,14 @@ async function main(): Promise<void> {
       const benchTokens = benchClassify(batch, seq);
       const rows = levels.map((l) => `| ${l.concurrency < 0 ? `${-l.concurrency} (soak)` : l.concurrency} | ${f(l.requests_per_s, 1)} | ${f(l.tokens_per_s)} | ${f(l.padded_tokens_per_s)} | ${f(l.mean_batch, 1)} x ${f(l.mean_padded_length)} | ${f(l.p50_ms)} | ${f(l.p99_ms)} | ${Object.entries(l.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')}${l.errors ? `, errors: ${l.errors}` : ''} | ${f(l.health_p50_ms, 1)} / ${f(l.health_p99_ms, 1)} |`);
       const md = [
+        `machine: ${cpuLine()}`, '',
         '| concurrency | requests/s | tokens/s (inputs) | tokens/s (padded) | mean batch x padded length | p50 ms | p99 ms | statuses | /health p50 / p99 ms |',
         '|---|---|---|---|---|---|---|---|---|', ...rows, '',
         `albert bench --mode classify --batch ${batch} --seq ${seq}: ${f(benchTokens)} tokens/s; the server at concurrency ${ref.concurrency < 0 ? -ref.concurrency : ref.concurrency} ran ${f(ref.padded_tokens_per_s)} padded tokens/s = ${f((100 * ref.padded_tokens_per_s) / benchTokens)}% of it.`,
         ...(soak ? [`soak (concurrency ${soak.concurrency}, ${f(soak.seconds)} s): RSS ${f(soak.rss_first / 2 ** 20)} MiB after warm-up, ${f(soak.rss_max / 2 ** 20)} MiB max, ${f(soak.rss_last / 2 ** 20)} MiB at the end (${f(100 * soak.growth, 1)}%).`] : []),
       ].join('\n');
       process.stdout.write(md + '\n');
-      if (a.json) fs.writeFileSync(a.json, JSON.stringify({ config: a.config, levels, soak, bench: { batch, seq, tokens_per_s: benchTokens } }, null, 2) + '\n');
+      if (a.json) writeTextAtomic(a.json, JSON.stringify({ config: a.config, cpu: cpuLine(), levels, soak, bench: { batch, seq, tokens_per_s: benchTokens } }, null, 2) + '\n');
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
     }

@@ -3,16 +3,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { softmaxRows } from '../src/cli/bench.js';
 import { type BenchMode, maskedPerSequence, median, modelFlops, randomTokenIds } from '../src/cli/bench_stats.js';
 import { checkBaselineParity } from '../bench/baselines/parity.js';
 import { TORCH_SCRIPT, findTorchPython } from '../bench/baselines/deps.js';
+import { glueBaseline, splitSquadByTitle } from '../bench/real_data.js';
 import { parseConfig } from '../src/model/config.js';
 import { presetConfig } from '../src/model/presets.js';
+import { softmax } from '../src/model/top_k.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -104,15 +105,18 @@ test('model FLOPs of a base-v2 fine-tuning step and its evaluation (SST-2 shapes
   // 14,548,992 per token per layer x 4096 tokens x 12 layers + projection 2*4096*128*768 + pooler 2*32*768*768
   const infer = 715_955_109_888;
   assert.equal(modelFlops(c, 32, 128, 'infer'), infer);
-  // + the classifier 2*32*768*2
-  assert.equal(modelFlops(c, 32, 128, 'classify'), infer + 98_304);
-  // x 3, less the last layer's out + FFN (10,616,832 per token) at the 4096 - 32 rows besides token 0
+  // + the classifier 2*32*768*2, less the last layer's out + FFN (10,616,832 per token) at the 4096 - 32
+  // rows besides token 0 (the pooler reads token 0 alone)
+  assert.equal(modelFlops(c, 32, 128, 'classify'), infer + 98_304 - 4064 * 10_616_832);
+  assert.equal(modelFlops(c, 32, 128, 'classify'), 672_808_402_944);
+  // x 3
   assert.equal(modelFlops(c, 32, 128, 'finetune'), 3 * (infer + 98_304 - 4064 * 10_616_832));
   assert.equal(modelFlops(c, 32, 128, 'finetune'), 2_018_425_208_832);
 });
 
-test('softmaxRows: each row exp(x - max) / sum, stable for large logits', () => {
-  const out = softmaxRows(Float32Array.from([0, Math.log(3), 1000, 1000, -5, 5]), 3, 2, new Float32Array(6));
+test('the softmax bench --mode classify takes of each row: exp(x - max) / sum, stable for large logits', () => {
+  const logits = Float32Array.from([0, Math.log(3), 1000, 1000, -5, 5]);
+  const out = [0, 1, 2].flatMap((r) => softmax(logits.subarray(2 * r, 2 * r + 2)));
   const want = [0.25, 0.75, 0.5, 0.5, 1 / (1 + Math.exp(10)), 1 / (1 + Math.exp(-10))];
   for (let i = 0; i < 6; i++) assert.ok(Math.abs(out[i] - want[i]) < 1e-6, `${i}: ${out[i]} vs ${want[i]}`);
 });
@@ -146,4 +150,36 @@ test('random token ids are uniform-ish, in range and a function of the seed', ()
   const counts = new Array(7).fill(0);
   for (const x of a) counts[x]++;
   for (const n of counts) assert.ok(n > 10000 / 7 * 0.9 && n < 10000 / 7 * 1.1, `counts ${counts}`);
+});
+
+test('bench:real: SQuAD dev split by article (every fifth) and the majority baselines, counted by hand', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'albert-real-'));
+  try {
+    const qa = (id: string) => ({ id, question: 'q?', answers: [{ text: 'a', answer_start: 0 }] });
+    const data = Array.from({ length: 11 }, (_, i) => ({ title: `T${i}`, paragraphs: [{ context: 'a b c', qas: Array.from({ length: i + 1 }, (_, k) => qa(`${i}-${k}`)) }] }));
+    writeFileSync(join(dir, 'dev.json'), JSON.stringify({ version: '1.1', data }));
+    const s = splitSquadByTitle(join(dir, 'dev.json'), join(dir, 'split'));
+    assert.deepEqual(s.devTitles, ['T0', 'T5', 'T10']);
+    assert.deepEqual(s.trainTitles, ['T1', 'T2', 'T3', 'T4', 'T6', 'T7', 'T8', 'T9']);
+    assert.equal(s.devQuestions, 1 + 6 + 11);
+    assert.equal(s.trainQuestions, 66 - 18);
+    assert.deepEqual((JSON.parse(readFileSync(s.dev, 'utf8')) as { data: { title: string }[] }).data.map((a) => a.title), s.devTitles);
+
+    // MRPC dev 1, 1, 1, 0: always "1" is right 3 times in 4; its F1 = 2 * (3/4 * 1) / (3/4 + 1) = 6/7
+    const mrpc = join(dir, 'MRPC');
+    mkdirSync(mrpc);
+    writeFileSync(join(mrpc, 'dev.tsv'), ['Quality\t#1 ID\t#2 ID\t#1 String\t#2 String', ...[1, 1, 1, 0].map((l, i) => `${l}\t${i}\t${i + 9}\tA s.\tB s.`)].join('\n') + '\n');
+    const b = glueBaseline('mrpc', mrpc);
+    assert.equal(b.what, 'majority class "1" of dev');
+    assert.ok(Math.abs(b.metrics.accuracy - 0.75) < 1e-12 && Math.abs(b.metrics.f1 - 6 / 7) < 1e-12, JSON.stringify(b.metrics));
+    // RTE dev: one entailment, two not: 2/3
+    const rte = join(dir, 'RTE');
+    mkdirSync(rte);
+    writeFileSync(join(rte, 'dev.tsv'), ['index\tsentence1\tsentence2\tlabel', '0\tA.\tB.\tentailment', '1\tC.\tD.\tnot_entailment', '2\tE.\tF.\tnot_entailment'].join('\n') + '\n');
+    const r = glueBaseline('rte', rte);
+    assert.equal(r.what, 'majority class "not_entailment" of dev');
+    assert.ok(Math.abs(r.metrics.accuracy - 2 / 3) < 1e-12);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

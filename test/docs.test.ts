@@ -48,6 +48,13 @@ test('BENCHMARKS.md: every section says machine, command and date, and it keeps 
     assert.match(body, /```sh\n/, `"${heading}" shows its command`);
     assert.match(body, /\b20\d\d-\d\d-\d\d\b/, `"${heading}" dates its figures`);
     assert.match(body, new RegExp(`[Mm]achine (${names.join('|')})\\b`), `"${heading}" names its machine`);
+    // a subsection's table of figures names its own machine before it (its heading or text) or in a
+    // machine column: the section's may be another one
+    for (const sub of body.split(/^### /m).slice(1)) {
+      const table = sub.search(/^\|/m);
+      if (table < 0) continue;
+      assert.match(sub.slice(0, table + 12), new RegExp(`[Mm]achine (${names.join('|')})\\b|^\\| machine\\b`, 'm'), `"${heading}" / "${sub.slice(0, sub.indexOf('\n'))}" names its machine before its table`);
+    }
   }
   assert.doesNotMatch(md, /\bissue \d/i, 'issue numbers are for the tracker');
   assert.doesNotMatch(md, /\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b/, 'commit hashes are for git');

@@ -42,11 +42,12 @@ export const BENCH_MODES: readonly BenchMode[] = ['infer', 'train', 'finetune', 
 /**
  * Model FLOPs of one step, 2*m*n*k per GEMM (attention's QK^T and PV included):
  *   infer: embedding projection E->H, L * inner_group_num layers, pooler (AlbertModel, eval);
- *   classify: infer + the classifier (B, H) x (H, num_labels);
+ *   classify: the forward AlbertForSequenceClassification's logits need: infer with the last layer call
+ *          after its attention at token 0 only (what the pooler reads), + the classifier (B, H) x (H, num_labels);
  *   train / finetune: 3x the forward (backward = 2 GEMMs per forward GEMM), counting only the work the
  *          loss needs: the last layer call after its attention only at the rows the loss reads (train:
- *          the masked positions and token 0 of each sequence, which the pooler reads; finetune: token 0);
- *          train's MLM head at the masked positions and SOP (B, H) x (H, 2); finetune's classifier.
+ *          the masked positions and token 0 of each sequence, which the pooler reads; finetune: token 0,
+ *          as classify); train's MLM head at the masked positions and SOP (B, H) x (H, 2).
  * Elementwise work (layernorm, softmax, gelu, optimizer) is not counted, as usual for model FLOPs.
  */
 export function modelFlops(c: AlbertConfig, batch: number, seq: number, mode: BenchMode): number {
@@ -59,8 +60,10 @@ export function modelFlops(c: AlbertConfig, batch: number, seq: number, mode: Be
   const classifier = 2 * batch * H * c.num_labels;
   let fwd = 2 * N * E * H + calls * attention + 2 * batch * H * H;
   if (mode === 'infer') return fwd + calls * tail(N);
-  if (mode === 'classify') return fwd + calls * tail(N) + classifier;
-  if (mode === 'finetune') return 3 * (fwd + (calls - 1) * tail(N) + tail(batch) + classifier);
+  // the classifier reads token 0 only: the last call's tail there alone (as headOutputsOnly computes it)
+  const classified = fwd + (calls - 1) * tail(N) + tail(batch) + classifier;
+  if (mode === 'classify') return classified;
+  if (mode === 'finetune') return 3 * classified;
   const M = batch * maskedPerSequence(seq);
   // the last call's tail only at the rows the loss reads: the masked ones and token 0 (pooler)
   fwd += (calls - 1) * tail(N) + tail(M + batch);
