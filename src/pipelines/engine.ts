@@ -39,17 +39,16 @@ export function forwardChoices<T>(e: Engine, questions: readonly TokenRow[][], t
 }
 
 function forwardUnits<T>(e: Engine, units: readonly TokenRow[][], choices: boolean, take: TakeRow<T>, opts: ForwardOptions): T[] {
-  const longest = (u: readonly TokenRow[]) => batchSeq(u, 'longest');
-  for (const u of units) {
-    const n = longest(u);
+  const lengths = units.map((u) => batchSeq(u, 'longest'));
+  for (const n of lengths) {
     if (n > e.maxLength) throw new UserError(`an input is ${n} tokens, more than the pipeline's maxLength ${e.maxLength}`);
   }
   // Longest first, so that each batch pads to about its own length; one number of choices per batch.
-  const order = units.map((_, i) => i).sort((a, b) => units[a].length - units[b].length || longest(units[b]) - longest(units[a]) || a - b);
+  const order = units.map((_, i) => i).sort((a, b) => units[a].length - units[b].length || lengths[b] - lengths[a] || a - b);
   const out: T[] = new Array(units.length);
   for (let k = 0; k < order.length;) {
     const C = units[order[k]].length;
-    const seq = longest(units[order[k]]);
+    const seq = lengths[order[k]];
     const rowCap = Math.min(e.maxBatchSize, opts.rowsAt ? opts.rowsAt(seq) : Infinity);
     const per = Math.max(1, Math.floor(rowCap / C));
     const batch: number[] = [];
