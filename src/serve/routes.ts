@@ -23,10 +23,14 @@ export const ROUTE_TASK: Record<InferenceRoute, PipelineTask> = {
   'multiple-choice': 'multiple-choice',
 };
 
+/** A task as the routes name it (the aliases sentiment-analysis and ner as their tasks), so a worker loads one pipeline for both names. */
+export function routeTask(task: PipelineTask): PipelineTask {
+  return task === 'sentiment-analysis' ? 'text-classification' : task === 'ner' ? 'token-classification' : task;
+}
+
 /** The route that serves a model's own task (for /info and the page). */
 export function routeOfTask(task: PipelineTask): InferenceRoute | undefined {
-  const alias: Partial<Record<PipelineTask, PipelineTask>> = { 'sentiment-analysis': 'text-classification', ner: 'token-classification' };
-  const t = alias[task] ?? task;
+  const t = routeTask(task);
   return INFERENCE_ROUTES.find((r) => ROUTE_TASK[r] === t);
 }
 

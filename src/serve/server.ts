@@ -11,7 +11,7 @@ import { HttpError, invalid, overloaded } from './http_error.js';
 import { defaultTask, readModelDir, type PipelineTask } from './load_pipeline.js';
 import { serverMetrics } from './metrics.js';
 import { PAGE_HTML } from './page.js';
-import { INFERENCE_ROUTES, parseJob, routeOfTask, tokenize, type InferenceRoute, type Job, type RouteContext } from './routes.js';
+import { INFERENCE_ROUTES, parseJob, routeOfTask, routeTask, tokenize, type InferenceRoute, type Job, type RouteContext } from './routes.js';
 import { WorkerPool } from './worker_pool.js';
 import type { Outcome, WorkerModel } from './worker_protocol.js';
 
@@ -99,9 +99,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   // Each model: its name, task, tokenizer and input limit, read here (no weights) for parsing requests.
   const models = o.models.map((m) => {
     const { config, tokenizer } = readModelDir(m.dir);
-    const named = !m.task || m.task === 'auto' ? defaultTask(m.dir) : m.task;
-    // The aliases as the routes' tasks, so a worker loads one pipeline for them, not two.
-    const task = named === 'sentiment-analysis' ? 'text-classification' : named === 'ner' ? 'token-classification' : named;
+    const task = routeTask(!m.task || m.task === 'auto' ? defaultTask(m.dir) : m.task);
     const maxInputLength = Math.min(o.maxInputLength ?? config.max_position_embeddings, config.max_position_embeddings);
     const ctx: RouteContext = { tokenizer, maxInputLength, maxClientBatchSize: o.maxClientBatchSize, autoTruncate: o.autoTruncate, pooling: o.pooling };
     return { name: m.name ?? modelName(m.dir), dir: m.dir, task, config, ctx, maxInputLength };
