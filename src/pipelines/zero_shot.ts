@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import type { AlbertConfig } from '../model/config.js';
 import { softmax } from '../model/top_k.js';
 import { forwardRows } from './engine.js';
-import { optionReader, textInput } from './options.js';
+import { optionReader, textInput, type RawOptions } from './options.js';
 import type { TaskRunner } from './task.js';
 import type { ZeroShotResult } from './types.js';
 
@@ -20,16 +20,21 @@ export function entailmentId(c: AlbertConfig): number {
   return -1;
 }
 
+/** The call options, checked, with HF's defaults (the server reads them too, to count a request's rows). */
+export function zeroShotSettings(raw: RawOptions): { labels: string[]; template: string; multi: boolean } {
+  const o = optionReader(TASK, raw, ['candidate_labels', 'hypothesis_template', 'multi_label']);
+  const labels = o.list('candidate_labels', null);
+  if (labels.length === 0) throw new UserError(`${TASK}: candidate_labels is empty`);
+  const template = o.string('hypothesis_template', 'This example is {}.');
+  if (!template.includes('{}')) throw new UserError(`${TASK}: hypothesis_template ${JSON.stringify(template)} has no {} for the label`);
+  return { labels, template, multi: o.bool('multi_label', false) };
+}
+
 export function zeroShotRunner(entail: number): TaskRunner<string, ZeroShotResult> {
   return {
     check: (x, where) => textInput(TASK, x, where),
     run(e, inputs, raw) {
-      const o = optionReader(TASK, raw, ['candidate_labels', 'hypothesis_template', 'multi_label']);
-      const labels = o.list('candidate_labels', null);
-      if (labels.length === 0) throw new UserError(`${TASK}: candidate_labels is empty`);
-      const template = o.string('hypothesis_template', 'This example is {}.');
-      if (!template.includes('{}')) throw new UserError(`${TASK}: hypothesis_template ${JSON.stringify(template)} has no {} for the label`);
-      const multi = o.bool('multi_label', false);
+      const { labels, template, multi } = zeroShotSettings(raw);
       const tok = e.tokenizer, L = e.model.config.num_labels;
       const rows = inputs.flatMap((text) => labels.map((label) => {
         try {

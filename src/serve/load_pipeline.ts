@@ -10,6 +10,9 @@ import { pipeline, pipelineTaskForModel, type PipelineTask } from '../pipelines/
 import { AlbertTokenizer } from '../tokenizer/albert.js';
 
 export type { PipelineTask };
+/** The call options as the pipelines read them (their defaults), for the routes' counting of rows. */
+export { qaSettings } from '../pipelines/question_answering.js';
+export { zeroShotSettings } from '../pipelines/zero_shot.js';
 
 /** What a worker needs of a pipeline: the synchronous batch core and a way to free it. */
 export interface BatchPipeline {

@@ -2,9 +2,10 @@
 // Inference API's ({inputs, parameters}) for the task routes. Each body becomes a Job: the inputs
 // in the pipeline's own form, each with its token count (for the batch budget and the input-length
 // check), the call options, and how the pipeline's results make the response.
-import type { AlbertTokenizer } from '../tokenizer/albert.js';
+import { UserError } from '../errors.js';
+import { overflowWindows, type AlbertTokenizer } from '../tokenizer/albert.js';
 import { emptyInputs, invalid } from './http_error.js';
-import type { PipelineTask } from './load_pipeline.js';
+import { qaSettings, zeroShotSettings, type PipelineTask } from './load_pipeline.js';
 
 export const INFERENCE_ROUTES = [
   'predict', 'embed', 'similarity', 'fill-mask', 'question-answering', 'token-classification', 'zero-shot-classification', 'multiple-choice',
@@ -12,7 +13,7 @@ export const INFERENCE_ROUTES = [
 export type InferenceRoute = (typeof INFERENCE_ROUTES)[number];
 
 /** The pipeline task behind each route. */
-export const ROUTE_TASK: Record<InferenceRoute, PipelineTask> = {
+const ROUTE_TASK: Record<InferenceRoute, PipelineTask> = {
   predict: 'text-classification',
   embed: 'feature-extraction',
   similarity: 'sentence-similarity',
@@ -120,24 +121,13 @@ function predict(body: Body, ctx: RouteContext): Job {
   return { task: 'text-classification', items, options: { top_k: null, ...(raw ? { function_to_apply: 'none' } : {}) }, respond: one(single) };
 }
 
-/** A pipeline output as one vector: a number[], a [1, H] nested list, or a tensor-like {data} / tolist(). */
-export function vectorOf(v: unknown): number[] {
-  let x = v as { tolist?: () => unknown; data?: ArrayLike<number> } | unknown;
-  if (x && typeof (x as { tolist?: unknown }).tolist === 'function') x = (x as { tolist: () => unknown }).tolist();
-  else if (x && typeof x === 'object' && 'data' in (x as object)) return Array.from((x as { data: ArrayLike<number> }).data);
-  while (Array.isArray(x) && Array.isArray(x[0])) x = x[0];
-  if (ArrayBuffer.isView(x)) return Array.from(x as unknown as ArrayLike<number>);
-  if (!Array.isArray(x)) throw new Error('feature-extraction returned no vector');
-  return x as number[];
-}
-
 /** POST /embed (TEI): "text" or ["text", ...] -> one vector per text; normalize defaults to true. */
 function embed(body: Body, ctx: RouteContext): Job {
   const truncate = optionalBoolean(body, 'truncate', ctx.autoTruncate);
   const normalize = optionalBoolean(body, 'normalize', true);
   const { list } = inputList(body, ctx, isString, 'a string');
   const items = list.map((text): JobItem => ({ input: text, rows: 1, length: checkedLength(ctx, truncate, text), characters: text.length }));
-  return { task: 'feature-extraction', items, options: { pooling: ctx.pooling, normalize }, respond: (values) => values.map(vectorOf) };
+  return { task: 'feature-extraction', items, options: { pooling: ctx.pooling, normalize }, respond: (values) => values };
 }
 
 /**
@@ -177,16 +167,13 @@ function questionAnswering(body: Body, ctx: RouteContext): Job {
     handle_impossible_answer: 'boolean', align_to_words: 'boolean',
   });
   const { list, single } = inputList(body, ctx, isQa, 'an object {question, context}');
-  // The pipeline's defaults (src/pipelines/question_answering.ts), for counting windows.
-  const maxSeq = Math.min((options.max_seq_len as number | undefined) ?? 384, ctx.maxInputLength);
-  const stride = (options.doc_stride as number | undefined) ?? Math.min(128, Math.floor(maxSeq / 2));
+  const s = qaSettings(options, ctx.maxInputLength);
   const items = list.map(({ question, context }): JobItem => {
-    // Long contexts become doc-stride windows: the batch budget counts each window.
-    const q = ctx.tokenizer.encodeIds(question).length, c = ctx.tokenizer.encodeIds(context).length;
-    const room = Math.max(1, maxSeq - q - 3);
-    const step = room > stride ? room - stride : room;
-    const rows = 1 + Math.ceil(Math.max(0, c - room) / step);
-    return { input: { question, context }, rows, length: Math.min(maxSeq, q + c + 3), characters: question.length + context.length };
+    // Long contexts become doc-stride windows (featurizeSquad's): the batch budget counts each window.
+    const q = Math.min(s.maxQueryLength, ctx.tokenizer.encodeIds(question).length), c = ctx.tokenizer.encodeIds(context).length;
+    const room = s.maxSeqLength - q - 3;
+    const rows = room > s.stride ? overflowWindows(c, room, s.stride).length : 1; // else the pipeline refuses it
+    return { input: { question, context }, rows, length: Math.min(s.maxSeqLength, q + c + 3), characters: question.length + context.length };
   });
   return { task: 'question-answering', items, options, respond: one(single) };
 }
@@ -209,16 +196,10 @@ function labelScores(v: unknown): unknown {
 
 /** POST /zero-shot-classification: {inputs, parameters: {candidate_labels (required), hypothesis_template, multi_label}}. */
 function zeroShot(body: Body, ctx: RouteContext): Job {
-  const params = parametersOf(body);
-  // HF accepts the labels as a list or as one comma-separated string.
-  const raw = params.candidate_labels;
-  const labels = isString(raw) ? raw.split(',').map((s) => s.trim()).filter((s) => s !== '') : raw;
-  if (!Array.isArray(labels) || labels.length === 0 || !labels.every(isString)) {
-    throw invalid('`parameters.candidate_labels` must be a non-empty list of strings');
-  }
-  const options: Body = { ...pick(params, { hypothesis_template: 'string', multi_label: 'boolean' }), candidate_labels: labels };
-  if (isString(options.hypothesis_template) && !options.hypothesis_template.includes('{}')) throw invalid('`parameters.hypothesis_template` has no {} for the label');
-  const template = (options.hypothesis_template as string | undefined) ?? 'This example is {}.';
+  // HF accepts the labels as a list or as one comma-separated string: passed on as the list.
+  const picked = pick(parametersOf(body), { hypothesis_template: 'string', multi_label: 'boolean' });
+  const { labels, template } = zeroShotSettings(picked);
+  const options: Body = { ...picked, candidate_labels: labels };
   const truncate = optionalBoolean(body, 'truncate', ctx.autoTruncate);
   const { list, single } = inputList(body, ctx, isString, 'a string');
   const hypothesis = Math.max(...labels.map((l) => ctx.tokenizer.encodeIds(template.replaceAll('{}', l)).length));
@@ -270,7 +251,13 @@ const PARSERS: Record<InferenceRoute, (body: Body, ctx: RouteContext) => Job> = 
 /** A parsed JSON body as the route's Job (422 / 400 for wrong fields). */
 export function parseJob(route: InferenceRoute, body: unknown, ctx: RouteContext): Job {
   if (!isObject(body)) throw invalid('the request body must be a JSON object');
-  return PARSERS[route](body, ctx);
+  try {
+    return PARSERS[route](body, ctx);
+  } catch (e) {
+    // The pipelines' own checks of the call options (qaSettings, zeroShotSettings): the request's fault.
+    if (e instanceof UserError) throw invalid(e.message);
+    throw e;
+  }
 }
 
 export interface SimpleToken { id: number; text: string; special: boolean; start: number | null; stop: number | null }
