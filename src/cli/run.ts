@@ -57,7 +57,7 @@ const FLAGS = {
 type Values = { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K] extends { type: 'boolean' } ? boolean : string };
 
 /** The call options the flags give (only those given: the pipeline refuses the ones its task does not take). */
-export function callOptions(v: Values): Record<string, unknown> {
+function callOptions(v: Values): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   const int = (flag: keyof Values, key: string, min = 1) => { if (v[flag] !== undefined) o[key] = intFlag(v[flag] as string, flag, 0, min); };
   if (v['top-k'] !== undefined) o.top_k = v['top-k'] === 'all' ? null : intFlag(v['top-k'], 'top-k', 1, 1);

@@ -37,7 +37,7 @@ model answers the others.
 `;
 
 /** --model DIR or NAME=DIR (a directory whose path holds "=" is taken whole when it exists). */
-export function parseModelFlag(spec: string, task: PipelineTask | 'auto'): ServeModel {
+function parseModelFlag(spec: string, task: PipelineTask | 'auto'): ServeModel {
   const eq = spec.indexOf('=');
   if (eq > 0) return { name: spec.slice(0, eq), dir: spec.slice(eq + 1), task };
   return { dir: spec, task };

@@ -15,13 +15,13 @@ import type { ClassificationFunction, LabelScore, TextPair } from './types.js';
 const TASK = 'text-classification';
 
 /** HF's default score function for a classifier's config (pipelines/text_classification.py). */
-export function defaultFunction(c: AlbertConfig): ClassificationFunction {
+function defaultFunction(c: AlbertConfig): ClassificationFunction {
   if (c.problem_type === 'regression') return 'none';
   if (c.problem_type === 'multi_label_classification' || c.num_labels === 1) return 'sigmoid';
   return 'softmax';
 }
 
-export function applyFunction(f: ClassificationFunction, logits: ArrayLike<number>): number[] {
+function applyFunction(f: ClassificationFunction, logits: ArrayLike<number>): number[] {
   if (f === 'softmax') return softmax(logits);
   if (f === 'sigmoid') return Array.from(logits, (x) => 1 / (1 + Math.exp(-x)));
   return Array.from(logits);
@@ -33,7 +33,7 @@ export function labelOf(c: AlbertConfig, i: number): string {
 }
 
 /** The labels by score, best first (ties: the lower id first); `k` null for all. */
-export function rankLabels(c: AlbertConfig, scores: readonly number[], k: number | null): LabelScore[] {
+function rankLabels(c: AlbertConfig, scores: readonly number[], k: number | null): LabelScore[] {
   const ranked = scores.map((score, i) => ({ label: labelOf(c, i), score, i })).sort((a, b) => b.score - a.score || a.i - b.i);
   return ranked.slice(0, k ?? ranked.length).map(({ label, score }) => ({ label, score }));
 }

@@ -14,7 +14,7 @@ const num = (x: number) => (x === Infinity ? '+Inf' : Number.isInteger(x) ? Stri
 
 interface Metric { name: string; help: string; type: 'counter' | 'gauge' | 'histogram'; render(): string[] }
 
-export class Counter implements Metric {
+class Counter implements Metric {
   readonly type = 'counter';
   private readonly values = new Map<string, number>();
   constructor(readonly name: string, readonly help: string) {}
@@ -22,20 +22,19 @@ export class Counter implements Metric {
     const k = labelText(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
-  get(labels: Labels = {}): number { return this.values.get(labelText(labels)) ?? 0; }
   render(): string[] {
     if (this.values.size === 0) return [`${this.name} 0`];
     return [...this.values].map(([k, v]) => `${this.name}${k} ${num(v)}`);
   }
 }
 
-export class Gauge implements Metric {
+class Gauge implements Metric {
   readonly type = 'gauge';
   constructor(readonly name: string, readonly help: string, private readonly read: () => number) {}
   render(): string[] { return [`${this.name} ${num(this.read())}`]; }
 }
 
-export class Histogram implements Metric {
+class Histogram implements Metric {
   readonly type = 'histogram';
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number; labels: Labels }>();
   constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
@@ -59,12 +58,12 @@ export class Histogram implements Metric {
 }
 
 /** Powers of two from 1 to `max`: the buckets for sizes (inputs per batch, tokens). */
-export const powersOfTwo = (max: number) => Array.from({ length: Math.floor(Math.log2(max)) + 1 }, (_, i) => 2 ** i);
+const powersOfTwo = (max: number) => Array.from({ length: Math.floor(Math.log2(max)) + 1 }, (_, i) => 2 ** i);
 
 /** Seconds from 1 ms to 60 s, for latencies. */
-export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-export class Registry {
+class Registry {
   private readonly metrics: Metric[] = [];
   add<M extends Metric>(m: M): M {
     this.metrics.push(m);
