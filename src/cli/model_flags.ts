@@ -1,6 +1,6 @@
 // Flags shared by the commands that run a model on a batches file (forward, grad):
 // --model DIR|PRESET, --head, --backend, --threads, --seed, --max-memory.
-import { loadBackend, type BackendKind } from '../backend/index.js';
+import { loadBackend, type Backend, type BackendKind } from '../backend/index.js';
 import { openModel } from '../io/hf_dir.js';
 import { HEAD_KINDS, parseHeadKind, type AlbertModel } from '../model/albert.js';
 import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, intFlag, memoryFlag, required, threadsFlag } from './args.js';
@@ -24,13 +24,18 @@ export const MODEL_FLAGS_HELP = `  --model DIR|PRESET  an HF ALBERT directory (c
   --seed N            seed for weights the checkpoint lacks / preset weights (default 0)
   --max-memory SIZE   ${MAX_MEMORY_HELP}`;
 
-export function openModelFromFlags(values: { model?: string; head?: string; backend?: string; threads?: string; seed?: string; 'max-memory'?: string }): AlbertModel {
-  const spec = required(values.model, 'model');
-  const head = values.head === undefined ? undefined : parseHeadKind(values.head);
+/** The backend --backend and --threads name. */
+export function backendFromFlags(values: { backend?: string; threads?: string }): Backend {
   const kind = values.backend;
   if (kind !== undefined && kind !== 'auto' && kind !== 'js' && kind !== 'native') {
     throw new UserError(`--backend must be auto, native or js, got "${kind}"`);
   }
-  const backend = loadBackend({ kind: kind as BackendKind | undefined, threads: threadsFlag(values.threads) });
+  return loadBackend({ kind: kind as BackendKind | undefined, threads: threadsFlag(values.threads) });
+}
+
+export function openModelFromFlags(values: { model?: string; head?: string; backend?: string; threads?: string; seed?: string; 'max-memory'?: string }): AlbertModel {
+  const spec = required(values.model, 'model');
+  const head = values.head === undefined ? undefined : parseHeadKind(values.head);
+  const backend = backendFromFlags(values);
   return openModel(spec, { backend, head, seed: intFlag(values.seed, 'seed', 0, 0, 2 ** 32 - 1), maxMemory: memoryFlag(values['max-memory']) });
 }

@@ -2,12 +2,12 @@
 // a file or stdin, one JSON line per input on stdout.
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { loadBackend, type BackendKind } from '../backend/index.js';
 import { UserError, fileError } from '../errors.js';
 import { inputFromLine } from '../pipelines/inputs.js';
 import { checkTask, pipeline, pipelineTaskForModel } from '../pipelines/pipeline.js';
 import { PIPELINE_TASKS, type Pipeline, type PipelineTask } from '../pipelines/types.js';
-import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, intFlag, memoryFlag, parseCommandArgs, required, threadsFlag } from './args.js';
+import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, intFlag, memoryFlag, parseCommandArgs, required } from './args.js';
+import { backendFromFlags } from './model_flags.js';
 
 export const summary = 'a task pipeline (fill-mask, classification, NER, QA, embeddings, ...) over texts, one JSON line each';
 
@@ -107,11 +107,10 @@ export async function run(argv: string[]): Promise<number> {
   const dir = required(v.model, 'model');
   const task: PipelineTask = taskArg === 'auto' ? pipelineTaskForModel(dir) : checkTask(taskArg);
   const options = callOptions(v);
-  const kind = v.backend;
-  if (kind !== undefined && kind !== 'auto' && kind !== 'js' && kind !== 'native') throw new UserError(`--backend must be auto, native or js, got "${kind}"`);
+  const backend = backendFromFlags(v);
   const batchSize = intFlag(v['batch-size'], 'batch-size', 32, 1);
   const p: Pipeline = await pipeline(task, dir, {
-    backend: loadBackend({ kind: kind as BackendKind | undefined, threads: threadsFlag(v.threads) }),
+    backend,
     maxBatchSize: batchSize,
     maxLength: v['max-length'] === undefined ? undefined : intFlag(v['max-length'], 'max-length', 0, 8),
     tokenizer: v.tokenizer,

@@ -1,13 +1,12 @@
 // `albert serve`: a model over HTTP (serve() in src/serve/server.ts); SIGTERM / SIGINT drain and exit 0.
 import { UserError } from '../errors.js';
-import type { PipelineTask } from '../serve/load_pipeline.js';
+import { PIPELINE_TASKS, type PipelineTask } from '../pipelines/types.js';
 import { serve, type ServeModel } from '../serve/server.js';
 import { intFlag, memoryFlag, parseCommandArgs, threadsFlag } from './args.js';
 
 export const summary = 'serve a model over HTTP (TEI-style /predict, /embed, task routes, /metrics) with a page to try it';
 
-const TASKS = ['auto', 'fill-mask', 'text-classification', 'sentiment-analysis', 'token-classification', 'ner', 'question-answering',
-  'feature-extraction', 'sentence-similarity', 'zero-shot-classification', 'multiple-choice'];
+const TASKS: readonly string[] = ['auto', ...PIPELINE_TASKS];
 
 export const help = `usage: albert serve --model DIR [--model NAME=DIR ...] [flags]
 
