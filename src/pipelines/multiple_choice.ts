@@ -3,9 +3,8 @@
 // question replaced by the choice, else appended; the question+choice's last tokens and the context's
 // first ones kept), without a context [CLS] question [SEP] choice [SEP]; the softmax over the choices.
 import { UserError } from '../errors.js';
-import { topIndices } from '../model/top_k.js';
 import { featurizeRace } from '../tasks/race.js';
-import { softmax } from '../model/top_k.js';
+import { softmax, topIndices } from '../model/top_k.js';
 import { forwardChoices } from './engine.js';
 import { objectInput, optionReader } from './options.js';
 import type { TaskRunner } from './task.js';

@@ -5,9 +5,8 @@
 // are left out after grouping. index counts [CLS] as 0; word is the token decoded (transformers.js), its
 // text in the input for <unk>; start/end are character offsets into the input (UTF-16, as JS strings),
 // without the space SentencePiece folds into a word's first piece.
-import { topIndices } from '../model/top_k.js';
 import { isPythonSpace } from '../tokenizer/preprocess.js';
-import { softmax } from '../model/top_k.js';
+import { softmax, topIndices } from '../model/top_k.js';
 import { forwardRows } from './engine.js';
 import { optionReader, textInput } from './options.js';
 import type { TaskRunner } from './task.js';
