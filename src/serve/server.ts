@@ -4,6 +4,7 @@
 // Back-pressure as TEI: at most max_concurrent_requests inference requests are admitted, the next
 // gets 429 at once. SIGTERM (the CLI calls close()): stop accepting, answer what is in flight.
 import http from 'node:http';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import { UserError } from '../errors.js';
 import { BatchQueue, paddedTokens, type QueueEntry } from './batch_queue.js';
@@ -87,8 +88,8 @@ function positiveInt(name: string, v: number): number {
   return v;
 }
 
-const path = (u: string) => u.split('?')[0];
-const modelName = (dir: string) => dir.replace(/\/+$/, '').split('/').pop() || 'model';
+const urlPath = (u: string) => u.split('?')[0];
+const modelName = (dir: string) => path.basename(dir) || 'model';
 
 export async function serve(options: ServeOptions): Promise<Server> {
   const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & ServeOptions;
@@ -270,7 +271,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<string> {
-    const p = path(req.url ?? '/');
+    const p = urlPath(req.url ?? '/');
     const scoped = /^\/models\/([^/]+)(\/[^/]*)$/.exec(p);
     const r = scoped ? scoped[2] : p;
     const get = req.method === 'GET' || req.method === 'HEAD';
@@ -326,7 +327,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       .catch((e: unknown) => {
         const err = e instanceof HttpError ? e : new HttpError(500, 'Backend', `internal error: ${(e as Error)?.message ?? e}`);
         if (!(e instanceof HttpError)) log(`internal error on ${req.method} ${req.url}: ${(e as Error)?.stack ?? e}`);
-        label = err.status === 404 ? 'other' : path(req.url ?? '/').replace(/^\/models\/[^/]+/, '');
+        label = err.status === 404 ? 'other' : urlPath(req.url ?? '/').replace(/^\/models\/[^/]+/, '');
         if (!res.headersSent && !res.destroyed) send(res, err.status, err.body(), err.headers);
         else if (!res.headersSent) res.statusCode = err.status;
       })
