@@ -64,13 +64,14 @@ export {
 } from './finetune/downstream.js';
 
 // pipelines/: text in, answers out (transformers.js's pipelines), and `albert run`
+export { pipeline, pipelineTaskForModel } from './pipelines/pipeline.js';
 export {
-  pipeline, pipelineTaskForModel, PIPELINE_TASKS, type Pipeline, type PipelineTask, type PipelineOptions, type PipelineTypes,
+  PIPELINE_TASKS, type Pipeline, type PipelineTask, type PipelineOptions, type PipelineTypes,
   type TextPair, type QaInput, type SimilarityInput, type MultipleChoiceInput,
   type FillMaskOptions, type TextClassificationOptions, type ClassificationFunction, type TokenClassificationOptions, type QaOptions,
   type Pooling, type FeatureExtractionOptions, type SimilarityOptions, type ZeroShotOptions,
   type FillMaskEntry, type LabelScore, type TokenEntity, type EntityGroup, type QaAnswer, type ZeroShotResult, type MultipleChoiceResult,
-} from './pipelines/index.js';
+} from './pipelines/types.js';
 
 // serve/: the HTTP server (albert serve)
 export { serve, type ServeOptions, type ServeModel, type Server, type ServedModelInfo } from './serve/server.js';

@@ -6,7 +6,8 @@ import { fileError } from '../errors.js';
 import { modelTokenizer } from '../finetune/model.js';
 import { readModelConfig } from '../io/hf_dir.js';
 import type { AlbertConfig } from '../model/config.js';
-import { pipeline, pipelineTaskForModel, type PipelineTask } from '../pipelines/index.js';
+import { pipeline, pipelineTaskForModel } from '../pipelines/pipeline.js';
+import type { PipelineTask } from '../pipelines/types.js';
 import { AlbertTokenizer } from '../tokenizer/albert.js';
 
 export type { PipelineTask };
