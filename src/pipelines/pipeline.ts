@@ -25,7 +25,7 @@ import { entailmentId, zeroShotRunner } from './zero_shot.js';
 interface Family {
   /** The heads that can do the task; 'mlm': what loadMaskedLm accepts; 'any': the encoder of any model. */
   heads: readonly HeadKind[] | 'mlm' | 'any';
-  runner(config: AlbertConfig, dir: string): TaskRunner;
+  runner(config: AlbertConfig, dir: string, head: HeadKind): TaskRunner;
 }
 
 const classification: Family = { heads: ['sequence-classification'], runner: () => textClassificationRunner as TaskRunner };
@@ -39,7 +39,7 @@ const FAMILIES: Record<PipelineTask, Family> = {
   ner: tokenClassification,
   'question-answering': {
     heads: ['question-answering', 'squad-v2'],
-    runner: (config) => (headFromArchitectures(config.architectures) === 'squad-v2' ? squadV2Runner(config) : questionAnsweringRunner) as TaskRunner,
+    runner: (config, _dir, head) => (head === 'squad-v2' ? squadV2Runner(config) : questionAnsweringRunner) as TaskRunner,
   },
   'feature-extraction': { heads: 'any', runner: () => featureExtractionRunner as TaskRunner },
   'sentence-similarity': { heads: 'any', runner: () => sentenceSimilarityRunner as TaskRunner },
@@ -92,7 +92,7 @@ function loadPipeline<T extends PipelineTask>(task: T, dir: string, o: PipelineO
     const is = config.architectures?.length ? config.architectures.join(', ') : `a bare ALBERT (${architectureOf(head)})`;
     throw fileError(dir, `the model is ${is} (config.json "architectures"): ${task} needs ${family.heads.map(architectureOf).join(' or ')}`);
   }
-  const runner = family.runner(config, dir);
+  const runner = family.runner(config, dir, head);
   const tokFile = modelTokenizer(dir, o.tokenizer);
   const tokenizer = AlbertTokenizer.load(tokFile);
   if (tokenizer.vocabSize > config.vocab_size) throw fileError(tokFile, `has ${tokenizer.vocabSize} pieces but the model's vocab_size is ${config.vocab_size}`);
