@@ -63,7 +63,7 @@ function callOptions(v: Values): Record<string, unknown> {
   if (v['top-k'] !== undefined) o.top_k = v['top-k'] === 'all' ? null : intFlag(v['top-k'], 'top-k', 1, 1);
   if (v['function-to-apply'] !== undefined) o.function_to_apply = v['function-to-apply'];
   if (v.aggregation !== undefined) o.aggregation_strategy = v.aggregation;
-  if (v['ignore-labels'] !== undefined) o.ignore_labels = v['ignore-labels'].split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (v['ignore-labels'] !== undefined) o.ignore_labels = v['ignore-labels']; // the pipeline splits A,B ("": none) as candidate_labels
   if (v.pooling !== undefined) o.pooling = v.pooling;
   if (v.normalize) o.normalize = true;
   if (v['candidate-labels'] !== undefined) o.candidate_labels = v['candidate-labels'];
