@@ -22,7 +22,7 @@ function pipelineFor(model: string, task: PipelineTask): Promise<BatchPipeline> 
   return p;
 }
 
-const outcomeOf = (e: unknown): Outcome => ({ error: (e as Error)?.message ?? String(e), user: e instanceof UserError });
+const outcomeOf = (e: unknown): { error: string; user: boolean } => ({ error: (e as Error)?.message ?? String(e), user: e instanceof UserError });
 
 /** One batch through runBatch; when it throws, each input alone, so one bad input fails only its own request. */
 function run(p: BatchPipeline, msg: BatchMessage): Outcome[] {
@@ -57,5 +57,5 @@ port.on('message', async (msg: BatchMessage) => {
 // Each model's own task before the worker says it is ready: a model that cannot load stops the server at start.
 Promise.all(init.models.map((m) => pipelineFor(m.name, m.task))).then(
   () => post({ type: 'ready' }),
-  (e: unknown) => post({ type: 'failed', error: (e as Error)?.message ?? String(e), user: e instanceof UserError }),
+  (e: unknown) => post({ type: 'failed', ...outcomeOf(e) }),
 );
