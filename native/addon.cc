@@ -10,6 +10,7 @@
 
 #include "kernels.h"
 #include "pool.h"
+#include "simd.h"
 
 namespace albert {
 namespace {
@@ -225,6 +226,26 @@ ALBERT_FN(Gemm) {
 
 ALBERT_FN(SimdKernels) { return string(env, simd_kernels()); }
 ALBERT_FN(SetGenericKernels) { return set_switch(env, info, "setGenericKernels", set_generic_kernels); }
+ALBERT_FN(CpuIsa) { return string(env, isa_name(cpu_isa())); }
+// setIsa(level): 0 generic, 1 avx2, 2 avx512; clamped to what the CPU has.
+ALBERT_FN(SetIsa) {
+  return guarded(env, [&] {
+    Args a(env, info, "setIsa", 1);
+    const double l = a.num(0, "level");
+    if (!(l == 0 || l == 1 || l == 2)) a.fail(true, "level must be 0 (generic), 1 (avx2) or 2 (avx512)");
+    set_isa(Isa(int(l)));
+    return undefined(env);
+  });
+}
+// The extensions beside the level in use, space-separated (empty when none).
+ALBERT_FN(IsaExtensions) {
+  std::string s;
+  if (has_avx512_bf16()) s += "avx512_bf16 ";
+  if (has_avx512_vnni()) s += "avx512_vnni ";
+  if (has_avx_vnni()) s += "avx_vnni ";
+  if (!s.empty()) s.pop_back();
+  return string(env, s.c_str());
+}
 
 ALBERT_FN(PackedBFloats) {
   return guarded(env, [&] {
@@ -593,6 +614,7 @@ NAPI_MODULE_INIT() {
       {"setThreads", SetThreads}, {"getThreads", GetThreads}, {"gemmImpl", GemmImpl},
       {"setPortableGemm", SetPortableGemm}, {"setBlasThreading", SetBlasThreading}, {"gemm", Gemm},
       {"simdKernels", SimdKernels}, {"setGenericKernels", SetGenericKernels},
+      {"cpuIsa", CpuIsa}, {"setIsa", SetIsa}, {"isaExtensions", IsaExtensions},
       {"packedBFloats", PackedBFloats}, {"packB", PackB},
       {"gemmPacked", GemmPacked},
       {"addBias", AddBias}, {"biasGrad", BiasGrad}, {"linearBackward", LinearBackward}, {"activationForward", ActivationForward},

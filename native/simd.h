@@ -1,5 +1,7 @@
-// Hand-written AVX2 + FMA kernels beside portable ones, picked at run time by use_avx2(), so one
-// published addon runs on any x86-64 (and compiles elsewhere) yet uses AVX2 where the CPU has it.
+// Hand-written kernels per ISA beside portable ones, picked at run time by isa() (CPUID once at load,
+// capped by ALBERT_ISA or set_isa), so one published addon runs on any x86-64 (and compiles elsewhere)
+// yet uses AVX2 or AVX-512 where the CPU has them. Per-function target attributes, never -march: a whole
+// file built with -mavx512f could leak AVX-512 copies of shared inline functions into the addon.
 #pragma once
 #include <cstdint>
 
@@ -9,12 +11,33 @@
 #include <immintrin.h>
 #define ALBERT_HAS_AVX2 1
 #define ALBERT_AVX2 __attribute__((target("avx2,fma")))
+#define ALBERT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
+#define ALBERT_AVX512BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma")))
+#define ALBERT_AVX512VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma")))
+#define ALBERT_AVXVNNI __attribute__((target("avxvnni,avx2,fma")))
 #endif
 
 namespace albert {
 
-/** The CPU has AVX2 + FMA and the generic kernels are not forced (set_generic_kernels). */
-bool use_avx2();
+/** Vector ISA levels, ordered: a level implies the ones below it. */
+enum class Isa { generic = 0, avx2 = 1, avx512 = 2 };
+
+/** The level kernels use: the CPU's best, capped by ALBERT_ISA (read once) and by set_isa. */
+Isa isa();
+/** The CPU's own best level, whatever the cap. */
+Isa cpu_isa();
+/** Caps the level (tests run every level the machine has); a level above cpu_isa() is clamped to it. */
+void set_isa(Isa level);
+const char* isa_name(Isa level);
+
+/** Extensions beside the level, each false when isa() is below AVX-512 (resp. AVX2 for avx_vnni). */
+bool has_avx512_bf16();
+bool has_avx512_vnni();
+bool has_avx_vnni();
+
+/** The CPU has AVX2 + FMA and the kernels are not capped below it. */
+inline bool use_avx2() { return isa() >= Isa::avx2; }
+inline bool use_avx512() { return isa() >= Isa::avx512; }
 
 #if defined(ALBERT_HAS_AVX2)
 /** e^x lane-wise, the operations of vmath.h's exp_f: ~2 ulp, exactly 0 below -87.3. */

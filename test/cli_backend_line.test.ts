@@ -11,7 +11,7 @@ const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const albert = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
 const native = nativeUnavailableReason() === null;
-const NATIVE_LINE = /^backend: native \(GEMM: (openblas|accelerate|portable \(built without OpenBLAS\)), kernels: (avx2|generic), 3 threads\)$/m;
+const NATIVE_LINE = /^backend: native \(GEMM: (openblas|accelerate|portable \(built without OpenBLAS\)), kernels: (avx512|avx2|generic)( \+ [a-z0-9_]+)*, 3 threads\)$/m;
 
 test('albert --help and albert bench --help name the backend, its GEMM and its kernels', { skip: !native && 'the native addon is not built' }, () => {
   for (const args of [['--help'], ['bench', '--help']]) {
@@ -22,7 +22,7 @@ test('albert --help and albert bench --help name the backend, its GEMM and its k
   }
   if (fs.existsSync(PORTABLE_ADDON_PATH)) {
     const r = albert(['bench', '--help'], { ALBERT_NATIVE_ADDON: PORTABLE_ADDON_PATH, ALBERT_NUM_THREADS: '3' });
-    assert.match(r.stdout, /^backend: native \(GEMM: portable \(built without OpenBLAS\), kernels: (avx2|generic), 3 threads\)$/m);
+    assert.match(r.stdout, /^backend: native \(GEMM: portable \(built without OpenBLAS\), kernels: (avx512|avx2|generic)( \+ [a-z0-9_]+)*, 3 threads\)$/m);
   }
 });
 
@@ -45,7 +45,7 @@ test('albert bench prints the backend, GEMM and kernels, in its text and in --js
   if (native) {
     assert.equal(json.backend_description, `native (GEMM: ${json.gemm === 'portable' ? 'portable (built without OpenBLAS)' : json.gemm as string}, kernels: ${json.kernels as string}, 1 thread)`);
     assert.match(String(json.gemm), /^(openblas|accelerate|portable)$/);
-    assert.match(String(json.kernels), /^(avx2|generic)$/);
+    assert.match(String(json.kernels), /^(avx512|avx2|generic)( \+ [a-z0-9_]+)*$/);
   } else {
     assert.equal(json.gemm, null);
     assert.equal(json.kernels, null);

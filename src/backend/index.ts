@@ -62,6 +62,7 @@ export function loadBackend(opts: LoadBackendOptions = {}): Backend {
   try {
     return new NativeBackend(threads);
   } catch (e) {
+    if (e instanceof UserError) throw e; // the user's own setting (ALBERT_ISA), not a missing build
     const reason = (e as Error).message.split('\n')[0];
     if (kind === 'native') throw new UserError(`the native backend is not available (${reason}); build it with \`npm run build:native\` or use ALBERT_BACKEND=js`);
     if (!warnedFallback) {
@@ -80,7 +81,7 @@ export function loadBackend(opts: LoadBackendOptions = {}): Backend {
 export function describeBackend(backend: Backend): string {
   if (backend instanceof NativeBackend) {
     const gemm = backend.gemmImpl();
-    return `native (GEMM: ${gemm === 'portable' ? 'portable (built without OpenBLAS)' : gemm}, kernels: ${backend.simdKernels()}, ${backend.getThreads()} thread${backend.getThreads() === 1 ? '' : 's'})`;
+    return `native (GEMM: ${gemm === 'portable' ? 'portable (built without OpenBLAS)' : gemm}, kernels: ${backend.kernelDescription()}, ${backend.getThreads()} thread${backend.getThreads() === 1 ? '' : 's'})`;
   }
   return `${backend.name} (the TypeScript specification, slow; ${nativeUnavailableReason() ?? 'ALBERT_BACKEND=js'})`;
 }

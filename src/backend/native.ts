@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { UserError } from '../errors.js';
 import { type Activation, type Backend, type PackedB, checkPackInto, checkPacked, fillPacked } from './backend.js';
 
 /** The addon's exports (native/addon.cc). Activations are passed as codes, see ACT_CODES. */
@@ -22,6 +23,9 @@ interface Addon {
   /** 'avx2' or 'generic': the hand-vectorized kernels (gemmPacked's micro-kernel, softmax) on this CPU. */
   simdKernels(): string;
   setGenericKernels(on: boolean): void;
+  cpuIsa(): string;
+  setIsa(level: number): void;
+  isaExtensions(): string;
   packedBFloats(k: number, n: number): number;
   /** Packs into store at its first 64-byte-aligned element and returns that element's index. */
   packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, store: Float32Array): number;
@@ -79,10 +83,23 @@ export const PORTABLE_ADDON_PATH = path.join(BUILD_DIR, 'albert_native_portable.
 
 const loaded = new Map<string, Addon>();
 
+/** The kernels' ISA levels, lowest first (the addon's setIsa takes the index). */
+export const ISA_LEVELS = ['generic', 'avx2', 'avx512'] as const;
+export type Isa = (typeof ISA_LEVELS)[number];
+
+/** ALBERT_ISA, when set, must name a level (the addon reads it itself, once, when it loads). */
+function checkIsaEnv(): void {
+  const v = process.env.ALBERT_ISA;
+  if (v && !(ISA_LEVELS as readonly string[]).includes(v)) {
+    throw new UserError(`ALBERT_ISA=${v} is not an ISA level: use ${ISA_LEVELS.join(', ')}`);
+  }
+}
+
 /** Loads an addon file (once); throws with the reason when it is not built or does not load. */
 function loadAddon(file: string): Addon {
   let addon = loaded.get(file);
   if (!addon) {
+    checkIsaEnv();
     addon = createRequire(import.meta.url)(file) as Addon;
     loaded.set(file, addon);
   }
@@ -98,13 +115,30 @@ export class NativeBackend implements Backend {
     this.addon = loadAddon(addonFile);
     this.hasCblas = this.addon.gemmImpl() !== 'portable';
     const env = process.env.ALBERT_PACKED_GEMM;
-    this.packedGemm = env === '0' ? false : env === '1' ? true : this.addon.simdKernels() === 'avx2';
+    this.packedGemm = env === '0' ? false : env === '1' ? true : this.addon.simdKernels() !== 'generic';
     if (threads !== undefined) this.setThreads(threads);
   }
 
-  /** 'avx2' | 'generic': the hand-vectorized kernels on this CPU (gemmPacked's micro-kernel, softmax). */
-  simdKernels(): string {
-    return this.addon.simdKernels();
+  /** 'avx512' | 'avx2' | 'generic': the ISA level the hand-vectorized kernels use (CPUID, capped by ALBERT_ISA / setIsa). */
+  simdKernels(): Isa {
+    return this.addon.simdKernels() as Isa;
+  }
+  /** The CPU's own best level, whatever the cap. */
+  cpuIsa(): Isa {
+    return this.addon.cpuIsa() as Isa;
+  }
+  /** Caps the kernels' ISA level (clamped to the CPU's): tests and comparisons run every level the machine has. */
+  setIsa(level: Isa): void {
+    this.addon.setIsa(ISA_LEVELS.indexOf(level));
+  }
+  /** Extensions in use beside the level: 'avx512_bf16', 'avx512_vnni', 'avx_vnni'. */
+  isaExtensions(): string[] {
+    const s = this.addon.isaExtensions();
+    return s ? s.split(' ') : [];
+  }
+  /** The level and its extensions as one name, e.g. 'avx512 + avx512_bf16 + avx512_vnni'. */
+  kernelDescription(): string {
+    return [this.simdKernels(), ...this.isaExtensions()].join(' + ');
   }
   /** Runs those kernels' generic versions even where AVX2 is available (tests compare the two). */
   setGenericKernels(on: boolean): void {

@@ -44,7 +44,8 @@ median step's tokens/s, the model GFLOP/s and the peak RSS of this process.
                        kernels (and gflop_per_step, gflops, ...)
 
 The first line of the output names the backend, the GEMM the addon was built with (openblas, or
-its own portable one) and the kernels this CPU runs (avx2 or generic), as the line below does.
+its own portable one) and the kernels this CPU runs (avx512, avx2 or generic, with the extensions in use),
+as the line below does.
 `;
 
 /** The model each mode runs. */
@@ -79,7 +80,7 @@ export interface BenchResult {
   config: string; mode: BenchMode; batch: number; seq: number; threads: number; backend: string;
   /** describeBackend's line, e.g. "native (GEMM: openblas, kernels: avx2, 2 threads)". */
   backend_description: string;
-  /** The addon's GEMM ('openblas', 'accelerate', 'portable') and hand-vectorized kernels ('avx2', 'generic'); null on js. */
+  /** The addon's GEMM ('openblas', 'accelerate', 'portable') and hand-vectorized kernels ('avx512 + avx512_bf16', 'avx2', 'generic'); null on js. */
   gemm: string | null; kernels: string | null;
   steps: number; tokens_per_s: number; step_s_median: number; step_s: number[]; peak_rss_bytes: number;
   gflop_per_step: number; gflops: number; loss?: number; checkpoint_activations?: boolean;
@@ -205,7 +206,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
   return {
     config: o.configName, mode: o.mode, batch: o.batch, seq: o.seq, threads: base.getThreads(), backend: base.name,
     backend_description: describeBackend(base),
-    gemm: base instanceof NativeBackend ? base.gemmImpl() : null, kernels: base instanceof NativeBackend ? base.simdKernels() : null,
+    gemm: base instanceof NativeBackend ? base.gemmImpl() : null, kernels: base instanceof NativeBackend ? base.kernelDescription() : null,
     steps: o.steps, tokens_per_s: (o.batch * o.seq) / med, step_s_median: med, step_s: times,
     peak_rss_bytes: peakRssBytes(), gflop_per_step: flop / 1e9, gflops: flop / med / 1e9,
     ...(loss !== undefined ? { loss } : {}), ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
