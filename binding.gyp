@@ -26,6 +26,14 @@
       # The same kernels without any CBLAS: keeps the portable build compiling, and tests compare it.
       "target_name": "albert_native_portable",
       "sources": ["<@(albert_sources)"]
+    },
+    {
+      # MPI for data-parallel training (src/parallel/mpi.ts), its own addon so the kernels never need libmpi;
+      # built without MPI (it then says so) when native/find_mpi.cjs finds none.
+      "target_name": "albert_mpi",
+      "sources": ["native/mpi.cc"],
+      "cflags_cc": ["<!@(node native/find_mpi.cjs cflags)"],
+      "libraries": ["<!@(node native/find_mpi.cjs libs)"]
     }
   ]
 }

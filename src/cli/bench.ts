@@ -12,6 +12,7 @@ import { linearWithWarmup } from '../train/schedule.js';
 import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, intFlag, memoryFlag, parseCommandArgs, threadsFlag } from './args.js';
 import { BENCH_MODES, type BenchMode, maskedPerSequence, median, modelFlops, peakRssBytes, randomTokenIds } from './bench_stats.js';
 import { UserError } from '../errors.js';
+import { mpiBuilt } from '../parallel/comm.js';
 import { helpWithBackend } from './backend_line.js';
 
 /** The fine-tuning step's settings: the contract's defaults (clipping 1.0, lr 5e-5) and decay as the paper's recipe. */
@@ -82,6 +83,8 @@ export interface BenchResult {
   backend_description: string;
   /** The addon's GEMM ('openblas', 'accelerate', 'portable') and hand-vectorized kernels ('avx512 + avx512_bf16', 'avx2', 'generic'); null on js. */
   gemm: string | null; kernels: string | null;
+  /** Whether the MPI addon is built in (data-parallel training under mpirun). */
+  mpi: boolean;
   steps: number; tokens_per_s: number; step_s_median: number; step_s: number[]; peak_rss_bytes: number;
   gflop_per_step: number; gflops: number; loss?: number; checkpoint_activations?: boolean;
   /** finetune: the last step's gradient norm before clipping. */
@@ -207,7 +210,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
     config: o.configName, mode: o.mode, batch: o.batch, seq: o.seq, threads: base.getThreads(), backend: base.name,
     backend_description: describeBackend(base),
     gemm: base instanceof NativeBackend ? base.gemmImpl() : null, kernels: base instanceof NativeBackend ? base.kernelDescription() : null,
-    steps: o.steps, tokens_per_s: (o.batch * o.seq) / med, step_s_median: med, step_s: times,
+    mpi: mpiBuilt(), steps: o.steps, tokens_per_s: (o.batch * o.seq) / med, step_s_median: med, step_s: times,
     peak_rss_bytes: peakRssBytes(), gflop_per_step: flop / 1e9, gflops: flop / med / 1e9,
     ...(loss !== undefined ? { loss } : {}), ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
   };
@@ -269,7 +272,7 @@ export async function run(argv: string[]): Promise<number> {
     onStep: (i, s, warm) => log(`  ${warm ? 'warmup' : 'step'} ${warm ? i + 1 : i - opts.warmup + 1}: ${s.toFixed(3)} s`),
   });
   const out = [
-    `${r.config} ${r.mode} batch ${r.batch} x seq ${r.seq}, backend ${r.backend_description}` +
+    `${r.config} ${r.mode} batch ${r.batch} x seq ${r.seq}, backend ${r.backend_description}, MPI ${r.mpi ? 'built in' : 'not built in'}` +
       (r.checkpoint_activations ? ', checkpointed activations' : ''),
     `  tokens/s ${r.tokens_per_s.toFixed(1)} (median step ${r.step_s_median.toFixed(3)} s of ${r.steps})  ` +
       `model ${r.gflops.toFixed(1)} GFLOP/s (${r.gflop_per_step.toFixed(1)} GFLOP/step)  peak RSS ${mb(r.peak_rss_bytes)}`,

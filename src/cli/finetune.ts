@@ -5,6 +5,7 @@ import type { TrainerRecord } from '../train/trainer.js';
 import { formatRunSummary } from '../train/run_summary.js';
 import { saveOnInterrupt } from './interrupt.js';
 import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, parseCommandArgs, parseSet, threadsFlag } from './args.js';
+import { worldComm } from '../parallel/comm.js';
 import { Progress, formatCount } from './progress.js';
 import { maxSeqLengthFlag, TASK_FLAGS, TASK_FLAGS_HELP, TASK_LIST_HELP, taskOptionsFromFlags } from './task_flags.js';
 
@@ -97,7 +98,9 @@ export async function run(argv: string[]): Promise<number> {
   // Only the type here: finetune() refuses values outside their range (and unknown optimizers), naming the flag.
   const num = (k: keyof typeof v) => (v[k] === undefined ? undefined : floatFlag(v[k] as string, k, 0));
   const int = (k: keyof typeof v) => (v[k] === undefined ? undefined : intFlag(v[k] as string, k, 0));
-  const quiet = Boolean(v.quiet);
+  // Data parallel: rank 0 alone reports (the others train silently; their errors still show).
+  const lead = worldComm().rank === 0;
+  const quiet = Boolean(v.quiet) || !lead;
   const progress = new Progress('finetune', 0, quiet);
   // The progress line shows the first split's latest metrics (the first of them decides the best checkpoint for most tasks).
   let dev = '', firstSplit: unknown;
@@ -127,16 +130,16 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
     if (r.alreadyComplete) {
-      process.stderr.write(`albert: ${v.output}: the run is complete (${r.steps} steps; checkpoint ${r.checkpoint}); nothing was changed. To train it longer, resume with a larger --steps\n`);
+      if (lead) process.stderr.write(`albert: ${v.output}: the run is complete (${r.steps} steps; checkpoint ${r.checkpoint}); nothing was changed. To train it longer, resume with a larger --steps\n`);
       return 0;
     }
     progress.finish();
     if (r.interrupted) {
-      process.stderr.write(`albert: stopped at step ${r.steps}; checkpoint ${r.checkpoint}; continue with the same command plus --resume\n`);
+      if (lead) process.stderr.write(`albert: stopped at step ${r.steps}; checkpoint ${r.checkpoint}; continue with the same command plus --resume\n`);
       return 130;
     }
     const best = r.report?.best;
-    process.stderr.write(`done: ${r.steps} steps, ${formatCount(r.tokensPerSecond)} tokens/s, ${r.skippedSteps} skipped`
+    if (lead) process.stderr.write(`done: ${r.steps} steps, ${formatCount(r.tokensPerSecond)} tokens/s, ${r.skippedSteps} skipped`
       + (best ? `; best ${r.report!.main_metric} ${fmt(best.value)} at step ${best.step}` : '') + `; model ${r.modelDir}, report ${r.reportFile}\n`);
     return 0;
   } finally {

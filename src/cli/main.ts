@@ -3,6 +3,7 @@
 // Each command module exports `summary` (one line), `help` (its --help text) and
 // `run(argv): Promise<number | void>` (the exit code; a thin layer over an API function).
 import { UserError } from '../errors.js';
+import { abortJob, rankPrefix } from '../parallel/comm.js';
 import { backendLine } from './backend_line.js';
 
 interface CommandModule {
@@ -58,7 +59,8 @@ async function main(argv: string[]): Promise<number> {
   if (name === '--version' || name === '-v') {
     const { createRequire } = await import('node:module');
     const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
-    process.stdout.write(pkg.version + '\n');
+    const { mpiLine } = await import('../parallel/comm.js');
+    process.stdout.write(pkg.version + '\n' + mpiLine() + '\n');
     return 0;
   }
   const mod = await load(name);
@@ -72,12 +74,15 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
+    const who = rankPrefix();
     if (e instanceof UserError) {
-      process.stderr.write(`albert: ${e.message}\n`);
+      process.stderr.write(`albert: ${who}${e.message}\n`);
       process.exitCode = 1;
     } else {
-      process.stderr.write(`albert: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.stderr.write(`albert: ${who}internal error: ${(e as Error)?.stack ?? String(e)}\n`);
       process.exitCode = 70;
     }
+    // One rank's error ends every rank of an MPI job now (the others would wait for it in their next collective).
+    abortJob(process.exitCode);
   },
 );

@@ -4,6 +4,7 @@ import { runFirstJob } from '../train/first_job.js';
 import { pretrain, type PretrainObjective, type PretrainOptions, type MetricsRecord } from '../train/pretrain.js';
 import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, floatFlag, intFlag, memoryFlag, parseCommandArgs, parseSet, required, threadsFlag } from './args.js';
 import { UserError } from '../errors.js';
+import { worldComm } from '../parallel/comm.js';
 import { Progress, formatCount } from './progress.js';
 import { formatRunSummary } from '../train/run_summary.js';
 import { saveOnInterrupt } from './interrupt.js';
@@ -87,7 +88,9 @@ export async function run(argv: string[]): Promise<number> {
   }, help);
   if (!a) return 0;
   const v = a.values;
-  const quiet = Boolean(v.quiet);
+  // Data parallel: rank 0 alone reports (the others train silently; their errors still show).
+  const lead = worldComm().rank === 0;
+  const quiet = Boolean(v.quiet) || !lead;
   const threads = threadsFlag(v.threads);
   const progress = new Progress('pretrain', 0, quiet);
   const onStart: PretrainOptions['onStart'] = (s) => { if (!quiet) process.stderr.write(formatRunSummary(s).join('\n') + '\n'); };
@@ -127,16 +130,16 @@ export async function run(argv: string[]): Promise<number> {
       onStart, onRecord, onStep, checkpointActivations: v['checkpoint-activations'] ? true : undefined, maxMemory: memoryFlag(v['max-memory']),
     });
     if (r.alreadyComplete) {
-      process.stderr.write(`albert: ${v.output}: the run is complete (${r.steps} steps; checkpoint ${r.checkpoint}); nothing was changed. `
+      if (lead) process.stderr.write(`albert: ${v.output}: the run is complete (${r.steps} steps; checkpoint ${r.checkpoint}); nothing was changed. `
         + 'To train it longer, resume with a larger --steps\n');
       return 0;
     }
     progress.finish();
     if (r.interrupted) {
-      process.stderr.write(`albert: stopped at step ${r.steps}; checkpoint ${r.checkpoint}; continue with the same command plus --resume\n`);
+      if (lead) process.stderr.write(`albert: stopped at step ${r.steps}; checkpoint ${r.checkpoint}; continue with the same command plus --resume\n`);
       return 130;
     }
-    process.stderr.write(`done: ${r.steps} steps, ${formatCount(r.tokensPerSecond)} tokens/s, ${r.skippedSteps} skipped; checkpoint ${r.checkpoint}\n`);
+    if (lead) process.stderr.write(`done: ${r.steps} steps, ${formatCount(r.tokensPerSecond)} tokens/s, ${r.skippedSteps} skipped; checkpoint ${r.checkpoint}\n`);
     return 0;
   } finally {
     interrupt.dispose();

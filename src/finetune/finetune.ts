@@ -12,6 +12,7 @@ import { AlbertTokenizer } from '../tokenizer/albert.js';
 import { checkpointName, listCheckpoints } from '../train/checkpoint.js';
 import { restoreNewestIntact, resumeCandidates, savedSettings, type Restored, type RestoreHooks } from '../train/resume.js';
 import type { RunHooks } from '../train/run_hooks.js';
+import { worldComm } from '../parallel/comm.js';
 import { extensionWarning, Trainer, type TrainerRecord, type TrainStepInfo } from '../train/trainer.js';
 import type { SamplerState } from './sampler.js';
 import { Sampler } from './sampler.js';
@@ -134,7 +135,10 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
     final: splits.length && !r.interrupted ? { step: r.steps, ...at(r.steps) } : null,
     wall_s: Math.round(((state?.elapsedS ?? 0) + (Date.now() - started) / 1000) * 10) / 10, tokens_per_s: Math.round(r.tokensPerSecond),
   };
-  if (!r.interrupted) installModel(r.best?.dir ?? path.join(o.output, checkpointName(r.steps)), path.join(o.output, MODEL_DIR));
-  writeJsonAtomic(path.join(o.output, REPORT_FILE), report);
+  // Rank 0 writes (data parallel: every rank has the same result).
+  if (worldComm().rank === 0) {
+    if (!r.interrupted) installModel(r.best?.dir ?? path.join(o.output, checkpointName(r.steps)), path.join(o.output, MODEL_DIR));
+    writeJsonAtomic(path.join(o.output, REPORT_FILE), report);
+  }
   return result({ steps: r.steps, interrupted: r.interrupted, checkpoint: r.checkpoint, report, skippedSteps: r.skippedSteps, tokensPerSecond: r.tokensPerSecond });
 }

@@ -3,7 +3,7 @@
 // split's predictions and official metrics, in inference mode (packed weights) while it runs.
 import type { AlbertModel } from '../model/albert.js';
 import type { HeadKind, LossResult } from '../model/types.js';
-import type { CurvesInfo, Evaluation, Task, TaskBatch } from '../train/task.js';
+import type { BatchPart, CurvesInfo, Evaluation, Task, TaskBatch } from '../train/task.js';
 import type { DownstreamTask, SplitData, TrainFeatures } from './downstream.js';
 import { writeFinetuneCurves } from './curves.js';
 import type { Sampler } from './sampler.js';
@@ -40,7 +40,11 @@ export class FinetuneTask implements Task<SplitRecord> {
 
   get epoch(): number { return Math.round(this.sampler.epoch * 1000) / 1000; }
 
-  nextBatch(): TaskBatch { return this.features.batch(this.sampler.take(this.batchSize)); }
+  /** Every rank draws the whole batch (the sampler's position stays the same on all) and featurizes its part. */
+  nextBatch(part: BatchPart): TaskBatch {
+    const n = this.batchSize / part.count;
+    return this.features.batch(this.sampler.take(this.batchSize).slice(part.index * n, (part.index + 1) * n));
+  }
 
   dataState(): unknown { return this.sampler.state(); }
 

@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import type { AlbertConfig } from './config.js';
 import { Embeddings, embeddingSpecs } from './embeddings.js';
 import { Encoder, type EncoderLayout, encoderLayout, encoderSpecs } from './encoder.js';
-import type { Head, HeadContext } from './heads/head.js';
+import type { Head, HeadContext, MeanOver } from './heads/head.js';
 import { HEADS } from './heads/index.js';
 import { qkvPacks } from './layer.js';
 import { Linear } from './modules.js';
@@ -169,10 +169,11 @@ export class AlbertModel {
   }
 
   /** forward (train mode unless opts.train = false) + the HF class's loss + backward; gradients accumulate. */
-  lossAndBackward(inputs: ModelInputs, labels: Labels, opts: { train?: boolean; seed?: number } = {}): LossResult {
+  lossAndBackward(inputs: ModelInputs, labels: Labels, opts: { train?: boolean; seed?: number; meanOver?: MeanOver } = {}): LossResult {
     if (!this.headImpl) throw new UserError('the bare AlbertModel has no loss: choose a head (pretraining, masked-lm, ...)');
     if (this.inferenceOnly) throw new UserError('this model is inferenceOnly (its weights are packed for serving): switch it off to train');
     const ctx = this.run(inputs, opts.train ?? true, opts.seed ?? 0, true, null, labels);
+    if (opts.meanOver) ctx.meanOver = opts.meanOver;
     const H = this.config.hidden_size, N = ctx.rows * ctx.S;
     const dSeq = this.buf.f32('dSeq', N * H);
     dSeq.fill(0);

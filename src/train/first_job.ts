@@ -14,6 +14,7 @@ import { loadPretrained } from '../io/hf_dir.js';
 import { claimOutput } from '../io/output_path.js';
 import { fillMask, filledText, type MaskPrediction } from './fill_mask.js';
 import { pretrain, type PretrainOptions, type PretrainResult } from './pretrain.js';
+import { worldComm } from '../parallel/comm.js';
 
 export interface FirstJobOptions {
   output: string;
@@ -47,6 +48,25 @@ const FIRST_JOB_ENTRIES = new Set(['corpus', 'synthetic.model', 'data', 'run']);
 export async function runFirstJob(o: FirstJobOptions): Promise<FirstJobResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const out = path.resolve(o.output);
+  // Data parallel (mpirun): rank 0 makes the corpus and the data, the others wait for them.
+  const comm = worldComm();
+  if (comm.rank === 0) await prepareFirstJob(o, out, log);
+  comm.barrier();
+  const tokFile = path.join(out, 'synthetic.model');
+  const runDir = path.join(out, 'run');
+  const backend = o.backend ?? loadBackend({ threads: o.threads });
+  const steps = o.steps ?? 1200;
+  const result = await pretrain({
+    data: path.join(out, 'data/train'), output: runDir, tokenizer: tokFile, model: 'tiny', set: FIRST_JOB_MODEL,
+    optimizer: 'adamw', lr: 3e-3, warmupSteps: Math.min(50, Math.ceil(steps / 10)), steps, batchSize: 32, seed: 1,
+    evalInstances: 0, evalData: [path.join(out, 'data/heldout')], evalEvery: 200, logEvery: 50, saveEvery: 0, keep: 1,
+    backend, quiet: o.quiet, ...o.pretrain,
+  });
+  return reportFirstJob(result, out, backend, log);
+}
+
+/** The corpus, its tokenizer and the pretraining data of a first job in `out`; an earlier run's folder removed. */
+async function prepareFirstJob(o: FirstJobOptions, out: string, log: (line: string) => void): Promise<void> {
   claimOutput(out, { kind: 'folder', what: "a first job's folder", overwrite: o.overwrite, ownsEntries: (es) => es.every((e) => FIRST_JOB_ENTRIES.has(e)) });
   fs.mkdirSync(path.join(out, 'corpus'), { recursive: true });
   const tokFile = path.join(out, 'synthetic.model');
@@ -61,16 +81,10 @@ export async function runFirstJob(o: FirstJobOptions): Promise<FirstJobResult> {
     const s = await createPretrainingData({ ...common, inputs: [path.join(out, `corpus/${name}.txt`)], output: path.join(out, 'data', name), dupeFactor: dupe, seed, overwrite: true });
     log(`  data/${name}: ${s.instances} instances, ${(100 * s.maskedFraction).toFixed(1)}% masked, ${(100 * s.label1Fraction).toFixed(1)}% swapped`);
   }
-  const runDir = path.join(out, 'run');
-  fs.rmSync(runDir, { recursive: true, force: true });
-  const backend = o.backend ?? loadBackend({ threads: o.threads });
-  const steps = o.steps ?? 1200;
-  const result = await pretrain({
-    data: path.join(out, 'data/train'), output: runDir, tokenizer: tokFile, model: 'tiny', set: FIRST_JOB_MODEL,
-    optimizer: 'adamw', lr: 3e-3, warmupSteps: Math.min(50, Math.ceil(steps / 10)), steps, batchSize: 32, seed: 1,
-    evalInstances: 0, evalData: [path.join(out, 'data/heldout')], evalEvery: 200, logEvery: 50, saveEvery: 0, keep: 1,
-    backend, quiet: o.quiet, ...o.pretrain,
-  });
+  fs.rmSync(path.join(out, 'run'), { recursive: true, force: true });
+}
+
+async function reportFirstJob(result: PretrainResult, out: string, backend: Backend, log: (line: string) => void): Promise<FirstJobResult> {
   if (result.interrupted) {
     log(`first job interrupted at step ${result.steps} (checkpoint ${result.checkpoint})`);
     return { result, mlmAcc: NaN, sopAcc: NaN, mlmMajorityBaseline: NaN, example: { text: '', filled: '', predictions: [] } };
@@ -86,6 +100,7 @@ export async function runFirstJob(o: FirstJobOptions): Promise<FirstJobResult> {
   const majority = Math.max(...counts.values()) / masked;
 
   const model = loadPretrained(result.checkpoint, { backend });
+  const { albert } = loadDataTokenizer(path.join(out, 'synthetic.model'));
   // A sentence pair in the corpus's style (at most 64 tokens, the trained length).
   const text = 'in the morning the swan had cherries for [MASK] . at [MASK] the two friends went to the tower together .';
   const predictions = fillMask(model, albert, text, 3);

@@ -5,13 +5,15 @@ import { InstanceLoader } from '../data/loader.js';
 import { deriveSeed } from '../data/rng.js';
 import type { ShardDataset, StoredInstance } from '../data/shards.js';
 import type { AlbertModel } from '../model/albert.js';
+import type { MeanOver } from '../model/heads/head.js';
+import { IGNORE_INDEX } from '../model/heads/losses.js';
 import type { HeadKind, LossResult } from '../model/types.js';
 import { BatchBuilder } from './batch.js';
 import { writePretrainingCurves, type CurveRecord } from './curves.js';
 import { evaluate, type EvalResult, type EvalSet } from './evaluate.js';
 import { OPTIMIZER_KINDS, type OptimizerKind } from './optim.js';
 import { headOf, limitProblem, RUN_KEYS, type LimitedOption, type PretrainObjective, type RunRecord } from './run_settings.js';
-import type { CurvesInfo, Evaluation, Task, TaskBatch } from './task.js';
+import type { BatchPart, CurvesInfo, Evaluation, Task, TaskBatch } from './task.js';
 import { shown, type StateSchema, type Window } from './trainer_state.js';
 
 /** The training data stream of a run: every instance but the held-out tail. */
@@ -60,8 +62,6 @@ export class PretrainingTask implements Task<EvalResult> {
   readonly evalSets: { name: string; instances: number }[];
   readonly statKeys = STAT_KEYS;
   private readonly sentence: boolean;
-  private readonly builder: BatchBuilder;
-  private readonly batchInsts: StoredInstance[];
 
   constructor(private readonly o: PretrainingTaskOptions) {
     this.name = o.objective;
@@ -69,17 +69,31 @@ export class PretrainingTask implements Task<EvalResult> {
     this.sentence = this.head !== 'masked-lm';
     this.trainExamples = o.trainInstances;
     this.evalSets = o.evalSets.map((e) => ({ name: e.name, instances: e.end - e.first }));
-    this.builder = new BatchBuilder(o.batchSize, o.ds.index.max_seq_length, o.ds.index.pad_id);
-    this.batchInsts = new Array(o.batchSize);
   }
+
+  private builders = new Map<number, { builder: BatchBuilder; insts: StoredInstance[] }>();
 
   get epoch(): number { return this.o.loader.epoch; }
 
-  nextBatch(): TaskBatch {
-    const { builder, batchInsts } = this;
-    for (let b = 0; b < batchInsts.length; b++) batchInsts[b] = this.o.loader.next();
-    builder.fill(batchInsts);
+  nextBatch(part: BatchPart): TaskBatch {
+    const B = this.o.batchSize, n = B / part.count, lo = part.index * n;
+    let b = this.builders.get(n);
+    if (!b) this.builders.set(n, b = { builder: new BatchBuilder(n, this.o.ds.index.max_seq_length, this.o.ds.index.pad_id), insts: new Array(n) });
+    // Every rank draws the whole batch's instance numbers (the loader's position stays the same on all), and reads its part.
+    for (let i = 0; i < B; i++) {
+      const id = this.o.loader.nextIndex();
+      if (i >= lo && i < lo + n) b.insts[i - lo] = this.o.ds.get(id);
+    }
+    const { builder } = b;
+    builder.fill(b.insts);
     return { inputs: builder.inputs, labels: this.sentence ? builder.labels : { labels: builder.labels.labels }, tokens: builder.tokens };
+  }
+
+  meanCounts(batch: TaskBatch): MeanOver {
+    let labelled = 0;
+    const l = batch.labels.labels!;
+    for (let i = 0; i < l.length; i++) if (l[i] !== IGNORE_INDEX) labelled++;
+    return { labelled, sequences: batch.inputs.batch };
   }
 
   dataState(): unknown { return this.o.loader.getState(); }

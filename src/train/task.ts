@@ -4,7 +4,15 @@
 // plug in the same way: a batch is model inputs plus the labels the head's loss takes.
 import type { AlbertModel } from '../model/albert.js';
 import type { HeadKind, Labels, LossResult, ModelInputs } from '../model/types.js';
+import type { MeanOver } from '../model/heads/head.js';
 import type { Window } from './trainer_state.js';
+
+/**
+ * Which part of the batch this process trains on: the next global batch is drawn whole (the same data
+ * order whatever the number of ranks) and split into `count` equal parts, of which this is `index`.
+ */
+export interface BatchPart { index: number; count: number }
+export const WHOLE_BATCH: BatchPart = { index: 0, count: 1 };
 
 export interface TaskBatch {
   inputs: ModelInputs;
@@ -41,8 +49,14 @@ export interface Task<R extends object = object> {
   readonly statKeys: readonly string[];
   /** Passes over the training data so far. */
   readonly epoch: number;
-  /** The next micro-batch of training data (`batchSize` examples). */
-  nextBatch(): TaskBatch;
+  /** The next micro-batch of training data (`batchSize` examples), or its `part` (batchSize / part.count examples). */
+  nextBatch(part: BatchPart): TaskBatch;
+  /**
+   * A task whose loss is a mean over a count that varies between parts (masked positions): that count
+   * in this part, summed over the ranks and passed to the loss (MeanOver). Without it the parts' mean
+   * losses are averaged (each part has the same number of examples).
+   */
+  meanCounts?(batch: TaskBatch): MeanOver;
   /** The data position saved with each checkpoint (JSON); resuming restores it (see resume.ts). */
   dataState(): unknown;
   /** The statistics of one micro-batch's loss, under statKeys. */

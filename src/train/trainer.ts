@@ -10,6 +10,14 @@
 // Exactness: everything random is a function of (seed, step): the data order is the task's saved
 // position, dropout seeds are derived from the step. A resumed run therefore computes the same
 // losses, bit for bit at the same thread count, as an uninterrupted one.
+//
+// Data parallel (mpirun -np N, src/parallel/comm.ts): batchSize stays the global batch. Every rank
+// draws the whole batch's data positions and trains on its part (1/N of it); the gradients and the
+// statistics are summed over the ranks (the pretraining losses divide by the whole batch's counts,
+// MeanOver, so the parts' shares sum to the one-process mean; the others' equal-sized parts are
+// averaged), then every rank clips and steps on the same global gradient, so the weights stay the
+// same on all ranks (checked at every checkpoint). Only rank 0 writes files and reports progress.
+// The data position and the optimizer are global, so a checkpoint resumes with any N dividing the batch.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Backend } from '../backend/backend.js';
@@ -18,8 +26,10 @@ import { deriveSeed } from '../data/rng.js';
 import { UserError } from '../errors.js';
 import { copyFileAtomic } from '../io/atomic.js';
 import type { AlbertModel } from '../model/albert.js';
+import type { MeanOver } from '../model/heads/head.js';
+import { worldComm, type Communicator } from '../parallel/comm.js';
 import { checkpointName, removeStalePartials, saveCheckpoint } from './checkpoint.js';
-import { clipGradNorm } from './optim.js';
+import { clipGradNorm, type Optimizer } from './optim.js';
 import { runOptimizer, type Restored } from './resume.js';
 import type { RunSummary } from './run_summary.js';
 import { SCHEDULES } from './schedule.js';
@@ -69,6 +79,8 @@ export interface TrainerOptions<R extends object> {
   onStep?: (s: TrainStepInfo) => void;
   /** Testing hook: at these update numbers the gradients are poisoned with NaN. */
   injectNanAtSteps?: number[];
+  /** The ranks training together (default worldComm(): one process unless started by mpirun). */
+  comm?: Communicator;
 }
 
 export interface TrainResult<R> {
@@ -92,9 +104,13 @@ export class Trainer<R extends object> {
     const { task, model, backend, run, session, restored, output } = o;
     const { batchSize: B, gradAccum: accum, steps, seed } = run;
     const state = restored?.state;
+    const comm = o.comm ?? worldComm(), N = comm.size, lead = comm.rank === 0;
+    if (B % N !== 0) throw new UserError(`--batch-size ${B} is the global batch: it must split evenly over the ${N} ranks (a multiple of ${N})`);
+    const part = { index: comm.rank, count: N };
     model.checkpointActivations = session.checkpointActivations;
     const params = model.params();
     const opt = restored?.opt ?? runOptimizer(params, run, backend);
+    if (N > 1) startTogether(comm, run, model, opt);
     let step = 0, skipped = 0, badInARow = 0, tokens = 0, elapsedBefore = 0;
     let win = emptyWindow(task.statKeys);
     let best: BestCheckpoint | undefined;
@@ -104,19 +120,19 @@ export class Trainer<R extends object> {
       elapsedBefore = state.elapsedS;
       best = state.best;
     }
-    o.onStart?.({
+    if (lead) o.onStart?.({
       output, parameters: params.reduce((a, p) => a + p.data.length, 0), objective: task.name, optimizer: run.optimizer, lr: run.lr,
       batchSize: B, gradAccum: accum, trainInstances: task.trainExamples, evalSets: task.evalSets,
       stepsPerEpoch: Math.ceil(task.trainExamples / (B * accum)), steps, warmupSteps: run.warmupSteps, backend: describeBackend(backend),
       resumedFrom: restored && { dir: restored.dir, step },
     });
 
-    // The run's files are written from here on only.
-    fs.mkdirSync(output, { recursive: true });
-    removeStalePartials(output);
+    // The run's files are written from here on only, by rank 0 only.
+    if (lead) fs.mkdirSync(output, { recursive: true });
+    if (lead) removeStalePartials(output);
     // A run-level copy: the checkpoint it came from may be pruned (--keep) while the run goes on.
     const tokenizer = path.join(output, 'spiece.model');
-    if (path.resolve(o.tokenizer) !== path.resolve(tokenizer)) copyFileAtomic(o.tokenizer, tokenizer);
+    if (lead && path.resolve(o.tokenizer) !== path.resolve(tokenizer)) copyFileAtomic(o.tokenizer, tokenizer);
 
     // Metrics: on resume, drop what the interrupted run logged after its checkpoint.
     const metricsFile = path.join(output, 'metrics.jsonl');
@@ -127,13 +143,14 @@ export class Trainer<R extends object> {
         try { const r = JSON.parse(line) as TrainerRecord; if (r.step <= step) records.push(r); } catch { /* a torn last line */ }
       }
     }
-    fs.writeFileSync(metricsFile, records.map((r) => JSON.stringify(r) + '\n').join(''));
+    if (lead) fs.writeFileSync(metricsFile, records.map((r) => JSON.stringify(r) + '\n').join(''));
     const emit = (r: TrainerRecord) => {
       records.push(r);
+      if (!lead) return;
       fs.appendFileSync(metricsFile, JSON.stringify(r) + '\n');
       o.onRecord?.(r);
     };
-    const writeCurves = () => task.writeCurves(path.join(output, 'curves.svg'), records,
+    const writeCurves = () => lead && task.writeCurves(path.join(output, 'curves.svg'), records,
       { name: path.basename(path.resolve(output)), optimizer: run.optimizer, batchSize: B, gradAccum: accum, lr: run.lr, steps });
 
     const { logEvery, evalEvery, saveEvery, keep, maxBadSteps: maxBad } = session;
@@ -147,8 +164,13 @@ export class Trainer<R extends object> {
       version: 2, step, run, session, head: task.head, loader: task.dataState(), window: win, skipped, badInARow, tokens,
       elapsedS: elapsedBefore + (Date.now() - started) / 1000, ...(best ? { best } : {}),
     });
-    const save = () => { checkpoint = saveCheckpoint(output, step, model, opt, trainerState(), tokenizer, keep, best?.step); writeCurves(); };
-    /** Evaluate and record; true when this is the best evaluation so far (keepBest): its step must be saved. */
+    const save = () => {
+      if (N > 1) checkSameWeights(comm, model, opt, step);
+      if (lead) checkpoint = saveCheckpoint(output, step, model, opt, trainerState(), tokenizer, keep, best?.step);
+      else checkpoint = path.join(output, checkpointName(step));
+      writeCurves();
+    };
+    /** Evaluate (every rank alike: they stay in step) and record; true when this is the best evaluation so far (keepBest): its step must be saved. */
     const runEval = (): boolean => {
       const ev = task.evaluate(model, B);
       lastEval = ev.records;
@@ -161,20 +183,49 @@ export class Trainer<R extends object> {
       return true;
     };
 
+    // Data parallel: the loss and the statistics of this rank's parts (and its tokens), summed over the ranks with the gradients.
+    // Its last entry: whether any rank was interrupted (SIGINT reaches each rank; all stop after the same step).
+    const K = task.statKeys.length, shares = new Float64Array(K + 3), counts = new Float64Array(2);
+    let anyAborted = false;
+    const grads = params.map((p) => p.grad);
+    const meanCounts = N > 1 && task.meanCounts ? task.meanCounts.bind(task) : undefined;
     let interrupted = false;
     while (step < steps) {
       model.zeroGrad();
       let loss = 0;
       const stats: Record<string, number> = Object.fromEntries(task.statKeys.map((k) => [k, 0]));
+      let stepTokens = 0;
       for (let micro = 0; micro < accum; micro++) {
-        const batch = task.nextBatch();
-        const r = model.lossAndBackward(batch.inputs, batch.labels, { train: true, seed: deriveSeed(seed, 3, step * accum + micro) });
+        const batch = task.nextBatch(part);
+        let meanOver: MeanOver | undefined;
+        if (meanCounts) {
+          const c = meanCounts(batch);
+          counts[0] = c.labelled; counts[1] = c.sequences;
+          comm.allreduceSum([counts]);
+          meanOver = { labelled: counts[0], sequences: counts[1] };
+        }
+        // Each rank's part gets its own dropout masks (one process: the seed of today).
+        const dropoutSeed = deriveSeed(seed, 3, step * accum + micro);
+        const r = model.lossAndBackward(batch.inputs, batch.labels, { train: true, seed: N > 1 ? deriveSeed(dropoutSeed, 5, comm.rank) : dropoutSeed, meanOver });
         loss += r.loss / accum;
         const s = task.microStats(r);
         for (const k of task.statKeys) stats[k] += s[k] / accum;
-        tokens += batch.tokens;
-        sessionTokens += batch.tokens;
+        stepTokens += batch.tokens;
       }
+      if (N > 1) {
+        // One collective for the gradients and the statistics: the sum of the parts' shares (MeanOver), or of their means / N.
+        shares[0] = loss; shares[K + 1] = stepTokens; shares[K + 2] = o.signal?.aborted ? 1 : 0;
+        for (let k = 0; k < K; k++) shares[k + 1] = stats[task.statKeys[k]];
+        comm.allreduceSum([...grads, shares]);
+        const w = meanCounts ? 1 : 1 / N;
+        if (w !== 1) for (const g of grads) backend.scale(g, w, g.length);
+        loss = shares[0] * w;
+        for (let k = 0; k < K; k++) stats[task.statKeys[k]] = shares[k + 1] * w;
+        stepTokens = shares[K + 1];
+        anyAborted = shares[K + 2] > 0;
+      }
+      tokens += stepTokens;
+      sessionTokens += stepTokens;
       if (accum > 1) for (const p of params) backend.scale(p.grad, 1 / accum, p.grad.length);
       if (nanSteps.has(step)) params[0].grad[0] = NaN;
       const gradNorm = clipGradNorm(params, run.clipNorm, backend);
@@ -198,7 +249,7 @@ export class Trainer<R extends object> {
       step++;
       const elapsed = (Date.now() - started) / 1000;
       const tps = sessionTokens / Math.max(elapsed, 1e-9);
-      o.onStep?.({ step, totalSteps: steps, loss, stats, lr, tokensPerSecond: tps });
+      if (lead) o.onStep?.({ step, totalSteps: steps, loss, stats, lr, tokensPerSecond: tps });
       if (step % logEvery === 0 || step === steps) {
         emit({
           type: 'train', step, epoch: task.epoch, loss: win.loss / (win.n || NaN), ...task.trainRecord(win),
@@ -211,15 +262,57 @@ export class Trainer<R extends object> {
       if ((saveEvery > 0 && step % saveEvery === 0 && step < steps) || newBest) save();
       // Let signal handlers (SIGINT) run between steps.
       await new Promise((r) => setImmediate(r));
-      if (o.signal?.aborted && step < steps) { interrupted = true; break; }
+      if ((N > 1 ? anyAborted : o.signal?.aborted) && step < steps) { interrupted = true; break; }
     }
     if (!interrupted) runEval();
     save();
+    // Every rank returns once the last checkpoint is on disk.
+    comm.barrier();
     const b = best as BestCheckpoint | undefined;
     return {
       steps: step, checkpoint, interrupted, eval: lastEval, skippedSteps: skipped,
       tokensPerSecond: sessionTokens / Math.max((Date.now() - started) / 1000, 1e-9),
       ...(b ? { best: { ...b, dir: path.join(output, b.checkpoint) } } : {}),
     };
+  }
+}
+
+/**
+ * Before the first step of a data-parallel run: every rank must run the same settings, and starts from
+ * rank 0's weights and optimizer state (a new model is initialized alike everywhere anyway; this makes
+ * it so whatever each rank loaded).
+ */
+function startTogether(comm: Communicator, run: TrainerRun, model: AlbertModel, opt: Optimizer): void {
+  const mine = Buffer.from(JSON.stringify(run));
+  const len = new Float64Array([mine.length]);
+  comm.broadcast(len);
+  const theirs = new Uint8Array(len[0]);
+  if (comm.rank === 0) theirs.set(mine);
+  comm.broadcast(theirs);
+  if (!mine.equals(Buffer.from(theirs))) {
+    throw new UserError(`rank ${comm.rank} of ${comm.size} was given other settings than rank 0 (every rank must run the same command): `
+      + `rank 0 has ${Buffer.from(theirs).toString()}, this rank ${mine.toString()}`);
+  }
+  for (const p of model.params()) comm.broadcast(p.data);
+  for (const m of [...opt.m, ...opt.v]) comm.broadcast(m);
+}
+
+/**
+ * The ranks' weights must be the same (the same global gradient, the same step); compared by a checksum
+ * at every checkpoint. Should a reduction ever give ranks different bits, rank 0's state is sent to all.
+ */
+function checkSameWeights(comm: Communicator, model: AlbertModel, opt: Optimizer, step: number): void {
+  let sum = 0, weighted = 0, i = 0;
+  for (const p of model.params()) for (const v of p.data) { sum += v; weighted += v * ((i++ % 7) + 1); }
+  const mine = new Float64Array([sum, weighted]), all = new Float64Array(comm.size * 2);
+  all.set(mine, comm.rank * 2);
+  comm.allreduceSum([all]);
+  for (let r = 0; r < comm.size; r++) {
+    if (all[2 * r] !== mine[0] || all[2 * r + 1] !== mine[1]) {
+      if (comm.rank === 0) process.stderr.write(`albert: warning: at step ${step} the ranks' weights differ (rank ${r}); rank 0's weights and optimizer state are sent to every rank\n`);
+      for (const p of model.params()) comm.broadcast(p.data);
+      for (const m of [...opt.m, ...opt.v]) comm.broadcast(m);
+      return;
+    }
   }
 }

@@ -20,7 +20,16 @@ export interface HeadContext {
   backward: boolean;
   /** The inputs encoded (a head that must know the segments reads their token types and mask). */
   inputs: ModelInputs;
+  /** The pretraining heads' mean divisors when this batch is one part of a larger one (see MeanOver). */
+  meanOver?: MeanOver;
 }
+
+/**
+ * Data parallel: the counts of the whole batch (every rank's part) that a part's mean losses divide
+ * by, so that each part's loss and gradients are its share of the whole batch's mean and the shares
+ * sum to it: `labelled` masked-LM positions, `sequences` sentence-objective labels.
+ */
+export interface MeanOver { labelled: number; sequences: number }
 
 export interface Head {
   /** Eval outputs under HF's names (fresh arrays). */

@@ -17,11 +17,14 @@ export function markLabelledRows(labels: ArrayLike<number> | undefined, marked: 
 /**
  * nn.CrossEntropyLoss(ignore_index): mean over rows whose label is not ignored; NaN when every row
  * is ignored (as PyTorch), with zero gradient then. dlogits (rows, V) = d(mean)/d(logits).
+ * `over`: divide by this count instead of the rows counted here (data parallel: the count of the whole
+ * batch over every rank, so each rank's loss and gradient are its part of the global mean); `den` is
+ * the divisor used.
  */
 export function meanCrossEntropy(
   be: Backend, logits: Float32Array, labels: Int32Array, rows: number, V: number,
-  dlogits: Float32Array | null, ignoreIndex = IGNORE_INDEX,
-): { loss: number; count: number; correct: number } {
+  dlogits: Float32Array | null, ignoreIndex = IGNORE_INDEX, over?: number,
+): { loss: number; count: number; correct: number; den: number } {
   let count = 0, correct = 0;
   for (let r = 0; r < rows; r++) {
     const label = labels[r];
@@ -31,8 +34,9 @@ export function meanCrossEntropy(
     for (let j = 1; j < V; j++) if (logits[r * V + j] > logits[r * V + best]) best = j;
     if (best === label) correct++;
   }
-  const sum = be.crossEntropy(logits, labels, rows, V, dlogits, count > 0 ? 1 / count : 0, ignoreIndex);
-  return { loss: count > 0 ? sum / count : NaN, count, correct };
+  const den = over ?? count;
+  const sum = be.crossEntropy(logits, labels, rows, V, dlogits, den > 0 ? 1 / den : 0, ignoreIndex);
+  return { loss: den > 0 ? sum / den : NaN, count, correct, den };
 }
 
 /** nn.MSELoss: mean of (pred - target)^2 over n; dpred = 2 (pred - target) / n. */

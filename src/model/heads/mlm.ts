@@ -70,9 +70,9 @@ export class MlmHead {
 
   /**
    * HF's masked-LM loss over seq (N, H) with labels (N) (-100 ignored), decoding only labelled rows;
-   * dSeq (N, H) += its gradient (no backward at all when dSeq is null).
+   * dSeq (N, H) += its gradient (no backward at all when dSeq is null). `over`: the mean's divisor (see meanCrossEntropy).
    */
-  lossAndBackward(be: Backend, seq: Float32Array, labels: ArrayLike<number>, N: number, dSeq: Float32Array | null): { loss: number; accuracy: number } {
+  lossAndBackward(be: Backend, seq: Float32Array, labels: ArrayLike<number>, N: number, dSeq: Float32Array | null, over?: number): { loss: number; accuracy: number } {
     const H = this.c.hidden_size, V = this.c.vocab_size, buf = this.buf;
     const lab = checkClassLabels('labels', labels, N, V);
     let M = 0;
@@ -87,8 +87,8 @@ export class MlmHead {
     gatherRows(seq, rows, H, x);
     const logits = this.forward(be, x, M);
     const dlogits = dSeq ? logits : null; // in place: the logits are not needed after the loss
-    const { loss, count, correct } = meanCrossEntropy(be, logits, rowLabels, M, V, dlogits);
-    const accuracy = count > 0 ? correct / count : NaN;
+    const { loss, correct, den } = meanCrossEntropy(be, logits, rowLabels, M, V, dlogits, IGNORE_INDEX, over);
+    const accuracy = den > 0 ? correct / den : NaN;
     if (!dSeq || !dlogits) return { loss, accuracy };
     const dx = buf.f32('dx', M * H);
     this.backward(be, dlogits, dx);

@@ -6,7 +6,7 @@ import { Buffers, type ParamStore, siteSeed } from '../params.js';
 import type { Labels, LossResult, ModelOutputs } from '../types.js';
 import { DropoutLinear, classifierDropout } from './classifier.js';
 import { HEAD_DROPOUT_SITE, type Head, type HeadContext } from './head.js';
-import { checkClassLabels, markLabelledRows, meanCrossEntropy } from './losses.js';
+import { IGNORE_INDEX, checkClassLabels, markLabelledRows, meanCrossEntropy } from './losses.js';
 import { MlmHead } from './mlm.js';
 import type { SentenceObjective } from './sentence.js';
 
@@ -37,13 +37,13 @@ export class PretrainingHead implements Head {
       throw new UserError('a pretraining loss needs both labels (masked LM) and sentence_order_label');
     }
     const { be, rows } = ctx;
-    const mlm = this.mlm.lossAndBackward(be, ctx.seq, labels.labels, rows * ctx.S, ctx.backward ? dSeq : null);
+    const mlm = this.mlm.lossAndBackward(be, ctx.seq, labels.labels, rows * ctx.S, ctx.backward ? dSeq : null, ctx.meanOver?.labelled);
     const sentenceLabels = checkClassLabels('sentence_order_label', labels.sentenceOrderLabel, rows, 2, true);
     const logits = this.sentence.forward(be, ctx.pooled!, rows, ctx.train, siteSeed(ctx.seed, HEAD_DROPOUT_SITE));
     const dlogits = this.buf.f32('dlogits', rows * 2);
-    const s = meanCrossEntropy(be, logits, sentenceLabels, rows, 2, dlogits);
+    const s = meanCrossEntropy(be, logits, sentenceLabels, rows, 2, dlogits, IGNORE_INDEX, ctx.meanOver?.sequences);
     if (ctx.backward) this.sentence.backward(be, dlogits, dPooled!);
-    const result: LossResult = { loss: mlm.loss + s.loss, mlmLoss: mlm.loss, mlmAccuracy: mlm.accuracy, sentenceAccuracy: s.count ? s.correct / s.count : NaN };
+    const result: LossResult = { loss: mlm.loss + s.loss, mlmLoss: mlm.loss, mlmAccuracy: mlm.accuracy, sentenceAccuracy: s.den ? s.correct / s.den : NaN };
     if (this.objective.kind === 'sop') result.sopLoss = s.loss;
     else result.nspLoss = s.loss;
     return result;
@@ -67,7 +67,7 @@ export class MaskedLmHead implements Head {
 
   lossAndBackward(ctx: HeadContext, labels: Labels, dSeq: Float32Array): LossResult {
     if (!labels.labels) throw new UserError('a masked-LM loss needs labels');
-    const mlm = this.mlm.lossAndBackward(ctx.be, ctx.seq, labels.labels, ctx.rows * ctx.S, ctx.backward ? dSeq : null);
+    const mlm = this.mlm.lossAndBackward(ctx.be, ctx.seq, labels.labels, ctx.rows * ctx.S, ctx.backward ? dSeq : null, ctx.meanOver?.labelled);
     return { loss: mlm.loss, mlmLoss: mlm.loss, mlmAccuracy: mlm.accuracy };
   }
 }
