@@ -29,7 +29,9 @@ export { readSafetensors, writeSafetensors, readSafetensorsHeader, type Tensor }
 export { createPretrainingData, type CreateOptions, type CreateSummary } from './data/create.js';
 export { pretrain, type PretrainOptions, type PretrainResult, type PretrainObjective, type MetricsRecord, type StepInfo } from './train/pretrain.js';
 export { Trainer, type TrainerOptions, type TrainResult, type TrainStepInfo, type TrainerRecord } from './train/trainer.js';
-export type { Task, TaskBatch, Evaluation, CurvesInfo } from './train/task.js';
+export { worldComm, mpiBuilt, launchedRanks, type Communicator } from './parallel/comm.js';
+export type { MeanOver } from './model/heads/head.js';
+export type { Task, TaskBatch, Evaluation, CurvesInfo, BatchPart } from './train/task.js';
 export type { TrainerRun, TrainerSession, Window } from './train/trainer_state.js';
 export type { RunSummary } from './train/run_summary.js';
 export { fillMask, type MaskPrediction } from './train/fill_mask.js';
