@@ -99,6 +99,10 @@ test('mpirun -np 2 pretrains as one process: losses and weights after 20 LAMB st
   // Only rank 0 wrote: one metrics line per step and eval, no stray temporaries.
   assert.equal(metrics(two).length, metrics(ref).length);
   assert.deepEqual(fs.readdirSync(two).filter((f) => f.startsWith('.')), []);
+  // bf16 on the wire: half the bytes, each partial sum rounded to bf16 (8 bits of mantissa): the same training, to ~1e-2.
+  const bf16 = path.join(dir, 'bf16');
+  run([...mpirun(2), ...args(bf16)], { ...MPI_ENV, ALBERT_ALLREDUCE: 'bf16' });
+  compareLosses(metrics(ref), metrics(bf16), 2e-2);
   // A global batch the ranks cannot split evenly is refused by every rank, and the job ends.
   const odd = spawnSync(mpirun(2)[0], [...mpirun(2).slice(1), ...args(path.join(dir, 'odd')), '--batch-size', '7'], { encoding: 'utf8', env: MPI_ENV, timeout: 60_000 });
   assert.notEqual(odd.status, 0);
