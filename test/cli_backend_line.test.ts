@@ -42,6 +42,7 @@ test('albert bench prints the backend, GEMM and kernels, in its text and in --js
   const lines = r.stdout.trim().split('\n');
   const json = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
   assert.ok(lines[0].endsWith(`, backend ${json.backend_description as string}`), lines[0]);
+  assert.match(r.stdout, json.mpi ? /^  MPI: built in/m : /^  MPI: not built in/m);
   if (native) {
     assert.equal(json.backend_description, `native (GEMM: ${json.gemm === 'portable' ? 'portable (built without OpenBLAS)' : json.gemm as string}, kernels: ${json.kernels as string}, 1 thread)`);
     assert.match(String(json.gemm), /^(openblas|accelerate|portable)$/);

@@ -68,6 +68,17 @@ function compareLosses(a: Record<string, number>[], b: Record<string, number>[],
   }
 }
 
+test('albert --version says whether MPI is built in (and, under mpirun, the rank)', () => {
+  const r = spawnSync(process.execPath, [MAIN, '--version'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, mpiBuilt() ? /^MPI: built in \(mpirun -np N/m : /^MPI: not built in/m);
+  if (skipMpi) return;
+  const two = spawnSync(mpirun(2)[0], [...mpirun(2).slice(1), '--version'], { encoding: 'utf8', env: MPI_ENV });
+  assert.equal(two.status, 0, two.stderr);
+  assert.match(two.stdout, /MPI: built in, rank 0 of 2 \(Open MPI/);
+  assert.match(two.stdout, /MPI: built in, rank 1 of 2/);
+});
+
 let shared: Promise<{ dir: string; args: (out: string) => string[]; ref: string }> | undefined;
 /** The data, the command, and its one-process run (the reference every multi-rank run is compared with). */
 function reference() {

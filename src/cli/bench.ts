@@ -12,7 +12,7 @@ import { linearWithWarmup } from '../train/schedule.js';
 import { MAX_MEMORY_FLAG, MAX_MEMORY_HELP, intFlag, memoryFlag, parseCommandArgs, threadsFlag } from './args.js';
 import { BENCH_MODES, type BenchMode, maskedPerSequence, median, modelFlops, peakRssBytes, randomTokenIds } from './bench_stats.js';
 import { UserError } from '../errors.js';
-import { mpiBuilt } from '../parallel/comm.js';
+import { mpiBuilt, mpiLine } from '../parallel/comm.js';
 import { helpWithBackend } from './backend_line.js';
 
 /** The fine-tuning step's settings: the contract's defaults (clipping 1.0, lr 5e-5) and decay as the paper's recipe. */
@@ -272,11 +272,12 @@ export async function run(argv: string[]): Promise<number> {
     onStep: (i, s, warm) => log(`  ${warm ? 'warmup' : 'step'} ${warm ? i + 1 : i - opts.warmup + 1}: ${s.toFixed(3)} s`),
   });
   const out = [
-    `${r.config} ${r.mode} batch ${r.batch} x seq ${r.seq}, backend ${r.backend_description}, MPI ${r.mpi ? 'built in' : 'not built in'}` +
+    `${r.config} ${r.mode} batch ${r.batch} x seq ${r.seq}, backend ${r.backend_description}` +
       (r.checkpoint_activations ? ', checkpointed activations' : ''),
     `  tokens/s ${r.tokens_per_s.toFixed(1)} (median step ${r.step_s_median.toFixed(3)} s of ${r.steps})  ` +
       `model ${r.gflops.toFixed(1)} GFLOP/s (${r.gflop_per_step.toFixed(1)} GFLOP/step)  peak RSS ${mb(r.peak_rss_bytes)}`,
     ...formatProfile(r),
+    `  ${mpiLine()}`,
   ];
   process.stdout.write(out.join('\n') + '\n');
   if (v.json) process.stdout.write(JSON.stringify(r) + '\n');
