@@ -124,14 +124,21 @@ test('mpirun -np 2 fine-tunes as one process (classification, AdamW)', { skip: s
   const { dir } = await reference();
   const tok = tokenizerFile(dir);
   const train = writeTsv(path.join(dir, 'train.tsv'), syntheticRows('classification', 64, 1));
+  const dev = writeTsv(path.join(dir, 'dev.tsv'), syntheticRows('classification', 24, 2));
   const args = (out: string) => ['finetune', '--task', 'classification', '--data', train, '--model', 'tiny', '--tokenizer', tok, ...TINY_SET_FLAGS,
     '--set', 'classifier_dropout_prob=0', '--steps', '12', '--batch-size', '8', '--lr', '1e-3', '--log-every', '1', '--threads', '1', '--quiet',
+    '--eval-data', dev, '--eval-every', '4',
     '--output', out];
   const a = path.join(dir, 'ft1'), b = path.join(dir, 'ft2');
   run([process.execPath, MAIN, ...args(a)], process.env);
   run([...mpirun(2), ...args(b)]);
   compareLosses(metrics(a), metrics(b), 1e-5);
   compareWeights(path.join(a, 'model', 'model.safetensors'), path.join(b, 'model', 'model.safetensors'), 1e-5);
+  // The same evaluations, and the same best checkpoint kept (rank 0 decides for all).
+  const evals = (o: string) => metrics(o).filter((r) => r.type === ('eval' as unknown as number)).map((r) => [r.step, r.accuracy]);
+  assert.equal(evals(a).length, 3);
+  assert.deepEqual(evals(b), evals(a));
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(b, 'report.json'), 'utf8')).best.step, JSON.parse(fs.readFileSync(path.join(a, 'report.json'), 'utf8')).best.step);
 });
 
 /** The pids of mpirun's ranks, by rank (read from each child's environment). */

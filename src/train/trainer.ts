@@ -258,7 +258,7 @@ export class Trainer<R extends object> {
         win = emptyWindow(task.statKeys);
         writeCurves();
       }
-      const newBest = evalEvery > 0 && step % evalEvery === 0 && step < steps && runEval();
+      const newBest = evalEvery > 0 && step % evalEvery === 0 && step < steps && sameOnAllRanks(comm, runEval());
       if ((saveEvery > 0 && step % saveEvery === 0 && step < steps) || newBest) save();
       // Let signal handlers (SIGINT) run between steps.
       await new Promise((r) => setImmediate(r));
@@ -315,4 +315,12 @@ function checkSameWeights(comm: Communicator, model: AlbertModel, opt: Optimizer
       return;
     }
   }
+}
+
+/** Rank 0's decision (saving a best checkpoint) for every rank: the checkpoint's collectives must run on all or none. */
+function sameOnAllRanks(comm: Communicator, decision: boolean): boolean {
+  if (comm.size === 1) return decision;
+  const flag = new Float64Array([decision ? 1 : 0]);
+  comm.broadcast(flag);
+  return flag[0] === 1;
 }
