@@ -101,6 +101,11 @@ test('mpirun -np 2 pretrains as one process: losses and weights after 20 LAMB st
   const two = path.join(dir, 'two');
   run([...mpirun(2), ...args(two)]);
   compareLosses(metrics(ref), metrics(two), 1e-5);
+  // Each train record says what the all-reduces cost per step: the gradient (fp32) and the statistics.
+  const gradMiB = fs.statSync(lastModel(ref)).size / 2 ** 20;
+  const rec = metrics(two).find((r) => r.type === ('train' as unknown as number))!;
+  assert.ok(rec.allreduce_mib_per_step > 0.5 * gradMiB && rec.allreduce_mib_per_step < 1.5 * gradMiB, `${rec.allreduce_mib_per_step} MiB per step, model ${gradMiB} MiB`);
+  assert.ok(rec.allreduce_s_per_step > 0);
   const worst = compareWeights(lastModel(ref), lastModel(two), 1e-5);
   process.stderr.write(`# 2 ranks vs 1 process after 20 steps: largest weight difference ${worst.toExponential(2)} of its tensor's largest value\n`);
   // One rank under mpirun takes exactly the one-process path.

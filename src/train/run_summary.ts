@@ -16,6 +16,8 @@ export interface RunSummary {
   backend: string;
   /** On resume: the checkpoint and its step. */
   resumedFrom?: { dir: string; step: number };
+  /** Data parallel: the ranks and the MPI library (absent for one process). */
+  ranks?: { size: number; library: string };
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -28,6 +30,7 @@ export function formatRunSummary(s: RunSummary): string[] {
     `  data: ${n(s.trainInstances)} training instances, ${n(s.stepsPerEpoch)} steps per epoch; evaluation instances: ${evals}`,
     `  steps: ${n(s.steps)} (${(s.steps / s.stepsPerEpoch).toFixed(2)} epochs), warmup ${n(s.warmupSteps)}`
       + (s.resumedFrom ? `; resuming at step ${n(s.resumedFrom.step)} from ${s.resumedFrom.dir}` : ''),
-    `  backend: ${s.backend}`,
+    `  backend: ${s.backend}`
+      + (s.ranks ? `; ${s.ranks.size} ranks (${s.ranks.library}), ${n(s.batchSize / s.ranks.size)} instances each per micro-batch` : ''),
   ];
 }

@@ -125,6 +125,7 @@ export class Trainer<R extends object> {
       batchSize: B, gradAccum: accum, trainInstances: task.trainExamples, evalSets: task.evalSets,
       stepsPerEpoch: Math.ceil(task.trainExamples / (B * accum)), steps, warmupSteps: run.warmupSteps, backend: describeBackend(backend),
       resumedFrom: restored && { dir: restored.dir, step },
+      ...(N > 1 ? { ranks: { size: N, library: comm.library } } : {}),
     });
 
     // The run's files are written from here on only, by rank 0 only.
@@ -189,6 +190,14 @@ export class Trainer<R extends object> {
     let anyAborted = false;
     const grads = params.map((p) => p.grad);
     const meanCounts = N > 1 && task.meanCounts ? task.meanCounts.bind(task) : undefined;
+    // Data parallel: what the all-reduces cost per step since the last record (this session's, not saved).
+    let commMark = { ...comm.stats, step };
+    const commRecord = () => {
+      const s = comm.stats, n = Math.max(1, step - commMark.step);
+      const r = { allreduce_mib_per_step: (s.allreduceBytes - commMark.allreduceBytes) / 2 ** 20 / n, allreduce_s_per_step: (s.allreduceSeconds - commMark.allreduceSeconds) / n };
+      commMark = { ...s, step };
+      return r;
+    };
     let interrupted = false;
     while (step < steps) {
       model.zeroGrad();
@@ -254,6 +263,7 @@ export class Trainer<R extends object> {
         emit({
           type: 'train', step, epoch: task.epoch, loss: win.loss / (win.n || NaN), ...task.trainRecord(win),
           lr, grad_norm: win.gradNorm / (win.n || NaN), skipped, tokens_per_s: Math.round(tps), elapsed_s: Math.round(elapsedBefore + elapsed),
+          ...(N > 1 ? commRecord() : {}),
         });
         win = emptyWindow(task.statKeys);
         writeCurves();
