@@ -149,7 +149,10 @@ test('mpirun -np 2 fine-tunes as one process (classification, AdamW)', { skip: s
 /** The pids of mpirun's ranks, by rank (read from each child's environment). */
 function rankPids(mpirunPid: number): Map<number, number> {
   const out = new Map<number, number>();
-  const kids = spawnSync('pgrep', ['-P', String(mpirunPid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+  // mpirun's children, from /proc (field 4 of /proc/PID/stat is the parent; the name in field 2 may hold spaces).
+  const kids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try { return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === mpirunPid; } catch { return false; }
+  });
   for (const pid of kids) {
     try {
       const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
