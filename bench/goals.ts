@@ -88,8 +88,8 @@ export async function runGoals(argv: string[]): Promise<number> {
 
   // ---- what this build and machine can run ----
   const features = benchFlags(['--dtype', '--precision']);
-  const noDtype = features.has('--dtype') ? null : 'skipped: `albert bench` has no --dtype in this build (issue 18 section 2)';
-  const noPrecision = features.has('--precision') ? null : 'skipped: `albert bench` has no --precision in this build (issue 18 section 3)';
+  const noDtype = features.has('--dtype') ? null : 'skipped: `albert bench` has no --dtype in this build (bf16 and int8 inference are not merged)';
+  const noPrecision = features.has('--precision') ? null : 'skipped: `albert bench` has no --precision in this build (bf16 training is not merged)';
   const peakRun = () => child(process.execPath, [PEAK_SCRIPT, '--threads', String(threads), '--seconds', String(peakSeconds)]) as Promise<Found<Peak>>;
   log(`FMA peak (1 and ${threads} threads, ${peakSeconds} s per kind) ...`);
   const peakStart = await peakRun();
