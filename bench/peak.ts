@@ -1,5 +1,5 @@
 // The machine's arithmetic peak in the same run as the benchmarks it anchors: the addon's fmaPeak
-// (native/peak.cc: a tight loop of independent vfmadd231ps ymm / zmm, vdpbf16ps, vpdpbusd chains) for
+// (native/peak.cc: a tight loop of independent vfmadd231ps ymm / zmm, vdpbf16ps, vpdpbusd chains, AMX tiles) for
 // every kind this CPU runs, on 1 and on T threads. Run as a child of bench/goals.ts; prints one JSON line:
 // { kinds: { avx2_fma: { "1": GFLOP/s, "2": GFLOP/s }, ... }, seconds }.
 //
@@ -11,7 +11,7 @@ import { ADDON_PATH } from '../src/backend/native.js';
 
 /** G(FL)OP/s of one instruction kind; int8 kinds count each multiply and add of vpdpbusd as an op. */
 export const PEAK_UNITS: Record<string, string> = {
-  avx2_fma: 'GFLOP/s', avx512_fma: 'GFLOP/s', avx512_bf16: 'GFLOP/s', avx512_vnni: 'GOP/s', avx_vnni: 'GOP/s',
+  avx2_fma: 'GFLOP/s', avx512_fma: 'GFLOP/s', avx512_bf16: 'GFLOP/s', avx512_vnni: 'GOP/s', avx_vnni: 'GOP/s', amx_bf16: 'GFLOP/s', amx_int8: 'GOP/s',
 };
 
 interface PeakAddon { fmaPeak(kind: string, threads: number, seconds: number): number; fmaPeakKinds(): string[] }

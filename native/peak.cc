@@ -1,7 +1,7 @@
 // The machine's arithmetic peak, for the benchmarks' "% of peak" figures: a tight loop of independent
-// accumulator chains of one instruction (vfmadd231ps ymm/zmm, vdpbf16ps zmm, vpdpbusd ymm/zmm), on 1..N
+// accumulator chains of one instruction (vfmadd231ps ymm/zmm, vdpbf16ps zmm, vpdpbusd ymm/zmm, AMX), on 1..N
 // std::threads of its own (not the kernels' pool, so the pool's state is untouched). Enough chains
-// (12 ymm, 16 zmm) to cover the FMA latency on two ports. The kind names the instruction, so the CPU's
+// (12 ymm, 16 zmm) to cover the FMA latency on two ports; AMX: tdpbf16ps / tdpbssd into four tiles. The kind names the instruction, so the CPU's
 // own abilities decide what runs, not ALBERT_ISA's cap.
 #include <node_api.h>
 
@@ -14,6 +14,13 @@
 #include <vector>
 
 #include "simd.h"
+
+#if defined(ALBERT_HAS_AVX2) && defined(__linux__)
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#define ALBERT_PEAK_AMX 1
+#endif
 
 namespace albert {
 namespace {
@@ -105,6 +112,44 @@ ALBERT_AVXVNNI double loop_avxvnni(int64_t passes) {
   return t;
 }
 
+#if defined(ALBERT_PEAK_AMX)
+// AMX: CPUID leaf 7 EDX (AMX-BF16 bit 22, AMX-TILE 24, AMX-INT8 25), and Linux's permission for the tile
+// data (arch_prctl ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA; asked once, for the whole process)
+bool amx_bit(int bit) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  static const bool permitted = syscall(SYS_arch_prctl, 0x1023, 18) == 0;
+  return ((d >> 24) & 1) && ((d >> bit) & 1) && permitted;
+}
+bool sup_amx_bf16() { return amx_bit(22); }
+bool sup_amx_int8() { return amx_bit(25); }
+
+struct alignas(64) TileConfig { uint8_t palette, start_row, reserved[14]; uint16_t colsb[16]; uint8_t rows[16]; };
+
+// four 16x16 accumulator tiles (0-3) from two A tiles (4, 5) and two B tiles (6, 7), all 16 rows x 64 bytes;
+// the tile state is per thread, so each call configures and releases it
+template <bool kBf16>
+__attribute__((target("amx-tile,amx-bf16,amx-int8"))) double loop_amx(int64_t passes) {
+  TileConfig cfg;
+  std::memset(&cfg, 0, sizeof cfg);
+  cfg.palette = 1;
+  for (int t = 0; t < 8; t++) { cfg.colsb[t] = 64; cfg.rows[t] = 16; }
+  _tile_loadconfig(&cfg);
+  alignas(64) uint8_t src[16 * 64];
+  std::memset(src, 0, sizeof src);
+  _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
+  _tile_loadd(4, src, 64); _tile_loadd(5, src, 64); _tile_loadd(6, src, 64); _tile_loadd(7, src, 64);
+  for (int64_t r = 0; r < passes; r++) {
+    if (kBf16) { _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7); }
+    else { _tile_dpbssd(0, 4, 6); _tile_dpbssd(1, 4, 7); _tile_dpbssd(2, 5, 6); _tile_dpbssd(3, 5, 7); }
+  }
+  alignas(64) float out[16 * 16];
+  _tile_stored(0, out, 64);
+  _tile_release();
+  return out[0];
+}
+#endif
+
 // ops per pass: chains x lanes x (2 per multiply-add; vdpbf16ps: 2 pairs; vpdpbusd: 4 byte pairs)
 const Kind kKinds[] = {
     {"avx2_fma", 12 * 8 * 2, sup_avx2, loop_avx2},
@@ -112,6 +157,11 @@ const Kind kKinds[] = {
     {"avx512_bf16", 16 * 16 * 2 * 2, sup_bf16, loop_bf16},
     {"avx512_vnni", 16 * 16 * 4 * 2, sup_vnni512, loop_vnni512},
     {"avx_vnni", 12 * 8 * 4 * 2, sup_avxvnni, loop_avxvnni},
+#if defined(ALBERT_PEAK_AMX)
+    // per tile product: 16 x 16 outputs x 32 bf16 pairs (or 64 int8 pairs) x 2
+    {"amx_bf16", 4 * 16 * 16 * 32 * 2, sup_amx_bf16, loop_amx<true>},
+    {"amx_int8", 4 * 16 * 16 * 64 * 2, sup_amx_int8, loop_amx<false>},
+#endif
 };
 #else
 bool sup_none() { return false; }

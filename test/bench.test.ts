@@ -196,16 +196,17 @@ test('fmaPeak runs every kind this CPU has (as /proc/cpuinfo lists it) at a plau
   const flags = new Set((readCpuinfo().match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
   const want = [['avx2_fma', flags.has('avx2') && flags.has('fma')], ['avx512_fma', flags.has('avx512f')],
     ['avx512_bf16', flags.has('avx512f') && flags.has('avx512_bf16')], ['avx512_vnni', flags.has('avx512f') && flags.has('avx512_vnni')],
-    ['avx_vnni', flags.has('avx2') && flags.has('avx_vnni')]].filter(([, has]) => has).map(([k]) => k);
+    ['avx_vnni', flags.has('avx2') && flags.has('avx_vnni')], ['amx_bf16', flags.has('amx_tile') && flags.has('amx_bf16')],
+    ['amx_int8', flags.has('amx_tile') && flags.has('amx_int8')]].filter(([, has]) => has).map(([k]) => k);
   if (process.arch === 'x64' && flags.size > 1) assert.deepEqual(peak.value.fmaPeakKinds(), want);
   for (const kind of peak.value.fmaPeakKinds()) {
     const rate = peak.value.fmaPeak(kind, 1, 0.03);
-    // one core at >= 1 GHz does >= 16 FLOP per cycle with any of them; no core does 10 TFLOP/s
-    assert.ok(rate > 1 && rate < 1e4, `${kind}: ${rate}`);
+    // one core at >= 1 GHz does >= 16 FLOP per cycle with any of them; no core does 100 TFLOP/s (AMX int8: ~8 TOP/s)
+    assert.ok(rate > 1 && rate < 1e5, `${kind}: ${rate}`);
   }
   assert.throws(() => peak.value.fmaPeak('sse_fma', 1, 0.01), /unknown kind "sse_fma"/);
   assert.throws(() => peak.value.fmaPeak('avx2_fma', 0, 0.01), /threads/);
-  for (const kind of ['avx2_fma', 'avx512_fma', 'avx512_bf16', 'avx512_vnni', 'avx_vnni'].filter((k) => !want.includes(k))) {
+  for (const kind of ['avx2_fma', 'avx512_fma', 'avx512_bf16', 'avx512_vnni', 'avx_vnni', 'amx_bf16', 'amx_int8'].filter((k) => !want.includes(k))) {
     assert.throws(() => peak.value.fmaPeak(kind, 1, 0.01), /this CPU has no/);
   }
 });
