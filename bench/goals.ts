@@ -1,7 +1,7 @@
 // `npm run bench -- --goals`: issue 18's goals table, every row measured in ONE interleaved run with its
 // anchors: onnxruntime-node (fp32, and its int8 model made as quantize_dynamic makes it:
 // baselines/onnx_int8.ts), PyTorch (baselines/torch_albert.py) and the machine's FMA peak (peak.ts, at the
-// start and the end of the run: the larger counts), then the profile of one training step.
+// start and the end of the run: the larger counts), then the profiles of a training and an inference step.
 //
 //   npm run bench -- --goals [--steps 5] [--rounds 3] [--threads 2] [--model base-v2] [--column avx512|avx2]
 //                    [--peak-seconds 1] [--no-profile] [--ort-per-channel] [--markdown FILE] [--json FILE] [--quick]
@@ -158,12 +158,17 @@ export async function runGoals(argv: string[]): Promise<number> {
     log(out.ok ? `  ${out.value.tokens_per_s.toFixed(1)} tokens/s, step ${out.value.step_s_median.toFixed(3)} s, peak RSS ${fmtBytes(out.value.peak_rss_bytes)}` : `  unavailable: ${out.reason}`);
   }
 
-  // ---- the profile of a training step, and the peak again ----
-  let profile: Outcome | null = null;
-  if (!v['no-profile']) {
-    log(`albert-ts: ${short} train 8x128 --profile ...`);
-    profile = await child(process.execPath, [OURS_MAIN, 'bench', '--config', base, '--mode', 'train', '--batch', '8', '--seq', '128',
-      '--threads', String(threads), '--steps', String(Math.min(steps, 3)), '--warmup', '1', '--profile', '--json']);
+  // ---- the profiles of a training step and an inference step (int8 too where there is --dtype), and the peak again ----
+  const profiled: { title: string; flags: string[] }[] = v['no-profile'] ? [] : [
+    { title: `one ${short} training step, 8 x 128 (albert bench --mode train --profile)`, flags: ['--mode', 'train'] },
+    { title: `one ${short} fp32 inference step, 8 x 128 (albert bench --mode infer --profile)`, flags: ['--mode', 'infer'] },
+    ...(noDtype ? [] : [{ title: `one ${short} int8 inference step, 8 x 128 (albert bench --mode infer --dtype int8 --profile)`, flags: ['--mode', 'infer', '--dtype', 'int8'] }]),
+  ];
+  const profiles: { title: string; outcome: Outcome }[] = [];
+  for (const p of profiled) {
+    log(`albert-ts: ${p.title} ...`);
+    profiles.push({ title: p.title, outcome: await child(process.execPath, [OURS_MAIN, 'bench', '--config', base, ...p.flags, '--batch', '8', '--seq', '128',
+      '--threads', String(threads), '--steps', String(Math.min(steps, 3)), '--warmup', '1', '--profile', '--json']) });
   }
   log('FMA peak again ...');
   const peak = maxPeak(peakStart, await peakRun());
@@ -226,11 +231,13 @@ export async function runGoals(argv: string[]): Promise<number> {
   const line = (cells: string[], width: number[]) => cells.map((c, i) => c.padEnd(width[i])).join('  ');
   const widthOf = (h: string[], rs: string[][]) => h.map((x, i) => Math.max(x.length, ...rs.map((q) => (q[i] ?? '').length)));
   const w = widthOf(header, rows);
-  const profileLines = profile?.ok ? formatProfile(profile.value as unknown as BenchResult) : profile ? [`  profile unavailable: ${profile.reason}`] : [];
-  const profileTitle = `profile of one ${short} training step, 8 x 128 (albert bench --mode train --profile):`;
+  const profileText = (fence: boolean) => profiles.flatMap(({ title, outcome }) => {
+    const lines = outcome.ok ? formatProfile(outcome.value as unknown as BenchResult) : [`  unavailable: ${outcome.reason}`];
+    return [`profile of ${title}:`, ...(fence ? ['', '```', ...lines, '```'] : lines), ''];
+  });
   process.stdout.write(['', ...intro, '', line(header, w), line(w.map((n) => '-'.repeat(n)), w), ...rows.map((q) => line(q, w)), '',
     'FMA peak (native/peak.cc):', ...peakRows.map((q) => `  ${q.join('  ')}`), '', ...notes, '',
-    ...(profileLines.length ? [profileTitle, ...profileLines, ''] : [])].join('\n') + '\n');
+    ...profileText(false)].join('\n') + '\n');
 
   if (v.markdown) {
     const md = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -240,13 +247,13 @@ export async function runGoals(argv: string[]): Promise<number> {
       '| FMA peak | rates |', '| --- | --- |', ...peakRows.map((q) => md([q[0], q.slice(1).join(', ')])), '',
       '| engine | shape | tokens/s | median step | GFLOP/s | peak RSS |', '| --- | --- | --- | --- | --- | --- |',
       ...runs.map((run) => md([ENGINE_NAMES[run.engine], label(run), tps(run), ms(run), ok(run)?.gflops?.toFixed(1) ?? '', rss(run)])), '',
-      ...(profileLines.length ? [profileTitle, '', '```', ...profileLines, '```', ''] : []),
+      ...profileText(true),
     ].join('\n');
     writeFileSync(v.markdown, text);
     log(`wrote ${v.markdown}`);
   }
   if (v.json) {
-    writeFileSync(v.json, JSON.stringify({ column, threads, steps, rounds, peak, int8Check, rows, runs: runs.map((run) => ({ ...run, ...results.get(run) })), profile }, null, 1) + '\n');
+    writeFileSync(v.json, JSON.stringify({ column, threads, steps, rounds, peak, int8Check, rows, runs: runs.map((run) => ({ ...run, ...results.get(run) })), profiles }, null, 1) + '\n');
     log(`wrote ${v.json}`);
   }
   return 0;
