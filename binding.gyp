@@ -1,6 +1,6 @@
 {
   "variables": {
-    "albert_sources": ["native/addon.cc", "native/pool.cc", "native/gemm.cc", "native/kernels.cc", "native/attention.cc", "native/packed_gemm.cc", "native/simd.cc"],
+    "albert_sources": ["native/addon.cc", "native/pool.cc", "native/gemm.cc", "native/kernels.cc", "native/attention.cc", "native/packed_gemm.cc", "native/simd.cc", "native/peak.cc"],
     "albert_cflags": ["-O3", "-std=c++17", "-fexceptions", "-fno-trapping-math", "-fno-math-errno", "-Wall", "-Wno-unknown-pragmas"]
   },
   "target_defaults": {

@@ -3,6 +3,7 @@
 //
 //   npm run bench -- [--only infer,train,memory,seq512,xxlarge,latency,finetune] [--steps 5] [--rounds 1]
 //                    [--threads 2] [--markdown FILE] [--json FILE] [--no-baselines] [--model P] [--xxlarge-model P]
+//   npm run bench -- --goals [...]   issue 18's goals table with the FMA peak and ORT int8 (bench/goals.ts)
 //
 // --rounds R runs the whole list of measurements R times, interleaved (every engine once per round), and
 // reports each one's median over the rounds: on a shared machine a burst of load then hits a round of
@@ -18,7 +19,6 @@
 // finetune`, the Trainer's update) against the same step in PyTorch (HF Trainer's: torch.optim.AdamW
 // with its decay groups, clip_grad_norm_), and evaluation (`--mode classify`: the classifier's forward
 // and softmax on packed weights) against onnxruntime-node running the exported classifier and PyTorch.
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -28,88 +28,18 @@ import { configToJson } from '../src/model/config.js';
 import { presetConfig } from '../src/model/presets.js';
 import { type BenchMode, modelFlops } from '../src/cli/bench_stats.js';
 import { checkBaselineParity } from './baselines/parity.js';
+import { ENGINE_NAMES, type Engine, OURS_MAIN, type Outcome, type Run, type RunResult, child, fmtBytes, label, log, overRounds, roundOrder } from './suite.js';
+import { runGoals } from './goals.js';
 import { cpuLine } from './machine.js';
 import { ORT_RUNNER, ORT_VERSION, REPO_ROOT, TORCH_SCRIPT, ensureOnnx, ensureOrt, findTorchPython, type Found, type OnnxHead } from './baselines/deps.js';
 
 const TARGETS = ['infer', 'train', 'memory', 'seq512', 'xxlarge', 'latency', 'finetune'] as const;
 type Target = (typeof TARGETS)[number];
-type Engine = 'ours' | 'ort' | 'torch';
-const ENGINE_NAMES: Record<Engine, string> = { ours: 'albert-ts', ort: 'onnxruntime-node', torch: 'PyTorch' };
-
-interface Run { engine: Engine; config: string; mode: BenchMode; batch: number; seq: number; steps: number; warmup: number; checkpoint: boolean }
-/** What a runner's JSON line holds (ours adds gflops, backend, profile...). */
-interface RunResult { tokens_per_s: number; step_s_median: number; peak_rss_bytes: number; gflops?: number; [k: string]: unknown }
-type Outcome = Found<RunResult>;
-
-const MAIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+const MAIN = OURS_MAIN;
 const SGEMM = join(REPO_ROOT, 'dist', 'bench', 'sgemm_ceiling.js');
-const log = (s: string) => process.stderr.write(s + '\n');
-
-/** Run a child, stream nothing, return the JSON object on its last stdout line or why it failed. */
-function child(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
-  return new Promise((done) => {
-    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    p.stdout.on('data', (d: Buffer) => { out += d; });
-    p.stderr.on('data', (d: Buffer) => { err += d; });
-    p.on('error', (e) => done({ ok: false, reason: e.message }));
-    p.on('close', (code, signal) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code === 0) {
-        try { return done({ ok: true, value: JSON.parse(last) as RunResult }); } catch { /* fall through */ }
-      }
-      const why = err.trim().split('\n').filter((l) => l.trim()).pop() ?? '';
-      done({ ok: false, reason: `${signal ? `killed by ${signal}` : `exit ${code}`}${why ? `: ${why}` : ''}` });
-    });
-  });
-}
-
-/**
- * The runs of round `round` (1-based): each shape's engines (ours with its checkpointed run, which is
- * compared with the plain one right before it) rotated by round - 1, so that every engine goes first
- * after the previous shape as often as the others.
- */
-function roundOrder(runs: Run[], round: number): Run[] {
-  const out: Run[] = [];
-  for (let i = 0; i < runs.length;) {
-    const same = (r: Run) => r.config === runs[i].config && r.mode === runs[i].mode && r.batch === runs[i].batch && r.seq === runs[i].seq;
-    let j = i;
-    while (j < runs.length && same(runs[j])) j++;
-    const blocks: Run[][] = [];
-    for (const r of runs.slice(i, j)) {
-      if (blocks.length && blocks[blocks.length - 1][0].engine === r.engine) blocks[blocks.length - 1].push(r);
-      else blocks.push([r]);
-    }
-    const k = (round - 1) % blocks.length;
-    out.push(...[...blocks.slice(k), ...blocks.slice(0, k)].flat());
-    i = j;
-  }
-  return out;
-}
-
-/**
- * One outcome from a measurement's rounds: the round with the median step time (its tokens/s and
- * GFLOP/s go with it), the largest peak RSS of all rounds, and every round's step time; the first
- * failure if any round failed.
- */
-function overRounds(outs: Outcome[]): Outcome {
-  const failed = outs.find((o) => !o.ok);
-  if (failed || outs.length === 1) return failed ?? outs[0];
-  const ok = outs.map((o) => (o as { ok: true; value: RunResult }).value);
-  const sorted = [...ok].sort((a, b) => a.step_s_median - b.step_s_median);
-  const mid = sorted[(sorted.length - 1) >> 1];
-  return { ok: true, value: { ...mid, peak_rss_bytes: Math.max(...ok.map((x) => x.peak_rss_bytes)), round_step_s: ok.map((x) => x.step_s_median) } };
-}
-
-function label(r: Run): string {
-  return `${r.config} ${r.mode} ${r.batch}x${r.seq}${r.checkpoint ? ' checkpointed' : ''}`;
-}
-
-function fmtBytes(b: number): string {
-  return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(0)} MiB`;
-}
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--goals')) return runGoals(process.argv.slice(2).filter((a) => a !== '--goals'));
   const { values: v } = parseArgs({
     options: {
       only: { type: 'string' }, steps: { type: 'string' }, threads: { type: 'string' }, markdown: { type: 'string' },

@@ -603,6 +603,9 @@ ALBERT_FN(AdamUpdate) {
 }
 
 }  // namespace
+
+void register_peak(napi_env env, napi_value exports);  // native/peak.cc: fmaPeak, fmaPeakKinds
+
 }  // namespace albert
 
 NAPI_MODULE_INIT() {
@@ -629,6 +632,7 @@ NAPI_MODULE_INIT() {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.fn, nullptr, &v);
     napi_set_named_property(env, exports, f.name, v);
   }
+  register_peak(env, exports);
   // The pool is per process; worker_threads that load the addon share it. The first load starts
   // with no extra threads (the JS side sets the count, OpenBLAS included); the last env to go
   // stops the workers.

@@ -3,13 +3,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchMode, maskedPerSequence, median, modelFlops, randomTokenIds } from '../src/cli/bench_stats.js';
 import { checkBaselineParity } from '../bench/baselines/parity.js';
-import { TORCH_SCRIPT, findTorchPython } from '../bench/baselines/deps.js';
+import { CACHE_DIR, TORCH_SCRIPT, findTorchPython } from '../bench/baselines/deps.js';
+import { compareOutputs, graphNodes, quantizeDynamic, quantizeWeight } from '../bench/baselines/onnx_int8.js';
+import { loadPeak } from '../bench/peak.js';
+import { ProtoWriter } from '../src/tokenizer/protobuf.js';
 import { glueBaseline, splitSquadByTitle } from '../bench/real_data.js';
 import { parseConfig } from '../src/model/config.js';
 import { presetConfig } from '../src/model/presets.js';
@@ -183,3 +187,138 @@ test('bench:real: SQuAD dev split by article (every fifth) and the majority base
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// ---- issue 18's anchors: the FMA peak and onnxruntime's int8 model ----
+
+test('fmaPeak runs every kind this CPU has (as /proc/cpuinfo lists it) at a plausible rate, and refuses others', (t) => {
+  const peak = loadPeak();
+  if (!peak.ok) return t.skip(peak.reason);
+  const flags = new Set((readCpuinfo().match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
+  const want = [['avx2_fma', flags.has('avx2') && flags.has('fma')], ['avx512_fma', flags.has('avx512f')],
+    ['avx512_bf16', flags.has('avx512f') && flags.has('avx512_bf16')], ['avx512_vnni', flags.has('avx512f') && flags.has('avx512_vnni')],
+    ['avx_vnni', flags.has('avx2') && flags.has('avx_vnni')], ['amx_bf16', flags.has('amx_tile') && flags.has('amx_bf16')],
+    ['amx_int8', flags.has('amx_tile') && flags.has('amx_int8')]].filter(([, has]) => has).map(([k]) => k);
+  if (process.arch === 'x64' && flags.size > 1) assert.deepEqual(peak.value.fmaPeakKinds(), want);
+  for (const kind of peak.value.fmaPeakKinds()) {
+    const rate = peak.value.fmaPeak(kind, 1, 0.03);
+    // one core at >= 1 GHz does >= 16 FLOP per cycle with any of them; no core does 100 TFLOP/s (AMX int8: ~8 TOP/s)
+    assert.ok(rate > 1 && rate < 1e5, `${kind}: ${rate}`);
+  }
+  assert.throws(() => peak.value.fmaPeak('sse_fma', 1, 0.01), /unknown kind "sse_fma"/);
+  assert.throws(() => peak.value.fmaPeak('avx2_fma', 0, 0.01), /threads/);
+  for (const kind of ['avx2_fma', 'avx512_fma', 'avx512_bf16', 'avx512_vnni', 'avx_vnni', 'amx_bf16', 'amx_int8'].filter((k) => !want.includes(k))) {
+    assert.throws(() => peak.value.fmaPeak(kind, 1, 0.01), /this CPU has no/);
+  }
+});
+
+test("quantize_dynamic's int8 weights: symmetric, max|w| / 127 per tensor or per column, round half to even", () => {
+  const w = Float32Array.from([0.5, -2, 1, 0.25, -0.127, 4]); // (K 2, N 3)
+  const t = quantizeWeight(w, 2, 3, false);
+  assert.deepEqual([...t.scale], [Math.fround(4 / 127)]);
+  assert.deepEqual([...t.q], [16, -64, 32, 8, -4, 127]); // w / (4/127): 15.875, -63.5 (half to even: -64), 31.75, 7.9375, -4.03, 127
+  const c = quantizeWeight(w, 2, 3, true);
+  assert.deepEqual([...c.scale], [0.5 / 127, 2 / 127, 4 / 127].map(Math.fround));
+  assert.deepEqual([...c.q], [127, -127, 32, 64, -8, 127]);
+});
+
+/** A hand-written ONNX model: y = relu(x W1 + b) Identity(W2), and z = y v (v an input, not a constant: stays fp32). */
+function tinyOnnx(w1: Float32Array, b: Float32Array, w2: Float32Array): Uint8Array {
+  const msg = (f: (w: ProtoWriter) => void) => { const w = new ProtoWriter(); f(w); return w.finish(); };
+  const tensor = (name: string, dims: number[], data: Float32Array) => msg((w) => {
+    for (const d of dims) w.varint(1, d);
+    w.varint(2, 1);
+    w.string(8, name);
+    w.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  });
+  const node = (op: string, ins: string[], outs: string[]) => msg((w) => {
+    for (const i of ins) w.string(1, i);
+    for (const o of outs) w.string(2, o);
+    w.string(3, `${op}_${outs[0]}`);
+    w.string(4, op);
+  });
+  const valueInfo = (name: string, dims: (number | string)[]) => msg((w) => {
+    w.string(1, name);
+    w.bytes(2, msg((tp) => tp.bytes(1, msg((tt) => {
+      tt.varint(1, 1);
+      tt.bytes(2, msg((sh) => { for (const d of dims) sh.bytes(1, msg((dm) => (typeof d === 'number' ? dm.varint(1, d) : dm.string(2, d)))); }));
+    }))));
+  });
+  const graph = msg((g) => {
+    g.bytes(1, node('MatMul', ['x', 'W1'], ['h']));
+    g.bytes(1, node('Add', ['h', 'b'], ['hb']));
+    g.bytes(1, node('Relu', ['hb'], ['r']));
+    g.bytes(1, node('Identity', ['W2'], ['W2_use']));
+    g.bytes(1, node('MatMul', ['r', 'W2_use'], ['y']));
+    g.bytes(1, node('MatMul', ['y', 'v'], ['z']));
+    g.string(2, 'tiny');
+    g.bytes(5, tensor('W1', [8, 6], w1));
+    g.bytes(5, tensor('b', [6], b));
+    g.bytes(5, tensor('W2', [6, 5], w2));
+    g.bytes(11, valueInfo('x', ['rows', 8]));
+    g.bytes(11, valueInfo('v', [5, 3]));
+    g.bytes(12, valueInfo('y', ['rows', 5]));
+    g.bytes(12, valueInfo('z', ['rows', 3]));
+  });
+  return msg((m) => {
+    m.varint(1, 8); // IR version 8
+    m.bytes(8, msg((o) => { o.string(1, ''); o.varint(2, 17); }));
+    m.bytes(7, graph);
+  });
+}
+
+test("the int8 ONNX graph is quantize_dynamic's: DynamicQuantizeLinear + MatMulInteger + scales for each MatMul with a constant B, and computes it (onnxruntime)", async (t) => {
+  const rnd = (n: number, seed: number) => Float32Array.from(randomTokenIds(n, 2001, seed), (v) => (v - 1000) / 1000);
+  const w1 = rnd(48, 1), b = rnd(6, 2), w2 = rnd(30, 3), x = rnd(4 * 8, 4);
+  const fp32 = tinyOnnx(w1, b, w2);
+  const { model, report } = quantizeDynamic(fp32);
+  assert.deepEqual(report, { matmuls: 2, weights: 2, activations: 2, keptFp32MatMuls: 1 });
+  const ops = graphNodes(model).map((n) => n.opType);
+  // the Identity that fed W2 is gone with the fp32 weight; y v (no constant B) is kept as it was
+  assert.deepEqual(ops, ['DynamicQuantizeLinear', 'MatMulInteger', 'Cast', 'Mul', 'Mul', 'Add', 'Relu',
+    'DynamicQuantizeLinear', 'MatMulInteger', 'Cast', 'Mul', 'Mul', 'MatMul']);
+
+  const ortDir = join(CACHE_DIR, 'ort');
+  if (!existsSync(join(ortDir, 'node_modules', 'onnxruntime-node'))) return t.skip(`onnxruntime-node is not installed in ${ortDir} (npm run bench installs it)`);
+  const ort = createRequire(join(ortDir, 'node_modules', 'x.js'))('onnxruntime-node') as {
+    InferenceSession: { create(m: Uint8Array): Promise<{ run(f: Record<string, unknown>): Promise<Record<string, { data: Float32Array }>> }> };
+    Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => unknown;
+  };
+  const v = rnd(15, 5);
+  const run = async (m: Uint8Array) => (await (await ort.InferenceSession.create(m)).run({ x: new ort.Tensor('float32', x, [4, 8]), v: new ort.Tensor('float32', v, [5, 3]) })).y.data;
+  const [yf, yq] = [await run(fp32), await run(model)];
+  // the reference: ONNX's DynamicQuantizeLinear (u8, range widened to include 0) and an integer product, in doubles
+  const dql = (a: Float32Array) => {
+    const lo = Math.min(0, ...a), hi = Math.max(0, ...a), scale = (hi - lo) / 255, zp = Math.max(0, Math.min(255, Math.round(-lo / scale)));
+    return { q: Array.from(a, (v) => Math.max(0, Math.min(255, roundEven(v / scale) + zp))), scale, zp };
+  };
+  const qmatmul = (a: Float32Array, rows: number, k: number, w: Float32Array, n: number) => {
+    const qa = dql(a), qw = quantizeWeight(w, k, n, false), out = new Float32Array(rows * n);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0; p < k; p++) acc += (qa.q[i * k + p] - qa.zp) * qw.q[p * n + j];
+      out[i * n + j] = acc * qa.scale * qw.scale[0];
+    }
+    return out;
+  };
+  const h = qmatmul(x, 4, 8, w1, 6).map((v, i) => Math.max(0, v + b[i % 6]));
+  const want = qmatmul(h, 4, 6, w2, 5);
+  let fp32Ref = 0, qErr = 0, fErr = 0;
+  for (let i = 0; i < want.length; i++) {
+    fp32Ref = Math.max(fp32Ref, Math.abs(yf[i]));
+    qErr = Math.max(qErr, Math.abs(yq[i] - want[i]));
+    fErr = Math.max(fErr, Math.abs(yq[i] - yf[i]));
+  }
+  assert.ok(qErr < 1e-4 * fp32Ref, `onnxruntime's int8 result vs the int8 reference: ${qErr} (of ${fp32Ref})`);
+  assert.ok(fErr < 0.05 * fp32Ref, `int8 vs fp32: ${fErr} (of ${fp32Ref})`);
+  const top1 = compareOutputs(yq, yf, 5);
+  assert.ok(top1.top1_agreement >= 0.75, JSON.stringify(top1));
+});
+
+function roundEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function readCpuinfo(): string {
+  return existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+}

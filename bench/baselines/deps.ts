@@ -9,9 +9,10 @@
 // Each returns either what it found or the reason the baseline is unavailable.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type QuantizeReport, quantizeDynamic } from './onnx_int8.js';
 
 export const ORT_VERSION = '1.30.0';
 
@@ -80,4 +81,25 @@ export function ensureOnnx(python: string, configJson: string, log: (msg: string
   if (r.status !== 0) return { ok: false, reason: `torch.onnx.export failed (${lastLine(r.stderr)})` };
   renameSync(tmp, file); // only complete exports land under the cached name
   return { ok: true, value: file };
+}
+
+/**
+ * The int8 model of an exported fp32 ONNX file (onnx_int8.ts: quantize_dynamic's defaults, or per_channel),
+ * made once beside it; keyed by the builder's code, so a changed builder makes it again.
+ */
+export function ensureOnnxInt8(fp32File: string, log: (msg: string) => void, perChannel = false): Found<{ file: string; report?: QuantizeReport }> {
+  const builder = fileURLToPath(new URL('./onnx_int8.js', import.meta.url));
+  const hash = createHash('sha256').update(readFileSync(builder)).digest('hex').slice(0, 12);
+  const file = fp32File.replace(/\.onnx$/, '') + `-int8${perChannel ? '-per-channel' : ''}-${hash}.onnx`;
+  if (existsSync(file)) return { ok: true, value: { file } };
+  try {
+    log(`quantizing ${fp32File} as onnxruntime's quantize_dynamic${perChannel ? ' (per_channel)' : ''} does: ${file}`);
+    const { model, report } = quantizeDynamic(readFileSync(fp32File), { perChannel });
+    const tmp = `${file}.tmp${process.pid}`;
+    writeFileSync(tmp, model);
+    renameSync(tmp, file); // only complete models land under the cached name
+    return { ok: true, value: { file, report } };
+  } catch (e) {
+    return { ok: false, reason: `the int8 ONNX model could not be made (${(e as Error).message})` };
+  }
 }
