@@ -192,6 +192,7 @@ napi_value set_switch(napi_env env, napi_callback_info info, const char* fn, voi
 }
 
 ALBERT_FN(GemmImpl) { return string(env, gemm_impl()); }
+ALBERT_FN(GemmCore) { return string(env, gemm_core()); }
 ALBERT_FN(SetPortableGemm) { return set_switch(env, info, "setPortableGemm", set_portable_gemm); }
 ALBERT_FN(SetBlasThreading) { return set_switch(env, info, "setBlasThreading", set_blas_threading); }
 
@@ -614,7 +615,7 @@ NAPI_MODULE_INIT() {
     const char* name;
     napi_callback fn;
   } fns[] = {
-      {"setThreads", SetThreads}, {"getThreads", GetThreads}, {"gemmImpl", GemmImpl},
+      {"setThreads", SetThreads}, {"getThreads", GetThreads}, {"gemmImpl", GemmImpl}, {"gemmCore", GemmCore},
       {"setPortableGemm", SetPortableGemm}, {"setBlasThreading", SetBlasThreading}, {"gemm", Gemm},
       {"simdKernels", SimdKernels}, {"setGenericKernels", SetGenericKernels},
       {"cpuIsa", CpuIsa}, {"setIsa", SetIsa}, {"isaExtensions", IsaExtensions},

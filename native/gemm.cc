@@ -119,6 +119,14 @@ const char* gemm_impl() {
 #endif
 }
 
+const char* gemm_core() {
+#if defined(ALBERT_CBLAS_OPENBLAS)
+  return force_portable ? "" : openblas_get_corename();
+#else
+  return "";
+#endif
+}
+
 void set_portable_gemm(bool on) { force_portable = on; }
 void set_blas_threading(bool on) { blas_threading = on; }
 

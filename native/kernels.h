@@ -13,6 +13,8 @@ void set_threads(int n);
 int get_threads();
 /** 'openblas' | 'accelerate' | 'portable'. */
 const char* gemm_impl();
+// The CBLAS's own kernel family (OpenBLAS's corename, e.g. "Haswell", "SapphireRapids"); "" when none.
+const char* gemm_core();
 void set_portable_gemm(bool on);
 /** Large GEMMs: split over our pool (false, default) or one call with OpenBLAS's own threads (true). */
 void set_blas_threading(bool on);

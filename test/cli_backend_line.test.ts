@@ -11,7 +11,7 @@ const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const albert = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
 const native = nativeUnavailableReason() === null;
-const NATIVE_LINE = /^backend: native \(GEMM: (openblas|accelerate|portable \(built without OpenBLAS\)), kernels: (avx512|avx2|generic)( \+ [a-z0-9_]+)*, 3 threads\)$/m;
+const NATIVE_LINE = /^backend: native \(GEMM: (openblas( \([A-Za-z0-9]+(, pinned by OPENBLAS_CORETYPE)?\))?|accelerate|portable \(built without OpenBLAS\))(, forward: packed)?, kernels: (avx512|avx2|generic)( \+ [a-z0-9_]+)*, 3 threads\)$/m;
 
 test('albert --help and albert bench --help name the backend, its GEMM and its kernels', { skip: !native && 'the native addon is not built' }, () => {
   for (const args of [['--help'], ['bench', '--help']]) {
@@ -44,11 +44,12 @@ test('albert bench prints the backend, GEMM and kernels, in its text and in --js
   assert.ok(lines[0].endsWith(`, backend ${json.backend_description as string}`), lines[0]);
   assert.match(r.stdout, json.mpi ? /^  MPI: built in/m : /^  MPI: not built in/m);
   if (native) {
-    assert.equal(json.backend_description, `native (GEMM: ${json.gemm === 'portable' ? 'portable (built without OpenBLAS)' : json.gemm as string}, kernels: ${json.kernels as string}, 1 thread)`);
+    assert.equal(json.backend_description, `native (GEMM: ${json.gemm_engine as string}, kernels: ${json.kernels as string}, 1 thread)`);
     assert.match(String(json.gemm), /^(openblas|accelerate|portable)$/);
     assert.match(String(json.kernels), /^(avx512|avx2|generic)( \+ [a-z0-9_]+)*$/);
   } else {
     assert.equal(json.gemm, null);
     assert.equal(json.kernels, null);
+    assert.equal(json.gemm_engine, null);
   }
 });

@@ -76,12 +76,11 @@ export function loadBackend(opts: LoadBackendOptions = {}): Backend {
 /**
  * One line saying what computes: the backend, the GEMM the addon was built with (OpenBLAS or its own
  * portable one) and which hand-vectorized kernels run on this CPU, e.g.
- * "native (GEMM: openblas, kernels: avx2, 2 threads)". Users check the README's build advice with it.
+ * "native (GEMM: openblas (SapphireRapids), kernels: avx512 + avx512_bf16, 2 threads)". Users check the README's build advice with it.
  */
 export function describeBackend(backend: Backend): string {
   if (backend instanceof NativeBackend) {
-    const gemm = backend.gemmImpl();
-    return `native (GEMM: ${gemm === 'portable' ? 'portable (built without OpenBLAS)' : gemm}, kernels: ${backend.kernelDescription()}, ${backend.getThreads()} thread${backend.getThreads() === 1 ? '' : 's'})`;
+    return `native (GEMM: ${backend.gemmEngine()}, kernels: ${backend.kernelDescription()}, ${backend.getThreads()} thread${backend.getThreads() === 1 ? '' : 's'})`;
   }
   return `${backend.name} (the TypeScript specification, slow; ${nativeUnavailableReason() ?? 'ALBERT_BACKEND=js'})`;
 }

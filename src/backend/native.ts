@@ -14,6 +14,7 @@ interface Addon {
   getThreads(): number;
   /** Which GEMM the addon was built with: 'openblas', 'accelerate' or 'portable'. */
   gemmImpl(): string;
+  gemmCore(): string;
   /** Forces the portable GEMM at run time (tests compare it with CBLAS). */
   setPortableGemm(on: boolean): void;
   setBlasThreading(on: boolean): void;
@@ -115,7 +116,7 @@ export class NativeBackend implements Backend {
     this.addon = loadAddon(addonFile);
     this.hasCblas = this.addon.gemmImpl() !== 'portable';
     const env = process.env.ALBERT_PACKED_GEMM;
-    this.packedGemm = env === '0' ? false : env === '1' ? true : this.addon.simdKernels() !== 'generic';
+    this.packedGemm = env === '0' ? false : env === '1' ? true : this.ownTileIsWidest();
     if (threads !== undefined) this.setThreads(threads);
   }
 
@@ -143,6 +144,38 @@ export class NativeBackend implements Backend {
   /** Runs those kernels' generic versions even where AVX2 is available (tests compare the two). */
   setGenericKernels(on: boolean): void {
     this.addon.setGenericKernels(on);
+  }
+  /**
+   * Whether the packed kernel's tile is at least as wide as the CBLAS's: on an AVX-512 CPU OpenBLAS's
+   * AVX-512 kernels beat our AVX2 tile (base-v2 inference 8 x 128: 1.9k vs 1.25k tokens/s, machine D),
+   * unless OPENBLAS_CORETYPE pins it to an AVX2 core.
+   */
+  private ownTileIsWidest(): boolean {
+    const level = this.simdKernels();
+    if (level === 'generic') return false;
+    return !(level === 'avx512' && this.hasCblas && this.cblasHasAvx512());
+  }
+  /** OpenBLAS's kernel family runs AVX-512 (its corename; Accelerate and the portable build: no). */
+  private cblasHasAvx512(): boolean {
+    return /skylakex|cooperlake|sapphirerapids/i.test(this.addon.gemmCore());
+  }
+  /** OpenBLAS's kernel family ('SapphireRapids', 'Haswell', ...), with a note when OPENBLAS_CORETYPE chose it; '' when none. */
+  gemmCore(): string {
+    const core = this.addon.gemmCore();
+    if (!core) return '';
+    const pinned = process.env.OPENBLAS_CORETYPE;
+    return pinned ? `${core}, pinned by OPENBLAS_CORETYPE` : core;
+  }
+  /** The GEMM engine as the backend line names it: 'openblas (SapphireRapids)', 'openblas (Haswell), forward: packed', ... */
+  gemmEngine(): string {
+    const gemm = this.gemmImpl();
+    if (gemm === 'portable') return 'portable (built without OpenBLAS)';
+    const core = this.gemmCore();
+    return `${core ? `${gemm} (${core})` : gemm}${this.packedGemm ? ', forward: packed' : ''}`;
+  }
+  /** Whether the forward GEMMs run on the packed kernel (else CBLAS). */
+  usesPackedGemm(): boolean {
+    return this.packedGemm;
   }
   /** 'openblas' | 'accelerate' | 'portable': the GEMM this build uses. */
   gemmImpl(): string {

@@ -79,10 +79,12 @@ export interface ProfileRow { kernel: string; calls: number; seconds: number; gf
 
 export interface BenchResult {
   config: string; mode: BenchMode; batch: number; seq: number; threads: number; backend: string;
-  /** describeBackend's line, e.g. "native (GEMM: openblas, kernels: avx2, 2 threads)". */
+  /** describeBackend's line, e.g. "native (GEMM: openblas (Haswell), forward: packed, kernels: avx2, 2 threads)". */
   backend_description: string;
   /** The addon's GEMM ('openblas', 'accelerate', 'portable') and hand-vectorized kernels ('avx512 + avx512_bf16', 'avx2', 'generic'); null on js. */
   gemm: string | null; kernels: string | null;
+  /** The engine in full, as the backend line names it (the CBLAS's kernel family, whether the forward runs packed). */
+  gemm_engine: string | null;
   /** Whether the MPI addon is built in (data-parallel training under mpirun). */
   mpi: boolean;
   steps: number; tokens_per_s: number; step_s_median: number; step_s: number[]; peak_rss_bytes: number;
@@ -209,7 +211,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
   return {
     config: o.configName, mode: o.mode, batch: o.batch, seq: o.seq, threads: base.getThreads(), backend: base.name,
     backend_description: describeBackend(base),
-    gemm: base instanceof NativeBackend ? base.gemmImpl() : null, kernels: base instanceof NativeBackend ? base.kernelDescription() : null,
+    gemm: base instanceof NativeBackend ? base.gemmImpl() : null, gemm_engine: base instanceof NativeBackend ? base.gemmEngine() : null, kernels: base instanceof NativeBackend ? base.kernelDescription() : null,
     mpi: mpiBuilt(), steps: o.steps, tokens_per_s: (o.batch * o.seq) / med, step_s_median: med, step_s: times,
     peak_rss_bytes: peakRssBytes(), gflop_per_step: flop / 1e9, gflops: flop / med / 1e9,
     ...(loss !== undefined ? { loss } : {}), ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
