@@ -27,6 +27,7 @@ export { readSafetensors, writeSafetensors, readSafetensorsHeader, type Tensor }
 
 // data/ and train/: pretraining data, the Trainer and its tasks, fill-mask
 export { createPretrainingData, type CreateOptions, type CreateSummary } from './data/create.js';
+export { trainTokenizer, type TrainTokenizerOptions, type TrainTokenizerSummary } from './data/train_tokenizer.js';
 export { pretrain, type PretrainOptions, type PretrainResult, type PretrainObjective, type MetricsRecord, type StepInfo } from './train/pretrain.js';
 export { Trainer, type TrainerOptions, type TrainResult, type TrainStepInfo, type TrainerRecord } from './train/trainer.js';
 export { worldComm, mpiBuilt, launchedRanks, type Communicator } from './parallel/comm.js';

@@ -17,7 +17,7 @@ const PUBLIC = [
   'parseConfig', 'readConfigFile', 'configToJson', 'withConfig', 'SHARING_STRATEGIES', 'PRESET_NAMES', 'presetConfig', 'configFromSpec',
   'AlbertModel', 'HEAD_KINDS', 'parseHeadKind', 'countParameters', 'encoderLayout', 'formatParameterTable', 'parameterRow',
   'loadPretrained', 'savePretrained', 'openModel', 'stateDict', 'readSafetensors', 'writeSafetensors', 'readSafetensorsHeader',
-  'createPretrainingData', 'pretrain', 'Trainer', 'fillMask', 'worldComm', 'mpiBuilt', 'launchedRanks',
+  'createPretrainingData', 'trainTokenizer', 'pretrain', 'Trainer', 'fillMask', 'worldComm', 'mpiBuilt', 'launchedRanks',
   'scoreGlue', 'accuracy', 'f1', 'matthewsCorrelation', 'pearson', 'spearman', 'averageRanks', 'glueTaskName', 'GLUE_TASK_METRICS', 'GLUE_TASK_IDS',
   'normalizeAnswer', 'exactMatch', 'tokenF1', 'tokenF1V2', 'evaluateSquadV1', 'evaluateSquadV2', 'findBestThreshold', 'evaluateSquadV2Tuned', 'answerAtThreshold', 'readSquadGold',
   'scoreRace', 'scorePredictions', 'scoreSquadFiles', 'scoreGlueFile', 'scoreRaceFile', 'UserError',

@@ -15,6 +15,7 @@ interface CommandModule {
 /** Command name -> module file, in the order `albert --help` lists them. */
 const COMMANDS: Record<string, string> = {
   tokenize: './tokenize.js',
+  'train-tokenizer': './train_tokenizer.js',
   params: './params.js',
   forward: './forward.js',
   grad: './grad.js',
