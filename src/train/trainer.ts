@@ -93,6 +93,7 @@ export class Trainer<R extends object> {
     const { batchSize: B, gradAccum: accum, steps, seed } = run;
     const state = restored?.state;
     model.checkpointActivations = session.checkpointActivations;
+    model.precision = run.precision ?? 'fp32';
     const params = model.params();
     const opt = restored?.opt ?? runOptimizer(params, run, backend);
     let step = 0, skipped = 0, badInARow = 0, tokens = 0, elapsedBefore = 0;
@@ -107,7 +108,7 @@ export class Trainer<R extends object> {
     o.onStart?.({
       output, parameters: params.reduce((a, p) => a + p.data.length, 0), objective: task.name, optimizer: run.optimizer, lr: run.lr,
       batchSize: B, gradAccum: accum, trainInstances: task.trainExamples, evalSets: task.evalSets,
-      stepsPerEpoch: Math.ceil(task.trainExamples / (B * accum)), steps, warmupSteps: run.warmupSteps, backend: describeBackend(backend),
+      stepsPerEpoch: Math.ceil(task.trainExamples / (B * accum)), steps, warmupSteps: run.warmupSteps, backend: describeBackend(backend) + (run.precision === 'bf16' ? '; precision bf16 (GEMMs on bf16 operands, fp32 sums and weights)' : ''),
       resumedFrom: restored && { dir: restored.dir, step },
     });
 
