@@ -322,3 +322,25 @@ function roundEven(v: number): number {
 function readCpuinfo(): string {
   return existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
 }
+
+test('albert bench --precision bf16 trains in bf16 (another loss than fp32\'s, same seed) and refuses other precisions', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'albert-bench-bf16-'));
+  try {
+    const cfg = join(dir, 'config.json');
+    writeFileSync(cfg, JSON.stringify(TINY));
+    const run = (p: string) => albert(['bench', '--config', cfg, '--mode', 'train', '--batch', '2', '--seq', '16', '--steps', '1', '--warmup', '0', '--precision', p, '--json']);
+    const f = run('fp32'), h = run('bf16');
+    assert.equal(f.status, 0, f.stderr);
+    assert.equal(h.status, 0, h.stderr);
+    const jf = JSON.parse(f.stdout.trim().split('\n').at(-1)!), jh = JSON.parse(h.stdout.trim().split('\n').at(-1)!);
+    assert.equal(jh.precision, 'bf16');
+    assert.equal(jf.precision, undefined);
+    assert.notEqual(jh.loss, jf.loss);
+    assert.ok(Math.abs(jh.loss - jf.loss) / jf.loss < 1e-2, `${jh.loss} vs ${jf.loss}`);
+    const bad = run('fp16');
+    assert.equal(bad.status, 1);
+    assert.equal(bad.stderr, 'albert: --precision must be fp32 or bf16, got "fp16"\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -120,6 +120,22 @@ test('--resume: a run cut after step 7 and resumed logs the same losses, bit for
   assert.equal(done.alreadyComplete, true);
 });
 
+test('--precision bf16: a cut and resumed run repeats the uninterrupted one bit for bit, another precision on resume is refused', async () => {
+  const t = task('classification', 'resume-bf16', 60, 20);
+  const o = (output: string) => base({ task: 'classification', data: t.train, evalData: t.dev, output, steps: 12, logEvery: 1, evalEvery: 4, dropout: 0.1, batchSize: 8, precision: 'bf16' });
+  const whole = path.join(dir, 'whole-bf16'), cut = path.join(dir, 'cut-bf16'), f32 = path.join(dir, 'fp32-bf16');
+  await finetune(o(whole));
+  const abort = new AbortController();
+  await finetune({ ...o(cut), signal: abort.signal, onStep: (s) => { if (s.step === 5) abort.abort(); } });
+  await assert.rejects(finetune({ output: cut, resume: true, precision: 'fp32', ...quiet }), /--resume: these settings differ from the saved run: precision \(was "bf16", now "fp32"\)/);
+  await finetune({ output: cut, resume: true, threads: 1, ...quiet });
+  const records = (out: string) => readJsonl(path.join(out, 'metrics.jsonl')).map(({ tokens_per_s: _t, elapsed_s: _e, ...x }) => x);
+  assert.deepEqual(records(cut), records(whole));
+  await finetune({ ...o(f32), precision: 'fp32', steps: 2, warmupSteps: 1, evalEvery: 0 });
+  assert.notEqual(records(f32)[0].loss, records(whole)[0].loss); // bf16 ran
+  assert.equal(JSON.parse(fs.readFileSync(path.join(whole, 'report.json'), 'utf8')).settings.run.precision, 'bf16');
+});
+
 test('--recipe paper: Table 14 per task, google-research/albert\'s optimizer, and flags override it', () => {
   // The paper's Table 14 (lr, batch, ALBERT dropout, classifier dropout, steps, warmup, max length), typed from the fact sheet.
   const table: Record<string, number[]> = {

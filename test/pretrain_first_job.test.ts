@@ -25,3 +25,24 @@ test('first job (shortened): the tiny ALBERT learns both the masked words and th
   assert.match(fm.stdout, /^in the morning the \[\w+\] had cake/);
   assert.match(fm.stdout, /\[MASK\] #1: (\w+ 0\.\d{3}\s*){3}$/m);
 });
+
+test('first job in bf16: the held-out loss stays within 2% of fp32\'s at every evaluation', async () => {
+  const losses: Record<string, number[]> = {};
+  for (const precision of ['fp32', 'bf16'] as const) {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), `albert-first-job-${precision}-`));
+    process.on('exit', () => fs.rmSync(out, { recursive: true, force: true }));
+    const evals: number[] = [];
+    await runFirstJob({
+      output: out, steps: 200, trainDocuments: 600, threads: 1, quiet: true, log: () => {},
+      pretrain: { precision, evalEvery: 40, onRecord: (r) => { if (r.type === 'eval') evals.push(r.mlm_loss); } },
+    });
+    losses[precision] = evals;
+  }
+  const [f, h] = [losses.fp32, losses.bf16];
+  assert.equal(f.length, 5);
+  assert.equal(h.length, f.length);
+  assert.ok(f[f.length - 1] < f[0] * 0.9, `fp32 learns: ${f.join(', ')}`);
+  console.log(`held-out MLM loss, fp32: ${f.map((x) => x.toFixed(4)).join(' ')}; bf16: ${h.map((x) => x.toFixed(4)).join(' ')}`);
+  assert.notDeepEqual(h, f); // bf16 ran
+  for (let i = 0; i < f.length; i++) assert.ok(Math.abs(h[i] - f[i]) / f[i] < 0.02, `evaluation ${i}: bf16 ${h[i]} vs fp32 ${f[i]} (${h.join(', ')} vs ${f.join(', ')})`);
+});

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SMALL_MODEL, smallData } from './pretrain_helpers.js';
+import { pretrain } from '../src/train/pretrain.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -72,4 +73,27 @@ test('a run interrupted by SIGINT and by SIGKILL, then resumed, logs the same lo
   assert.ok(fs.readFileSync(path.join(run, 'curves.svg'), 'utf8').startsWith('<svg'));
   // and the final weights are the same bytes
   assert.ok(fs.readFileSync(path.join(ref, 'checkpoint-0000060', 'model.safetensors')).equals(fs.readFileSync(path.join(run, 'checkpoint-0000060', 'model.safetensors'))));
+});
+
+test('bf16: a run stopped and resumed logs the same losses bit for bit; resuming with another precision is refused', async () => {
+  const { dir, data, tokenizer } = await smallData();
+  const opts = (output: string) => ({
+    data, output, tokenizer, model: 'tiny', set: SMALL_MODEL, precision: 'bf16' as const, steps: 16, batchSize: 8, lr: 0.01, warmupSteps: 2,
+    shuffleBuffer: 50, evalInstances: 16, evalEvery: 8, logEvery: 1, saveEvery: 5, keep: 2, threads: 1, quiet: true, onWarning: () => {},
+  });
+  const ref = path.join(dir, 'bf16-ref'), run = path.join(dir, 'bf16-run');
+  await pretrain(opts(ref));
+  const stop = new AbortController();
+  const a = await pretrain({ ...opts(run), signal: stop.signal, onStep: (s) => { if (s.step === 7) stop.abort(); } });
+  assert.equal(a.interrupted, true);
+  await assert.rejects(pretrain({ ...opts(run), precision: 'fp32', resume: true }), /precision \(was "bf16", now "fp32"\)/);
+  const { precision: _p, ...withoutPrecision } = opts(run);
+  await pretrain({ ...withoutPrecision, resume: true }); // the saved precision is kept
+  const want = comparable(metrics(ref)), got = comparable(metrics(run));
+  assert.equal(want.filter((r) => r.type === 'train').length, 16);
+  assert.deepEqual(got, want);
+  // and bf16 is what ran: an fp32 run's losses differ
+  const f32 = path.join(dir, 'fp32-ref');
+  await pretrain({ ...opts(f32), precision: 'fp32', steps: 2, evalEvery: 0 });
+  assert.notEqual(metrics(f32)[0].loss, want[0].loss);
 });

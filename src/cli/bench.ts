@@ -1,6 +1,7 @@
 // `albert bench`: tokens/s and peak RSS of one model shape, random weights and tokens.
 // One process = one measurement, so the peak RSS printed is this run's (the suite in bench/run.ts
 // starts one `albert bench --json` per measurement).
+import { PRECISIONS, type Precision } from '../backend/bf16.js';
 import type { Backend } from '../backend/backend.js';
 import { NativeBackend, describeBackend, loadBackend } from '../backend/index.js';
 import { AlbertModel, type HeadKind, type Labels, type ModelInputs } from '../model/albert.js';
@@ -37,6 +38,9 @@ median step's tokens/s, the model GFLOP/s and the peak RSS of this process.
   --steps N            timed steps (default 5); --warmup W untimed steps first (default 1)
   --threads T          kernel threads (default: $ALBERT_NUM_THREADS, else all cores)
   --max-memory SIZE    ${MAX_MEMORY_HELP}
+  --precision fp32|bf16
+                       bf16: the model's GEMMs on bf16-rounded operands with fp32 sums (train and
+                       finetune: mixed-precision training, as pretrain/finetune --precision bf16)
   --checkpoint-activations
                        train with gradient checkpointing (recompute each layer's activations in backward)
   --profile            also time each backend kernel (adds a little overhead)
@@ -69,6 +73,8 @@ export interface BenchOptions {
   profile?: boolean;
   /** Gradient checkpointing (train mode). */
   checkpointActivations?: boolean;
+  /** The GEMMs' precision (default fp32; backend/bf16.ts). */
+  precision?: Precision;
   /** Bytes the model may use (default: this machine's memory). */
   maxMemory?: number;
   /** Called after every step (warmup included) with its duration in seconds. */
@@ -88,7 +94,7 @@ export interface BenchResult {
   /** Whether the MPI addon is built in (data-parallel training under mpirun). */
   mpi: boolean;
   steps: number; tokens_per_s: number; step_s_median: number; step_s: number[]; peak_rss_bytes: number;
-  gflop_per_step: number; gflops: number; loss?: number; checkpoint_activations?: boolean;
+  gflop_per_step: number; gflops: number; loss?: number; checkpoint_activations?: boolean; precision?: 'bf16';
   /** finetune: the last step's gradient norm before clipping. */
   grad_norm?: number;
   /** Kernel times summed over the timed steps (only with profile). */
@@ -172,7 +178,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
   const prof = o.profile ? profiledBackend(base) : null;
   const pretrain = o.mode === 'train', finetune = o.mode === 'finetune';
   const model = new AlbertModel(o.config, MODE_HEADS[o.mode], prof?.backend ?? base,
-    { checkpointActivations: o.checkpointActivations, maxMemory: o.maxMemory, source: o.configName });
+    { checkpointActivations: o.checkpointActivations, precision: o.precision, maxMemory: o.maxMemory, source: o.configName });
   model.initWeights(seed);
   // inference (infer, classify): packed once, as ORT prepacks and as evaluation runs the model
   model.inferenceOnly = !pretrain && !finetune;
@@ -214,7 +220,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
     gemm: base instanceof NativeBackend ? base.gemmImpl() : null, gemm_engine: base instanceof NativeBackend ? base.gemmEngine() : null, kernels: base instanceof NativeBackend ? base.kernelDescription() : null,
     mpi: mpiBuilt(), steps: o.steps, tokens_per_s: (o.batch * o.seq) / med, step_s_median: med, step_s: times,
     peak_rss_bytes: peakRssBytes(), gflop_per_step: flop / 1e9, gflops: flop / med / 1e9,
-    ...(loss !== undefined ? { loss } : {}), ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
+    ...(loss !== undefined ? { loss } : {}), ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(o.precision === 'bf16' ? { precision: 'bf16' } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
   };
 }
 
@@ -243,11 +249,16 @@ export function formatProfile(r: BenchResult): string[] {
   return lines;
 }
 
+function precisionFlag(p: string | undefined): Precision | undefined {
+  if (p !== undefined && !(PRECISIONS as readonly string[]).includes(p)) throw new UserError(`--precision must be fp32 or bf16, got "${p}"`);
+  return p as Precision | undefined;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, {
     config: { type: 'string' }, mode: { type: 'string' }, batch: { type: 'string' }, seq: { type: 'string' },
     steps: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
-    profile: { type: 'boolean' }, json: { type: 'boolean' }, 'checkpoint-activations': { type: 'boolean' }, ...MAX_MEMORY_FLAG,
+    profile: { type: 'boolean' }, json: { type: 'boolean' }, precision: { type: 'string' }, 'checkpoint-activations': { type: 'boolean' }, ...MAX_MEMORY_FLAG,
   }, argv.includes('--help') || argv.includes('-h') ? helpWithBackend(help) : help); // the backend is loaded only for help
   if (!args) return 0;
   const v = args.values;
@@ -265,10 +276,11 @@ export async function run(argv: string[]): Promise<number> {
     seed: intFlag(v.seed, 'seed', 1, 0, 0xffffffff),
     profile: v.profile ?? false,
     checkpointActivations: v['checkpoint-activations'] ?? false,
+    precision: precisionFlag(v.precision),
     maxMemory: memoryFlag(v['max-memory']),
   };
   const log = (s: string) => process.stderr.write(s + '\n');
-  log(`albert bench: ${configName} ${mode}, batch ${opts.batch} x seq ${opts.seq}, ${opts.warmup} warmup + ${opts.steps} steps`);
+  log(`albert bench: ${configName} ${mode}${opts.precision === 'bf16' ? ' bf16' : ''}, batch ${opts.batch} x seq ${opts.seq}, ${opts.warmup} warmup + ${opts.steps} steps`);
   const r = runBenchmark({
     ...opts,
     onStep: (i, s, warm) => log(`  ${warm ? 'warmup' : 'step'} ${warm ? i + 1 : i - opts.warmup + 1}: ${s.toFixed(3)} s`),

@@ -42,6 +42,8 @@ recipe
                              steps; flags given override it. Table 14 is the v1 recipe: for v2 the authors
                              keep it except for RACE, where they use --lr 1e-5 --dropout 0
 optimizer and schedule (defaults: HF Trainer's)
+  --precision fp32|bf16      bf16: mixed precision, the GEMMs on bf16-rounded weights and activations with
+                             fp32 sums; weights, optimizer, LayerNorm, softmax, loss fp32 (default fp32; --resume keeps it)
   --optimizer adamw|adamw-google   adamw: torch AdamW (bias correction, eps 1e-8), HF's linear schedule;
                              adamw-google: google-research/albert's (no bias correction, eps 1e-6, linear
                              decay counted from step 0, replaced by warmup during warmup)
@@ -85,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   const a = parseCommandArgs(argv, {
     ...TASK_FLAGS, 'eval-data': { type: 'string' }, model: { type: 'string' }, output: { type: 'string' }, recipe: { type: 'string' },
     set: { type: 'string', multiple: true }, dropout: { type: 'string' }, 'classifier-dropout': { type: 'string' },
-    optimizer: { type: 'string' }, lr: { type: 'string' }, 'warmup-steps': { type: 'string' }, 'warmup-ratio': { type: 'string' },
+    precision: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' }, 'warmup-steps': { type: 'string' }, 'warmup-ratio': { type: 'string' },
     'weight-decay': { type: 'string' }, 'clip-norm': { type: 'string' }, steps: { type: 'string' }, epochs: { type: 'string' },
     'batch-size': { type: 'string' }, 'grad-accum': { type: 'string' }, seed: { type: 'string' }, 'no-shuffle': { type: 'boolean' },
     'eval-every': { type: 'string' }, 'eval-batch-size': { type: 'string' }, 'log-every': { type: 'string' }, 'save-every': { type: 'string' },
@@ -115,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
     const r = await finetune({
       task: v.task, data: v.data, evalData: v['eval-data'], model: v.model, output: v.output, tokenizer: v.tokenizer, recipe: v.recipe,
       set: parseSet(v.set), dropout: num('dropout'), classifierDropout: num('classifier-dropout'),
-      optimizer: v.optimizer as FinetuneOptions['optimizer'], lr: num('lr'), warmupSteps: int('warmup-steps'), warmupRatio: num('warmup-ratio'),
+      precision: v.precision as FinetuneOptions['precision'], optimizer: v.optimizer as FinetuneOptions['optimizer'], lr: num('lr'), warmupSteps: int('warmup-steps'), warmupRatio: num('warmup-ratio'),
       weightDecay: num('weight-decay'), clipNorm: num('clip-norm'), steps: int('steps'), epochs: num('epochs'), batchSize: int('batch-size'),
       gradAccum: int('grad-accum'), seed: int('seed'), shuffle: v['no-shuffle'] ? false : undefined, maxSeqLength: maxSeqLengthFlag(v),
       evalEvery: int('eval-every'), evalBatchSize: v['eval-batch-size'] === undefined ? undefined : intFlag(v['eval-batch-size'], 'eval-batch-size', 0, 1),

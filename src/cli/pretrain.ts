@@ -26,6 +26,8 @@ model
   --tokenizer MODEL          the .model the data was made with (copied into every checkpoint)
 objective and optimizer
   --objective sop|nsp|mlm    default: the data's (sop or nsp); mlm = masked LM only
+  --precision fp32|bf16      bf16: mixed precision, the GEMMs on bf16-rounded weights and activations with
+                             fp32 sums; weights, optimizer, LayerNorm, softmax, loss fp32 (default fp32; --resume keeps it)
   --optimizer lamb|adamw     (default lamb: b1 0.9, b2 0.999, eps 1e-6, no bias correction, trust ratio)
   --lr X                     peak learning rate (default 0.00176 for lamb, 1e-4 for adamw)
   --warmup-steps N           linear warmup (default 5% of the steps), then polynomial decay to 0
@@ -76,7 +78,7 @@ function evalLine(r: Extract<MetricsRecord, { type: 'eval' }>): string {
 export async function run(argv: string[]): Promise<number> {
   const a = parseCommandArgs(argv, {
     data: { type: 'string' }, output: { type: 'string' }, model: { type: 'string' }, set: { type: 'string', multiple: true },
-    tokenizer: { type: 'string' }, objective: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
+    tokenizer: { type: 'string' }, objective: { type: 'string' }, precision: { type: 'string' }, optimizer: { type: 'string' }, lr: { type: 'string' },
     'warmup-steps': { type: 'string' }, 'decay-power': { type: 'string' }, 'weight-decay': { type: 'string' },
     'clip-norm': { type: 'string' }, steps: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
     'grad-accum': { type: 'string' }, seed: { type: 'string' }, 'shuffle-buffer': { type: 'string' },
@@ -105,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       const fj = await runFirstJob({
         output: v.output ?? 'first-job', steps: v.steps !== undefined ? intFlag(v.steps, 'steps', 0, 1) : undefined, threads, quiet,
         overwrite: Boolean(v.overwrite),
-        pretrain: { onStart, onRecord, onStep, signal: interrupt.signal },
+        pretrain: { onStart, onRecord, onStep, signal: interrupt.signal, precision: v.precision as PretrainOptions['precision'] },
       });
       progress.finish();
       return fj.result.interrupted ? 130 : 0;
@@ -120,7 +122,7 @@ export async function run(argv: string[]): Promise<number> {
     const int = (k: string) => (v[k as keyof typeof v] === undefined ? undefined : intFlag(v[k as keyof typeof v] as string, k, 0));
     const r = await pretrain({
       data: v.data, output: required(v.output, 'output'), model: v.model, set: parseSet(v.set),
-      tokenizer: v.tokenizer, objective: objective as PretrainObjective | undefined, optimizer: optimizer as PretrainOptions['optimizer'],
+      tokenizer: v.tokenizer, objective: objective as PretrainObjective | undefined, precision: v.precision as PretrainOptions['precision'], optimizer: optimizer as PretrainOptions['optimizer'],
       lr: num('lr'), warmupSteps: int('warmup-steps'), decayPower: num('decay-power'), weightDecay: num('weight-decay'),
       clipNorm: num('clip-norm'), steps: int('steps'), epochs: num('epochs'), batchSize: int('batch-size'),
       gradAccum: int('grad-accum'), seed: int('seed'), shuffleBuffer: int('shuffle-buffer'),

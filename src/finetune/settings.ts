@@ -3,11 +3,12 @@
 // cadence) are reused unless given again. Precedence: a flag, else the saved run (resume), else the
 // recipe (--recipe paper), else the defaults (HF Trainer's: AdamW lr 5e-5, no weight decay, no
 // warmup, linear decay, clipping 1.0, batch 32, 3 epochs, seed 42).
+import type { Precision } from '../backend/bf16.js';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { HEAD_KINDS } from '../model/albert.js';
 import { defaultEps, OPTIMIZER_KINDS, type OptimizerKind } from '../train/optim.js';
-import { checkLimits, limitProblem, resumeDifferences, type LimitedOption } from '../train/run_settings.js';
+import { checkLimits, checkPrecision, limitProblem, resumeDifferences, withSavedPrecision, type LimitedOption } from '../train/run_settings.js';
 import { warmupStepsFor, type ScheduleKind } from '../train/schedule.js';
 import { shown, type StateSchema, type TrainerRun, type TrainerSession } from '../train/trainer_state.js';
 import { TASK_IDS, type TaskDataOptions, type TaskId } from './downstream.js';
@@ -48,6 +49,8 @@ export interface FinetuneSession extends TrainerSession {
 /** What the caller may give; anything absent comes from the saved run, the recipe or the defaults. */
 export interface FinetuneSettingsOptions extends TaskOptions {
   task?: string; data?: string; evalData?: string; model?: string; set?: Record<string, unknown>; recipe?: string;
+  /** The GEMMs' precision (default fp32): 'bf16' is mixed-precision training (backend/bf16.ts). */
+  precision?: Precision;
   optimizer?: OptimizerKind; lr?: number; warmupSteps?: number; warmupRatio?: number; weightDecay?: number; clipNorm?: number;
   steps?: number; epochs?: number; batchSize?: number; gradAccum?: number; seed?: number; maxSeqLength?: number;
   shuffle?: boolean; dropout?: number; classifierDropout?: number; beta1?: number; beta2?: number; eps?: number;
@@ -55,7 +58,7 @@ export interface FinetuneSettingsOptions extends TaskOptions {
 }
 
 /** Compared on resume (steps may grow). */
-const RUN_KEYS = ['task', 'optimizer', 'lr', 'warmupSteps', 'steps', 'batchSize', 'gradAccum', 'clipNorm', 'weightDecay', 'beta1', 'beta2',
+const RUN_KEYS = ['task', 'precision', 'optimizer', 'lr', 'warmupSteps', 'steps', 'batchSize', 'gradAccum', 'clipNorm', 'weightDecay', 'beta1', 'beta2',
   'eps', 'seed', 'maxSeqLength', 'shuffle', 'dropout', 'classifierDropout', 'recipe', 'model', 'set', 'taskOptions'] as const;
 
 /** The task, data and family options of a run: what opening its data needs (before its size is known). */
@@ -76,6 +79,7 @@ export function resolveTaskSettings(o: FinetuneSettingsOptions, saved?: { run: F
   const data = o.data ?? ss?.data;
   if (data === undefined) throw new UserError('missing required flag --data (see --help)');
   checkLimits(o);
+  checkPrecision(o.precision);
   checkOptimizer(o.optimizer);
   const recipe = recipeFor(o.recipe ?? s?.recipe, task);
   const given = taskOptionsOf(o);
@@ -122,7 +126,7 @@ export function resolveFinetuneSettings(o: FinetuneSettingsOptions, t: TaskSetti
     beta1: o.beta1 ?? s?.beta1 ?? 0.9, beta2: o.beta2 ?? s?.beta2 ?? 0.999, eps: o.eps ?? s?.eps ?? defaultEps(optimizer),
     seed: o.seed ?? s?.seed ?? 42, maxSeqLength: t.maxSeqLength, shuffle: o.shuffle ?? s?.shuffle ?? true,
     dropout: o.dropout ?? s?.dropout ?? r?.dropout ?? null, classifierDropout: o.classifierDropout ?? s?.classifierDropout ?? r?.classifierDropout ?? null,
-    recipe: recipeName, model: o.model ?? s?.model ?? '', set: o.set ?? s?.set ?? {}, trainUnits: units, taskOptions: t.taskOptions,
+    precision: o.precision ?? s?.precision ?? 'fp32', recipe: recipeName, model: o.model ?? s?.model ?? '', set: o.set ?? s?.set ?? {}, trainUnits: units, taskOptions: t.taskOptions,
   };
   const session: FinetuneSession = {
     data: t.data, evalData: t.evalData,
@@ -136,7 +140,7 @@ export function resolveFinetuneSettings(o: FinetuneSettingsOptions, t: TaskSetti
     ...o, steps: givenSteps, warmupSteps: givenWarmup, maxSeqLength: o.maxSeqLength,
     taskOptions: Object.keys(taskOptionsOf(o)).length ? taskOptionsOf(o) : undefined,
   };
-  const differ = resumeDifferences(given, s as unknown as Record<string, unknown>, RUN_KEYS, o.epochs);
+  const differ = resumeDifferences(given, withSavedPrecision(s), RUN_KEYS, o.epochs);
   if (s.trainUnits !== units) differ.push(`the data (${t.data} now has ${units} training units, the run trained on ${s.trainUnits})`);
   if (differ.length) throw new UserError(`--resume: these settings differ from the saved run: ${differ.join(', ')}`);
   return steps > s.steps ? { run, session, extendedFrom: s.steps } : { run, session };

@@ -4,6 +4,7 @@
 //                                                                 \--> head (MLM / SOP / classifiers ...)
 // Backward runs the same path in reverse; every parameter gradient accumulates into param.grad.
 import type { Backend } from '../backend/backend.js';
+import { fp32Of, withPrecision, type Precision } from '../backend/bf16.js';
 import { UserError } from '../errors.js';
 import type { AlbertConfig } from './config.js';
 import { Embeddings, embeddingSpecs } from './embeddings.js';
@@ -70,6 +71,8 @@ export interface ModelOptions extends MemoryBudget {
   checkpointActivations?: boolean;
   /** The weights will not change from the first forward on (see AlbertModel.inferenceOnly). */
   inferenceOnly?: boolean;
+  /** 'bf16': the GEMMs take bf16-rounded operands (backend/bf16.ts); default 'fp32'. */
+  precision?: Precision;
 }
 
 export class AlbertModel {
@@ -84,6 +87,8 @@ export class AlbertModel {
   private readonly budget: MemoryBudget;
   /** The last workload checked against the budget ("rows x seq x backward x checkpoint"): checked again only when it changes. */
   private checkedWork = '';
+  /** The backend the kernels run on: `backend`, or its bf16 view (see precision). */
+  private compute: Backend;
 
   constructor(readonly config: AlbertConfig, readonly head: HeadKind, readonly backend: Backend, opts: ModelOptions = {}) {
     if (!HEADS[head]) throw new UserError(`unknown head "${String(head)}"`);
@@ -100,6 +105,21 @@ export class AlbertModel {
     this.encoder.keepPacked = opts.inferenceOnly ?? false;
     this.pooler = HEADS[head].pooler ? new Linear(this.store, `${p}pooler`, config.hidden_size, config.hidden_size) : null;
     this.headImpl = HEADS[head].create(this.store, config, p);
+    this.compute = withPrecision(backend, opts.precision ?? 'fp32');
+  }
+
+  /**
+   * 'bf16': mixed precision, the GEMMs (forward, dx and dW) on bf16-rounded operands with fp32 sums; the
+   * weights, gradients, LayerNorm, softmax and the loss stay fp32. May be switched between steps.
+   */
+  get precision(): Precision {
+    return this.compute === fp32Of(this.compute) ? 'fp32' : 'bf16';
+  }
+
+  set precision(p: Precision) {
+    if (p !== 'fp32' && p !== 'bf16') throw new UserError(`precision must be fp32 or bf16, got ${JSON.stringify(p)}`);
+    this.encoder.dropPacks();
+    this.compute = withPrecision(this.backend, p);
   }
 
   /** Gradient checkpointing (see ModelOptions); may be switched between steps. Gradients are unchanged. */
@@ -184,8 +204,8 @@ export class AlbertModel {
     }
     const result = this.headImpl.lossAndBackward(ctx, labels, dSeq, dPooled);
     if (this.pooler && dPooled) this.poolerBackward(ctx, dPooled, dSeq);
-    const dx = this.encoder.backward(this.backend, dSeq, ctx.rows, ctx.S);
-    this.embeddings.backward(this.backend, dx);
+    const dx = this.encoder.backward(this.compute, dSeq, ctx.rows, ctx.S);
+    this.embeddings.backward(this.compute, dx);
     return result;
   }
 
@@ -202,7 +222,7 @@ export class AlbertModel {
       checkModelFits(this.config, this.head, { rows, seq: S, backward: forBackward, checkpoint }, this.budget);
       this.checkedWork = work;
     }
-    const be = this.backend, c = this.config, N = rows * S;
+    const be = this.compute, c = this.config, N = rows * S;
     const types = inputs.tokenTypeIds ?? this.buf.i32('zeroTypes', N).fill(0);
     const mask = additiveMask(inputs.attentionMask, N, this.buf);
     const x0 = this.embeddings.forward(be, inputs.inputIds, types, rows, S, train ? c.hidden_dropout_prob : 0, siteSeed(seed, 0));
@@ -231,7 +251,7 @@ export class AlbertModel {
   }
 
   private poolerBackward(ctx: HeadContext, dPooled: Float32Array, dSeq: Float32Array): void {
-    const H = this.config.hidden_size, be = this.backend, n = ctx.rows * H;
+    const H = this.config.hidden_size, be = this.compute, n = ctx.rows * H;
     const dpre = this.buf.f32('dPoolerPre', n);
     be.activationBackward('tanh', this.buf.readF32('poolerPre', n), dPooled, dpre, n);
     this.pooler!.backward(be, dpre, ctx.seq, dSeq, ctx.rows, true, ctx.S * H, ctx.S * H);

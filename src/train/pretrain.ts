@@ -5,6 +5,7 @@
 // the Trainer's.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Precision } from '../backend/bf16.js';
 import { loadBackend } from '../backend/index.js';
 import { UserError, fileError } from '../errors.js';
 import { INDEX_FILE, ShardDataset } from '../data/shards.js';
@@ -38,6 +39,8 @@ export interface PretrainOptions extends RunHooks<MetricsRecord, StepInfo> {
   tokenizer?: string;
   /** Default: the data's objective. 'mlm' trains the masked LM alone. */
   objective?: PretrainObjective;
+  /** The GEMMs' precision (default fp32): 'bf16' is mixed-precision training (backend/bf16.ts). Kept by resume. */
+  precision?: Precision;
   optimizer?: OptimizerKind;
   lr?: number; warmupSteps?: number; decayPower?: number;
   /**

@@ -26,7 +26,7 @@ const STAT_KEYS = ['mlmLoss', 'sentLoss', 'mlmAcc', 'sentAcc'] as const;
 export const PRETRAINING_STATE: StateSchema = {
   runProblem(run) {
     for (const k of RUN_KEYS) {
-      if (k === 'objective' || k === 'optimizer') continue;
+      if (k === 'objective' || k === 'optimizer' || k === 'precision') continue; // precision: checked by the Trainer's schema
       const p = limitProblem(k as LimitedOption, run[k]);
       if (p) return `run.${k} ${p}`;
     }

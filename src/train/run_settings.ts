@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { HeadKind } from '../model/albert.js';
+import { PRECISIONS, type Precision } from '../backend/bf16.js';
 import type { OptimizerKind } from './optim.js';
 
 export type PretrainObjective = 'sop' | 'nsp' | 'mlm';
@@ -54,7 +55,7 @@ export function checkLimits(o: Partial<Record<LimitedOption, unknown>>): void {
 }
 
 /** Decide what each step computes; saved, and on resume compared with the flags given. */
-export const RUN_KEYS = ['objective', 'optimizer', 'lr', 'warmupSteps', 'decayPower', 'steps', 'batchSize', 'gradAccum', 'clipNorm',
+export const RUN_KEYS = ['objective', 'precision', 'optimizer', 'lr', 'warmupSteps', 'decayPower', 'steps', 'batchSize', 'gradAccum', 'clipNorm',
   'weightDecay', 'beta1', 'beta2', 'eps', 'seed', 'shuffleBuffer', 'evalInstances'] as const;
 /** Saved, and reused on resume unless given again. */
 export const SESSION_KEYS = ['data', 'evalData', 'evalLimit', 'evalEvery', 'logEvery', 'saveEvery', 'keep', 'maxBadSteps', 'checkpointActivations'] as const;
@@ -63,6 +64,8 @@ export interface RunRecord {
   objective: PretrainObjective; optimizer: OptimizerKind; lr: number; warmupSteps: number; decayPower: number; steps: number;
   batchSize: number; gradAccum: number; clipNorm: number; weightDecay: number; beta1: number; beta2: number; eps: number;
   seed: number; shuffleBuffer: number; evalInstances: number;
+  /** The GEMMs' precision (backend/bf16.ts). */
+  precision: Precision;
   /** What the model was made from (compared when given again; the checkpoint's config.json is what is loaded). */
   model?: string; set?: Record<string, unknown>;
   /** Instances in the training data: other data under the same path is refused. */
@@ -105,6 +108,7 @@ export function resolveSettings(
   saved?: { run: RunRecord; session?: Partial<SessionRecord> },
 ): ResolvedSettings {
   checkLimits(o);
+  checkPrecision(o.precision);
   const s = saved?.run;
   const objective = o.objective ?? s?.objective ?? data.objective;
   const optimizer = o.optimizer ?? s?.optimizer ?? 'lamb';
@@ -124,7 +128,7 @@ export function resolveSettings(
     decayPower: o.decayPower ?? s?.decayPower ?? 1, steps, batchSize, gradAccum, clipNorm: o.clipNorm ?? s?.clipNorm ?? 1,
     weightDecay: o.weightDecay ?? s?.weightDecay ?? 0.01, beta1: o.beta1 ?? s?.beta1 ?? 0.9, beta2: o.beta2 ?? s?.beta2 ?? 0.999,
     eps: o.eps ?? s?.eps ?? 1e-6, seed: o.seed ?? s?.seed ?? 12345, shuffleBuffer: o.shuffleBuffer ?? s?.shuffleBuffer ?? 10_000,
-    evalInstances, model: o.model ?? s?.model ?? 'tiny', set: o.set ?? s?.set ?? {}, dataInstances: data.count,
+    evalInstances, precision: o.precision ?? s?.precision ?? 'fp32', model: o.model ?? s?.model ?? 'tiny', set: o.set ?? s?.set ?? {}, dataInstances: data.count,
   };
   const ss = saved?.session;
   const session: SessionRecord = {
@@ -137,12 +141,22 @@ export function resolveSettings(
   if (!s) return { run, session };
 
   // Resume: what was given must agree with what was saved.
-  const differ = resumeDifferences({ ...o, steps: givenSteps }, s as unknown as Record<string, unknown>, [...RUN_KEYS, 'model', 'set'], o.epochs);
+  const differ = resumeDifferences({ ...o, steps: givenSteps }, withSavedPrecision(s), [...RUN_KEYS, 'model', 'set'], o.epochs);
   if (s.dataInstances !== undefined && s.dataInstances !== data.count) {
     differ.push(`the data (${data.dir} holds ${data.count} instances, the run trained on ${s.dataInstances})`);
   }
   if (differ.length) throw new UserError(`--resume: these settings differ from the saved run: ${differ.join(', ')}`);
   return steps > s.steps ? { run, session, extendedFrom: s.steps } : { run, session };
+}
+
+/** A saved run's settings for comparison; runs saved before --precision existed computed in fp32. */
+export const withSavedPrecision = (s: object): Record<string, unknown> => ({ precision: 'fp32', ...s });
+
+/** Checks a precision option (the API's; the CLI's flag is checked as a choice). */
+export function checkPrecision(p: unknown): void {
+  if (p !== undefined && !(PRECISIONS as readonly unknown[]).includes(p)) {
+    throw new UserError(`precision (--precision) must be ${PRECISIONS.join(' or ')}, got ${JSON.stringify(p)}`);
+  }
 }
 
 /**

@@ -108,6 +108,7 @@ export class Trainer<R extends object> {
     if (B % N !== 0) throw new UserError(`--batch-size ${B} is the global batch: it must split evenly over the ${N} ranks (a multiple of ${N})`);
     const part = { index: comm.rank, count: N };
     model.checkpointActivations = session.checkpointActivations;
+    model.precision = run.precision ?? 'fp32';
     const params = model.params();
     const opt = restored?.opt ?? runOptimizer(params, run, backend);
     if (N > 1) startTogether(comm, run, model, opt);
@@ -123,7 +124,7 @@ export class Trainer<R extends object> {
     if (lead) o.onStart?.({
       output, parameters: params.reduce((a, p) => a + p.data.length, 0), objective: task.name, optimizer: run.optimizer, lr: run.lr,
       batchSize: B, gradAccum: accum, trainInstances: task.trainExamples, evalSets: task.evalSets,
-      stepsPerEpoch: Math.ceil(task.trainExamples / (B * accum)), steps, warmupSteps: run.warmupSteps, backend: describeBackend(backend),
+      stepsPerEpoch: Math.ceil(task.trainExamples / (B * accum)), steps, warmupSteps: run.warmupSteps, backend: describeBackend(backend) + (run.precision === 'bf16' ? '; precision bf16 (GEMMs on bf16 operands, fp32 sums and weights)' : ''),
       resumedFrom: restored && { dir: restored.dir, step },
       ...(N > 1 ? { ranks: { size: N, library: comm.library } } : {}),
     });

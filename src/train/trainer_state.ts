@@ -3,6 +3,7 @@
 // is checked when read, so a damaged one is one line naming the file and the field, not a stack
 // trace or a silently wrong run. The Trainer checks its own fields; a task's StateSchema checks the
 // task's settings, its head and its window statistics.
+import { PRECISIONS, type Precision } from '../backend/bf16.js';
 import { fileError } from '../errors.js';
 import type { HeadKind } from '../model/albert.js';
 import type { OptimizerKind } from './optim.js';
@@ -15,6 +16,8 @@ export interface TrainerRun {
   /** Default 'warmup-poly' (pretraining's). */
   schedule?: ScheduleKind;
   batchSize: number; gradAccum: number; clipNorm: number; weightDecay: number; beta1: number; beta2: number; eps: number; seed: number;
+  /** The GEMMs' precision (backend/bf16.ts); absent in runs saved before it existed: fp32. */
+  precision?: Precision;
 }
 
 /** The session settings the Trainer reads: cadence and limits. */
@@ -86,6 +89,9 @@ function stateProblem(j: unknown, schema: StateSchema): string | undefined {
   if (runP) return runP;
   if (run.schedule !== undefined && !Object.hasOwn(SCHEDULES, run.schedule as string)) {
     return `run.schedule must be ${Object.keys(SCHEDULES).join(', ')}, got ${shown(run.schedule)}`;
+  }
+  if (run.precision !== undefined && !(PRECISIONS as readonly unknown[]).includes(run.precision)) {
+    return `run.precision must be ${PRECISIONS.join(' or ')}, got ${shown(run.precision)}`;
   }
   if ((j.step as number) > (run.steps as number)) return `step ${j.step} is past the run's ${run.steps} steps (run.steps)`;
   const headP = schema.headProblem(j.head, run);
