@@ -35,7 +35,8 @@ const DEFS: Record<AnalysisName, Analysis> = {
   },
   table4: {
     name: 'table4', title: 'Table 4: cross-layer parameter sharing', paper: TABLE4, objectives: ['sop'],
-    models: (s) => (['all', 'attention', 'ffn', 'none'] as const).map((sh) => m(`${sh}-shared`, 'sop', s.embedding, sh)),
+    models: (s) => [m('all-shared', 'sop', s.embedding, 'all'), m('shared-attention', 'sop', s.embedding, 'attention'),
+      m('shared-ffn', 'sop', s.embedding, 'ffn'), m('not-shared', 'sop', s.embedding, 'none')],
   },
   table3: {
     name: 'table3', title: 'Table 3: the embedding size E', paper: TABLE3, objectives: ['sop'],
