@@ -94,6 +94,8 @@ test('table5 end to end: three models, held-out accuracies, SST-2 fine-tuned, th
   assert.match(md, /Table 5/);
   assert.match(md, /\| SOP \| 54\.0 \| 78\.9 \| 86\.5 \|/); // the paper's row beside ours
   assert.match(md, /Skipped: .*glue\/rte/);
+  assert.match(md, /always answering the most frequent masked token: \d+\.\d%/);
+  assert.match(read(path.join(out, 'mlm-curve.svg')), /most frequent token/);
   assert.match(read(path.join(out, 'results.svg')), /^<svg[^>]*>[\s\S]*<\/svg>\n$/);
   assert.deepEqual(JSON.parse(read(path.join(out, 'results.json'))).models.length, 3);
   if (spawnSync('rsvg-convert', ['--version']).status === 0) {

@@ -16,7 +16,7 @@ export interface ModelResult extends PretrainedModel {
   transitions?: Transitions;
 }
 
-export interface Results { analysis: string; plan: Plan; models: ModelResult[]; skipped: { task: string; reason: string }[]; data: { train_books: number; heldout_books: number; vocab_size: number; data_wall_s: number } }
+export interface Results { analysis: string; plan: Plan; models: ModelResult[]; skipped: { task: string; reason: string }[]; data: { train_books: number; heldout_books: number; vocab_size: number; data_wall_s: number; train_tokens: Record<string, number | undefined>; mlm_unigram_baseline: number } }
 
 const TASK_LABEL: Record<string, string> = { 'glue/sst2': 'SST-2', 'glue/mrpc': 'MRPC', 'glue/rte': 'RTE', race: 'RACE-m', squad1: 'SQuAD1.1 F1/EM' };
 const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
@@ -47,7 +47,8 @@ export function resultsMarkdown(a: Analysis, r: Results): string {
   const p = r.plan, s = p.scale;
   const setting = `Scale ${s.name}: H ${s.hidden}, ${s.layers} layers, ${s.heads} heads, I ${s.intermediate}, vocabulary ${r.data.vocab_size}, `
     + `sequence 128, batch ${s.batchSize}, LAMB lr ${p.lr} (warmup ${p.warmupSteps}), ${p.pretrainSteps} steps per model, seed ${p.seed}; `
-    + `${r.data.train_books} training books, ${r.data.heldout_books} held out (held-out sets: ${s.evalLimit} instances each). `
+    + `${r.data.train_books} training books (${count(r.data.train_tokens[p.objectives[0]] ?? 0)} tokens of ${p.objectives[0]} instances), ${r.data.heldout_books} held out (held-out sets: ${s.evalLimit} instances each; `
+    + `MLM accuracy of always answering the most frequent masked token: ${pct(r.data.mlm_unigram_baseline)}%). `
     + (tasks.length ? `Downstream: ${p.finetuneSteps} fine-tuning steps of ${p.finetuneBatch} (AdamW lr ${p.finetuneLr}), at most ${s.downstreamTrain} training and ${s.downstreamEval} evaluation examples per task.` : '');
   const lines = [`## ${a.title}`, '', setting, ''];
   if (a.name === 'figure1') {
@@ -129,6 +130,26 @@ function transitionsChart(models: ModelResult[]): string {
   return out.join('\n') + '\n';
 }
 
+/** Held-out MLM accuracy over steps, per model, with the most-frequent-token line: where each leaves the plateau. */
+export function mlmCurveSvg(models: ModelResult[], baseline: number): string {
+  const W = 560, Hh = 320, x0 = 55, top = 35, pw = 470, ph = 220;
+  const steps = Math.max(1, ...models.flatMap((m) => m.curve.map((c) => c.step)));
+  const hi = Math.max(baseline, ...models.flatMap((m) => m.curve.map((c) => c.mlm_acc))) * 1.1 || 1;
+  const px = (st: number) => x0 + (st / steps) * pw, py = (v: number) => top + ph - (v / hi) * ph;
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Hh}" font-family="sans-serif" font-size="11">`, `<rect width="${W}" height="${Hh}" fill="white"/>`,
+    `<text x="${x0}" y="20" font-size="13">held-out MLM accuracy over training steps</text>`, `<rect x="${x0}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`];
+  for (const t of [0, hi / 2, hi]) out.push(`<text x="${x0 - 4}" y="${py(t) + 4}" text-anchor="end">${(100 * t).toFixed(0)}%</text>`);
+  for (const t of [0, steps / 2, steps]) out.push(`<text x="${px(t)}" y="${top + ph + 14}" text-anchor="middle">${Math.round(t)}</text>`);
+  out.push(`<line x1="${x0}" x2="${x0 + pw}" y1="${py(baseline)}" y2="${py(baseline)}" stroke="#000" stroke-dasharray="4 3"/>`,
+    `<text x="${x0 + pw - 4}" y="${py(baseline) - 4}" text-anchor="end">most frequent token ${(100 * baseline).toFixed(1)}%</text>`);
+  models.forEach((m, mi) => {
+    out.push(`<polyline fill="none" stroke="${COLORS[mi % COLORS.length]}" stroke-width="2" points="${m.curve.map((c) => `${px(c.step).toFixed(1)},${py(c.mlm_acc).toFixed(1)}`).join(' ')}"/>`);
+    out.push(`<rect x="${x0 + mi * 120}" y="${Hh - 28}" width="10" height="10" fill="${COLORS[mi % COLORS.length]}"/><text x="${x0 + mi * 120 + 14}" y="${Hh - 19}">${esc(m.name)}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
 export function resultsSvg(a: Analysis, r: Results): string {
   if (a.name === 'figure1') return transitionsChart(r.models);
   const tasks = r.plan.tasks.filter((t) => r.models.some((m) => m.downstream.some((s) => s.task === t)));
@@ -143,14 +164,19 @@ export function resultsSvg(a: Analysis, r: Results): string {
   return barChart(`${a.title}: ours (held-out / dev cuts)`, groups, series, groups.map((g) => (g === 'NSP' || g === 'SOP' ? 50 : NaN)));
 }
 
-/** results.json, results.md, results.svg and (where rsvg-convert runs) results.png in `dir`; the files written. */
+/** results.json, results.md, results.svg, mlm-curve.svg and (where rsvg-convert runs) their .png in `dir`; the files written. */
 export function writeResults(dir: string, a: Analysis, r: Results): string[] {
   const files = [path.join(dir, 'results.json'), path.join(dir, 'results.md'), path.join(dir, 'results.svg')];
   writeTextAtomic(files[0], JSON.stringify(r, null, 2) + '\n');
   writeTextAtomic(files[1], resultsMarkdown(a, r));
   writeTextAtomic(files[2], resultsSvg(a, r));
-  const png = path.join(dir, 'results.png');
-  const c = spawnSync('rsvg-convert', ['-o', png + '.tmp', files[2]]);
-  if (c.status === 0) { fs.renameSync(png + '.tmp', png); files.push(png); } else fs.rmSync(png + '.tmp', { force: true });
+  const curve = path.join(dir, 'mlm-curve.svg');
+  writeTextAtomic(curve, mlmCurveSvg(r.models, r.data.mlm_unigram_baseline));
+  files.push(curve);
+  for (const svg of [files[2], curve]) {
+    const png = svg.replace(/\.svg$/, '.png');
+    const c = spawnSync('rsvg-convert', ['-o', png + '.tmp', svg]);
+    if (c.status === 0) { fs.renameSync(png + '.tmp', png); files.push(png); } else fs.rmSync(png + '.tmp', { force: true });
+  }
   return files;
 }
