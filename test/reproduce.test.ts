@@ -13,6 +13,8 @@ import { syntheticTokenizerModel } from '../src/data/tokenizer.js';
 import { UserError } from '../src/errors.js';
 import { parseBudget, scaleFor } from '../src/reproduce/budget.js';
 import { splitBooks } from '../src/reproduce/data.js';
+import { mlmBaselines } from '../src/reproduce/baseline.js';
+import { ShardWriter } from '../src/data/shards.js';
 import { downstreamAverage, type Results } from '../src/reproduce/report.js';
 import { reproduce, type ReproduceOptions } from '../src/reproduce/reproduce.js';
 
@@ -68,6 +70,32 @@ test('every 10th book is held out, at least one; the paper-style average counts 
   assert.ok(Math.abs(avg! - 0.65) < 1e-12);
 });
 
+/** A shard folder of hand-made instances: [input ids, masked positions, their original ids]. */
+function shards(dir: string, rows: [number[], number[], number[]][]): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const w = new ShardWriter(dir, {
+    objective: 'sop', max_seq_length: 8, max_predictions_per_seq: 4, vocab_size: 20, cls_id: 2, sep_id: 3, mask_id: 4, pad_id: 0,
+    tokenizer_sha256: '', options: {},
+  } as never);
+  for (const [ids, pos, orig] of rows) {
+    w.write({ inputIds: Int32Array.from(ids), lenA: 2, maskedPositions: Int32Array.from(pos), maskedIds: Int32Array.from(orig), label: 0, spanWords: [], spanDrawn: [], short: false, truncated: false } as never);
+  }
+  w.finish();
+  return dir;
+}
+
+test('the MLM baselines: the most frequent masked token, and the most frequent one after the token left of the mask', () => {
+  // training: token 7 is masked 3 times (twice after 10), token 9 twice after 11
+  const train = shards(path.join(F.dir, 'bl-train'), [
+    [[2, 10, 4, 3, 11, 4, 3], [2, 5], [7, 9]], [[2, 10, 4, 3, 11, 4, 3], [2, 5], [7, 9]], [[2, 12, 4, 3], [2], [7]],
+  ]);
+  // held out: 4 masked positions; answers 7 (after 10), 9 (after 11), 9 (after 12), 8 (after 11)
+  const held = shards(path.join(F.dir, 'bl-held'), [[[2, 10, 4, 11, 4, 3], [2, 4], [7, 9]], [[2, 12, 4, 11, 4, 3], [2, 4], [9, 8]]]);
+  const b = mlmBaselines(train, held, 100);
+  assert.equal(b.unigram, 1 / 4); // always 7: right once
+  assert.equal(b.bigram, 2 / 4); // 10 -> 7 right, 11 -> 9 right once, 12 -> 7 wrong, 11 -> 9 wrong
+});
+
 test('table5 end to end: three models, held-out accuracies, SST-2 fine-tuned, the absent tasks skipped with the reason, files and tables written', async () => {
   const out = path.join(F.dir, 't5');
   const phases: string[] = [];
@@ -94,7 +122,7 @@ test('table5 end to end: three models, held-out accuracies, SST-2 fine-tuned, th
   assert.match(md, /Table 5/);
   assert.match(md, /\| SOP \| 54\.0 \| 78\.9 \| 86\.5 \|/); // the paper's row beside ours
   assert.match(md, /Skipped: .*glue\/rte/);
-  assert.match(md, /always answering the most frequent masked token: \d+\.\d%/);
+  assert.match(md, /the most frequent masked token \d+\.\d%, the most frequent after the token left of the mask \d+\.\d%/);
   assert.match(read(path.join(out, 'mlm-curve.svg')), /most frequent token/);
   assert.match(read(path.join(out, 'results.svg')), /^<svg[^>]*>[\s\S]*<\/svg>\n$/);
   assert.deepEqual(JSON.parse(read(path.join(out, 'results.json'))).models.length, 3);

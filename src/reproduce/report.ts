@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeTextAtomic } from '../io/atomic.js';
 import type { Analysis } from './analyses.js';
+import type { MlmBaselines } from './baseline.js';
 import type { TaskScore } from './finetune_model.js';
 import { FIGURE1_CLAIM, type PaperTable } from './paper.js';
 import type { Plan } from './plan.js';
@@ -16,7 +17,7 @@ export interface ModelResult extends PretrainedModel {
   transitions?: Transitions;
 }
 
-export interface Results { analysis: string; plan: Plan; models: ModelResult[]; skipped: { task: string; reason: string }[]; data: { train_books: number; heldout_books: number; vocab_size: number; data_wall_s: number; train_tokens: Record<string, number | undefined>; mlm_unigram_baseline: number } }
+export interface Results { analysis: string; plan: Plan; models: ModelResult[]; skipped: { task: string; reason: string }[]; data: { train_books: number; heldout_books: number; vocab_size: number; data_wall_s: number; train_tokens: Record<string, number | undefined>; mlm_baselines: MlmBaselines } }
 
 const TASK_LABEL: Record<string, string> = { 'glue/sst2': 'SST-2', 'glue/mrpc': 'MRPC', 'glue/rte': 'RTE', race: 'RACE-m', squad1: 'SQuAD1.1 F1/EM' };
 const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : (100 * x).toFixed(1));
@@ -48,7 +49,7 @@ export function resultsMarkdown(a: Analysis, r: Results): string {
   const setting = `Scale ${s.name}: H ${s.hidden}, ${s.layers} layers, ${s.heads} heads, I ${s.intermediate}, vocabulary ${r.data.vocab_size}, `
     + `sequence 128, batch ${s.batchSize}, LAMB lr ${p.lr} (warmup ${p.warmupSteps}), ${p.pretrainSteps} steps per model, seed ${p.seed}; `
     + `${r.data.train_books} training books (${count(r.data.train_tokens[p.objectives[0]] ?? 0)} tokens of ${p.objectives[0]} instances), ${r.data.heldout_books} held out (held-out sets: ${s.evalLimit} instances each; `
-    + `MLM accuracy of always answering the most frequent masked token: ${pct(r.data.mlm_unigram_baseline)}%). `
+    + `MLM accuracy of context-free answers: the most frequent masked token ${pct(r.data.mlm_baselines.unigram)}%, the most frequent after the token left of the mask ${pct(r.data.mlm_baselines.bigram)}%). `
     + (tasks.length ? `Downstream: ${p.finetuneSteps} fine-tuning steps of ${p.finetuneBatch} (AdamW lr ${p.finetuneLr}), at most ${s.downstreamTrain} training and ${s.downstreamEval} evaluation examples per task.` : '');
   const lines = [`## ${a.title}`, '', setting, ''];
   if (a.name === 'figure1') {
@@ -130,18 +131,20 @@ function transitionsChart(models: ModelResult[]): string {
   return out.join('\n') + '\n';
 }
 
-/** Held-out MLM accuracy over steps, per model, with the most-frequent-token line: where each leaves the plateau. */
-export function mlmCurveSvg(models: ModelResult[], baseline: number): string {
+/** Held-out MLM accuracy over steps, per model, with the context-free lines: where each leaves the plateau. */
+export function mlmCurveSvg(models: ModelResult[], base: MlmBaselines): string {
   const W = 560, Hh = 320, x0 = 55, top = 35, pw = 470, ph = 220;
   const steps = Math.max(1, ...models.flatMap((m) => m.curve.map((c) => c.step)));
-  const hi = Math.max(baseline, ...models.flatMap((m) => m.curve.map((c) => c.mlm_acc))) * 1.1 || 1;
+  const hi = Math.max(base.bigram, base.unigram, ...models.flatMap((m) => m.curve.map((c) => c.mlm_acc))) * 1.1 || 1;
   const px = (st: number) => x0 + (st / steps) * pw, py = (v: number) => top + ph - (v / hi) * ph;
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Hh}" font-family="sans-serif" font-size="11">`, `<rect width="${W}" height="${Hh}" fill="white"/>`,
     `<text x="${x0}" y="20" font-size="13">held-out MLM accuracy over training steps</text>`, `<rect x="${x0}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`];
   for (const t of [0, hi / 2, hi]) out.push(`<text x="${x0 - 4}" y="${py(t) + 4}" text-anchor="end">${(100 * t).toFixed(0)}%</text>`);
   for (const t of [0, steps / 2, steps]) out.push(`<text x="${px(t)}" y="${top + ph + 14}" text-anchor="middle">${Math.round(t)}</text>`);
-  out.push(`<line x1="${x0}" x2="${x0 + pw}" y1="${py(baseline)}" y2="${py(baseline)}" stroke="#000" stroke-dasharray="4 3"/>`,
-    `<text x="${x0 + pw - 4}" y="${py(baseline) - 4}" text-anchor="end">most frequent token ${(100 * baseline).toFixed(1)}%</text>`);
+  for (const [v, label] of [[base.unigram, 'most frequent token'], [base.bigram, 'most frequent after the left token']] as const) {
+    out.push(`<line x1="${x0}" x2="${x0 + pw}" y1="${py(v)}" y2="${py(v)}" stroke="#000" stroke-dasharray="4 3"/>`,
+      `<text x="${x0 + pw - 4}" y="${py(v) - 4}" text-anchor="end">${label} ${(100 * v).toFixed(1)}%</text>`);
+  }
   models.forEach((m, mi) => {
     out.push(`<polyline fill="none" stroke="${COLORS[mi % COLORS.length]}" stroke-width="2" points="${m.curve.map((c) => `${px(c.step).toFixed(1)},${py(c.mlm_acc).toFixed(1)}`).join(' ')}"/>`);
     out.push(`<rect x="${x0 + mi * 120}" y="${Hh - 28}" width="10" height="10" fill="${COLORS[mi % COLORS.length]}"/><text x="${x0 + mi * 120 + 14}" y="${Hh - 19}">${esc(m.name)}</text>`);
@@ -171,7 +174,7 @@ export function writeResults(dir: string, a: Analysis, r: Results): string[] {
   writeTextAtomic(files[1], resultsMarkdown(a, r));
   writeTextAtomic(files[2], resultsSvg(a, r));
   const curve = path.join(dir, 'mlm-curve.svg');
-  writeTextAtomic(curve, mlmCurveSvg(r.models, r.data.mlm_unigram_baseline));
+  writeTextAtomic(curve, mlmCurveSvg(r.models, r.data.mlm_baselines));
   files.push(curve);
   for (const svg of [files[2], curve]) {
     const png = svg.replace(/\.svg$/, '.png');

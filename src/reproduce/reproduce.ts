@@ -9,7 +9,7 @@ import type { Backend } from '../backend/backend.js';
 import { fileError, UserError } from '../errors.js';
 import type { StepInfo } from '../train/pretrain.js';
 import type { TrainStepInfo } from '../train/trainer.js';
-import { unigramBaseline } from './baseline.js';
+import { mlmBaselines } from './baseline.js';
 import { analysis as analysisNamed, type AnalysisName } from './analyses.js';
 import { parseBudget, scaleFor, type Scale } from './budget.js';
 import { buildData } from './data.js';
@@ -120,7 +120,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
     data: {
       train_books: data.trainBooks.length, heldout_books: data.heldoutBooks.length, vocab_size: data.vocabSize, data_wall_s: Math.round(data.wallS),
       train_tokens: data.trainTokens,
-      mlm_unigram_baseline: unigramBaseline(data.train[plan.objectives[0]]!, data.heldout[plan.objectives[0]]!, plan.scale.evalLimit),
+      mlm_baselines: mlmBaselines(data.train[plan.objectives[0]]!, data.heldout[plan.objectives[0]]!, plan.scale.evalLimit),
     },
   };
   const files = writeResults(dir, a, results);
