@@ -107,7 +107,7 @@ function barChart(title: string, groups: string[], series: { name: string; value
 
 /** Figure 1's two panels: L2 distance and cosine similarity per layer. */
 function transitionsChart(models: ModelResult[]): string {
-  const W = 760, Hh = 320, pw = 330, ph = 220, top = 40;
+  const W = 800, Hh = 320, pw = 330, ph = 220, top = 40;
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Hh}" font-family="sans-serif" font-size="11">`, `<rect width="${W}" height="${Hh}" fill="white"/>`];
   (['l2', 'cosine'] as const).forEach((k, pi) => {
     const x0 = 50 + pi * (pw + 50);
@@ -156,7 +156,7 @@ export function mlmCurveSvg(models: ModelResult[], base: MlmBaselines): string {
 export function resultsSvg(a: Analysis, r: Results): string {
   if (a.name === 'figure1') return transitionsChart(r.models);
   const tasks = r.plan.tasks.filter((t) => r.models.some((m) => m.downstream.some((s) => s.task === t)));
-  const groups = ['MLM', 'NSP', 'SOP', ...tasks.map((t) => TASK_LABEL[t] ?? t)];
+  const groups = ['MLM', 'NSP', 'SOP', ...tasks.map((t) => (t === 'squad1' ? 'SQuAD1.1 F1' : TASK_LABEL[t] ?? t))];
   const series = r.models.map((m) => ({
     name: m.name,
     values: [m.intrinsic.mlm_acc, m.intrinsic.nsp_acc, m.intrinsic.sop_acc, ...tasks.map((t) => {
