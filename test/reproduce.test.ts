@@ -94,6 +94,8 @@ test('the MLM baselines: the most frequent masked token, and the most frequent o
   const b = mlmBaselines(train, held, 100);
   assert.equal(b.unigram, 1 / 4); // always 7: right once
   assert.equal(b.bigram, 2 / 4); // 10 -> 7 right, 11 -> 9 right once, 12 -> 7 wrong, 11 -> 9 wrong
+  // counts 7: 3, 9: 2 of 5, vocabulary 20, add-one: p(7) = 4/25, p(9) = 3/25, p(8) = 1/25
+  assert.ok(Math.abs(b.unigramLoss - -(Math.log(4 / 25) + 2 * Math.log(3 / 25) + Math.log(1 / 25)) / 4) < 1e-12);
 });
 
 test('table5 end to end: three models, held-out accuracies, SST-2 fine-tuned, the absent tasks skipped with the reason, files and tables written', async () => {

@@ -19,8 +19,8 @@ export interface PretrainedModel {
   name: string; objective: string; embedding: number; sharing: string;
   checkpoint: string; parameters: number; steps: number; tokens: number; wall_s: number;
   intrinsic: Intrinsic;
-  /** Held-out MLM accuracy at each evaluation. */
-  curve: { step: number; mlm_acc: number }[];
+  /** Held-out MLM accuracy and loss at each evaluation. */
+  curve: { step: number; mlm_acc: number; mlm_loss: number }[];
 }
 
 interface EvalLine { type: string; step: number; set: string; mlm_acc: number; mlm_loss: number; sentence_acc: number | null; elapsed_s?: number }
@@ -62,7 +62,7 @@ export async function pretrainModel(p: ModelPlan, plan: Plan, data: AnalysisData
       mlm_acc: first?.mlm_acc ?? null, mlm_loss: first?.mlm_loss ?? null,
       sop_acc: bySet('sop')?.sentence_acc ?? null, nsp_acc: bySet('nsp')?.sentence_acc ?? null,
     },
-    curve: lines.filter((l) => l.type === 'eval' && l.set === first?.set).map((l) => ({ step: l.step, mlm_acc: l.mlm_acc })),
+    curve: lines.filter((l) => l.type === 'eval' && l.set === first?.set).map((l) => ({ step: l.step, mlm_acc: l.mlm_acc, mlm_loss: l.mlm_loss })),
   };
   writeTextAtomic(done, JSON.stringify(result, null, 2) + '\n');
   return result;

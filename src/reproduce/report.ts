@@ -49,7 +49,8 @@ export function resultsMarkdown(a: Analysis, r: Results): string {
   const setting = `Scale ${s.name}: H ${s.hidden}, ${s.layers} layers, ${s.heads} heads, I ${s.intermediate}, vocabulary ${r.data.vocab_size}, `
     + `sequence 128, batch ${s.batchSize}, LAMB lr ${p.lr} (warmup ${p.warmupSteps}), ${p.pretrainSteps} steps per model, seed ${p.seed}; `
     + `${r.data.train_books} training books (${count(r.data.train_tokens[p.objectives[0]] ?? 0)} tokens of ${p.objectives[0]} instances), ${r.data.heldout_books} held out (held-out sets: ${s.evalLimit} instances each; `
-    + `MLM accuracy of context-free answers: the most frequent masked token ${pct(r.data.mlm_baselines.unigram)}%, the most frequent after the token left of the mask ${pct(r.data.mlm_baselines.bigram)}%). `
+    + `MLM accuracy of context-free answers: the most frequent masked token ${pct(r.data.mlm_baselines.unigram)}%, the most frequent after the token left of the mask ${pct(r.data.mlm_baselines.bigram)}%; `
+    + `the unigram model's MLM loss ${r.data.mlm_baselines.unigramLoss.toFixed(2)}). `
     + (tasks.length ? `Downstream: ${p.finetuneSteps} fine-tuning steps of ${p.finetuneBatch} (AdamW lr ${p.finetuneLr}), at most ${s.downstreamTrain} training and ${s.downstreamEval} evaluation examples per task.` : '');
   const lines = [`## ${a.title}`, '', setting, ''];
   if (a.name === 'figure1') {
