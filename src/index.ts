@@ -66,6 +66,10 @@ export {
   TASK_IDS, type TaskId, type TaskRole, type TaskDataOptions, type DownstreamTask, type SplitData, type TrainFeatures, type OpenTask,
 } from './finetune/downstream.js';
 
+// reproduce/: the paper's analyses at small scale (albert reproduce)
+export { reproduce, type ReproduceOptions, type ReproduceResult } from './reproduce/reproduce.js';
+export { ANALYSES, type AnalysisName } from './reproduce/analyses.js';
+
 // pipelines/: text in, answers out (transformers.js's pipelines), and `albert run`
 export { pipeline, pipelineTaskForModel } from './pipelines/pipeline.js';
 export {

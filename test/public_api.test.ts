@@ -26,6 +26,7 @@ const PUBLIC = [
   'RACE_LEVELS', 'RACE_CHOICES', 'raceQa', 'readRace', 'readRacePassages', 'readRaceJsonl', 'featurizeRace', 'raceBatch',
   'scoreClassification', 'scoreRegression', 'scoreMultiLabel', 'meanSquaredError',
   'finetune', 'evaluate', 'predict', 'openTask', 'paperRecipe', 'TASK_IDS',
+  'reproduce', 'ANALYSES',
   'pipeline', 'pipelineTaskForModel', 'PIPELINE_TASKS',
   'serve',
 ];

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, string> = {
   pretrain: './pretrain.js',
   'fill-mask': './fill_mask.js',
   finetune: './finetune.js',
+  reproduce: './reproduce.js',
   evaluate: './evaluate.js',
   predict: './predict.js',
   run: './run.js',
