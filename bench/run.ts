@@ -1,7 +1,7 @@
 // `npm run bench`: ours against onnxruntime-node and PyTorch,
 // every measurement in its own child process (so each peak RSS is that run's), printed as ONE table.
 //
-//   npm run bench -- [--only infer,train,memory,seq512,xxlarge,latency,finetune] [--steps 5] [--rounds 1]
+//   npm run bench -- [--only infer,train,memory,seq512,xxlarge,latency,finetune,small] [--steps 5] [--rounds 1]
 //                    [--threads 2] [--markdown FILE] [--json FILE] [--no-baselines] [--model P] [--xxlarge-model P]
 //   npm run bench -- --goals [...]   issue 18's goals table with the FMA peak and ORT int8 (bench/goals.ts)
 //
@@ -19,13 +19,18 @@
 // finetune`, the Trainer's update) against the same step in PyTorch (HF Trainer's: torch.optim.AdamW
 // with its decay groups, clip_grad_norm_), and evaluation (`--mode classify`: the classifier's forward
 // and softmax on packed weights) against onnxruntime-node running the exported classifier and PyTorch.
+//
+// small: the small pretraining model of the paper's analyses at small scale (issue 15: E = 128, H = 256,
+// 4 layers, 4 heads, FFN 1024, 8k vocabulary; bench/configs/small-e128-h256.json), a pretraining step
+// (MLM + SOP) at batch 32 x 128 against PyTorch's. Ours decodes the vocabulary at the masked positions
+// only; the baseline decodes every position, as HF's AlbertForPreTraining does. Best with --rounds 5.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { nativeUnavailableReason } from '../src/backend/index.js';
 import { configToJson } from '../src/model/config.js';
-import { presetConfig } from '../src/model/presets.js';
+import { configFromSpec } from '../src/model/presets.js';
 import { type BenchMode, modelFlops } from '../src/cli/bench_stats.js';
 import { checkBaselineParity } from './baselines/parity.js';
 import { ENGINE_NAMES, type Engine, OURS_MAIN, type Outcome, type Run, type RunResult, child, fmtBytes, label, log, overRounds, roundOrder } from './suite.js';
@@ -33,7 +38,9 @@ import { runGoals } from './goals.js';
 import { cpuLine } from './machine.js';
 import { ORT_RUNNER, ORT_VERSION, REPO_ROOT, TORCH_SCRIPT, ensureOnnx, ensureOrt, findTorchPython, type Found, type OnnxHead } from './baselines/deps.js';
 
-const TARGETS = ['infer', 'train', 'memory', 'seq512', 'xxlarge', 'latency', 'finetune'] as const;
+const TARGETS = ['infer', 'train', 'memory', 'seq512', 'xxlarge', 'latency', 'finetune', 'small'] as const;
+/** The small pretraining model of issue 15's analyses (target `small`). */
+const SMALL_CONFIG = join(REPO_ROOT, 'bench', 'configs', 'small-e128-h256.json');
 type Target = (typeof TARGETS)[number];
 const MAIN = OURS_MAIN;
 const SGEMM = join(REPO_ROOT, 'dist', 'bench', 'sgemm_ceiling.js');
@@ -94,13 +101,14 @@ async function main(): Promise<number> {
     for (const e of ['ours', 'torch'] as const) want(e, base, 'finetune', 32, 128);
     for (const e of ['ours', 'ort', 'torch'] as const) want(e, base, 'classify', 32, 128);
   }
+  if (only.has('small')) for (const e of ['ours', 'torch'] as const) want(e, SMALL_CONFIG, 'train', 32, 128);
   if (only.has('xxlarge')) { // no warmup: one xxlarge step is minutes
     want('ours', xxl, 'train', 1, 512, xxSteps, 0);
     want('ours', xxl, 'train', 1, 512, xxSteps, 0, true);
   }
 
   // Baselines' prerequisites, each with the reason when missing.
-  const configJson = (name: string) => JSON.stringify(configToJson(presetConfig(name)));
+  const configJson = (name: string) => JSON.stringify(configToJson(configFromSpec(name)));
   const torch: Found<{ python: string; version: string }> = baselines ? findTorchPython() : { ok: false, reason: 'skipped (--no-baselines)' };
   // the baselines must compute what albert-ts computes: checked on shared weights first
   const parity = torch.ok ? checkBaselineParity(torch.value.python) : null;
@@ -145,10 +153,10 @@ async function main(): Promise<number> {
     } else {
       const file = onnx.get(onnxKey(r))!;
       out = !ortDir.ok ? ortDir : !file.ok ? file
-        : await child(process.execPath, [ORT_RUNNER, '--ort-dir', ortDir.value, '--onnx', file.value, '--vocab', String(presetConfig(r.config).vocab_size), '--mode', r.mode, ...common]);
+        : await child(process.execPath, [ORT_RUNNER, '--ort-dir', ortDir.value, '--onnx', file.value, '--vocab', String(configFromSpec(r.config).vocab_size), '--mode', r.mode, ...common]);
     }
     // the same model-FLOP count for every engine
-    if (out.ok) out.value.gflops ??= modelFlops(presetConfig(r.config), r.batch, r.seq, r.mode) / out.value.step_s_median / 1e9;
+    if (out.ok) out.value.gflops ??= modelFlops(configFromSpec(r.config), r.batch, r.seq, r.mode) / out.value.step_s_median / 1e9;
     byRound.get(r)!.push(out);
     results.set(r, overRounds(byRound.get(r)!));
     log(out.ok ? `  ${out.value.tokens_per_s.toFixed(1)} tokens/s, step ${out.value.step_s_median.toFixed(3)} s, peak RSS ${fmtBytes(out.value.peak_rss_bytes)}` : `  unavailable: ${out.reason}`);
@@ -230,6 +238,13 @@ async function main(): Promise<number> {
     row('7b', 'evaluation vs ORT', `${bs} 32x128 classify`, 'tokens/s', tps(oc), tps(rc), tps(pc), gf(oc), y, `${y?.toFixed(2)}x ORT`, '>= 1.0x', y === null ? null : y >= 1.0);
     const m = rate(of, pf, (r) => r.peak_rss_bytes);
     row('7c', 'fine-tuning peak RSS', `${bs} 32x128 finetune`, 'peak RSS', rss(of), '', rss(pf), '', m, `${m?.toFixed(2)}x PyTorch`, '', undefined);
+  }
+
+  if (only.has('small')) {
+    const o = key('ours', SMALL_CONFIG, 'train', 32, 128), p = key('torch', SMALL_CONFIG, 'train', 32, 128);
+    const x = rate(o, p, T);
+    row('8', 'small-model pretraining vs PyTorch', 'small-e128-h256 32x128 train', 'tokens/s', tps(o), '', tps(p), gf(o), x, `${x?.toFixed(2)}x PyTorch`, '>= 2.0x', x === null ? null : x >= 2.0);
+    notes.push('8: E 128, H 256, 4 layers, 8k vocabulary (bench/configs/small-e128-h256.json); albert-ts decodes the MLM vocabulary at the masked positions only, the PyTorch baseline at every position, as HF\'s AlbertForPreTraining does');
   }
 
   const header = ['#', 'target', 'shape', 'metric', 'albert-ts', 'onnxruntime-node', 'PyTorch', 'ours GFLOP/s', 'ratio', 'goal', 'met'];
