@@ -12,7 +12,8 @@ import { syntheticCorpusText } from '../src/data/synthetic.js';
 import { syntheticTokenizerModel } from '../src/data/tokenizer.js';
 import { UserError } from '../src/errors.js';
 import { parseBudget, scaleFor } from '../src/reproduce/budget.js';
-import { splitBooks } from '../src/reproduce/data.js';
+import { buildData, splitBooks } from '../src/reproduce/data.js';
+import { loadDataTokenizer } from '../src/data/tokenizer.js';
 import { mlmBaselines } from '../src/reproduce/baseline.js';
 import { ShardWriter } from '../src/data/shards.js';
 import { downstreamAverage, type Results } from '../src/reproduce/report.js';
@@ -56,6 +57,20 @@ test('budgets parse, with one clear error for nonsense; the scale follows the bu
   assert.equal(scaleFor(30 * 60).name, 'small');
   assert.equal(scaleFor(45 * 60).name, 'default');
   assert.deepEqual(scaleFor(45 * 60).embeddings, [64, 128, 256]);
+});
+
+test('without --tokenizer the data trains its SentencePiece model on the training books with albert-ts\'s trainer', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-reproduce-data-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const lines: string[] = [];
+  const d = await buildData({ dir, corpus: [F.corpus], objectives: ['sop'], vocabSize: 300, seed: 3, onProgress: (l) => lines.push(l) });
+  assert.match(lines.join('\n'), /training a 300-piece tokenizer on 9 books/);
+  const { albert } = loadDataTokenizer(d.tokenizer);
+  assert.ok(d.vocabSize <= 300 && d.vocabSize > 100, `vocabulary ${d.vocabSize}`);
+  assert.deepEqual([0, 1, 2, 3, 4].map((i) => albert.sp.idToPiece(i)), ['<pad>', '<unk>', '[CLS]', '[SEP]', '[MASK]']);
+  // the synthetic books' frequent words are whole pieces; their text is lower-cased first, as ALBERT's tokenizer does
+  assert.deepEqual(albert.tokenize('The Swan went to the tower.').slice(0, 4), ['\u2581the', '\u2581swan', '\u2581went', '\u2581to']);
+  assert.ok(!fs.existsSync(path.join(dir, 'data', 'tokenizer-text.txt')));
 });
 
 test('every 10th book is held out, at least one; the paper-style average counts SQuAD as mean(F1, EM)', () => {

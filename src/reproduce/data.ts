@@ -7,9 +7,9 @@ import path from 'node:path';
 import { createPretrainingData } from '../data/create.js';
 import { expandInputs, readDocuments } from '../data/corpus.js';
 import { loadDataTokenizer } from '../data/tokenizer.js';
+import { trainTokenizer } from '../data/train_tokenizer.js';
 import { fileError, UserError } from '../errors.js';
 import { writeTextAtomic } from '../io/atomic.js';
-import { trainAnalysisTokenizer } from './tokenizer.js';
 
 export interface DataOptions {
   /** The analysis folder; the data goes to DIR/data. */
@@ -78,7 +78,9 @@ export async function buildData(o: DataOptions): Promise<AnalysisData> {
     o.onProgress?.(`training a ${o.vocabSize}-piece tokenizer on ${train.length} books`);
     const text = path.join(root, 'tokenizer-text.txt');
     await writeTokenizerText(train, text);
-    trainAnalysisTokenizer({ input: text, vocabSize: o.vocabSize, seed: o.seed, output: tokenizer });
+    // Paragraphs are long lines: keep them whole (spm_train's 4192-byte default would drop most).
+    trainTokenizer({ input: [text], output: tokenizer, vocabSize: o.vocabSize, modelType: 'unigram', characterCoverage: 0.9999,
+      inputSentenceSize: 1_000_000, maxSentenceLength: 20_000, seed: o.seed });
     fs.rmSync(text, { force: true });
   }
   const tok = loadDataTokenizer(tokenizer);
