@@ -13,7 +13,7 @@ test('first job (shortened): the tiny ALBERT learns both the masked words and th
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'albert-first-job-'));
   process.on('exit', () => fs.rmSync(out, { recursive: true, force: true }));
   const lines: string[] = [];
-  const r = await runFirstJob({ output: out, steps: 200, trainDocuments: 1000, threads: 1, quiet: true, log: (l) => lines.push(l) });
+  const r = await runFirstJob({ output: out, steps: 300, trainDocuments: 1000, threads: 1, quiet: true, log: (l) => lines.push(l) });
   // chance: SOP 50%; MLM: always answering the most frequent masked word
   assert.ok(r.sopAcc > 0.8, `held-out SOP accuracy ${r.sopAcc}`);
   assert.ok(r.mlmAcc > r.mlmMajorityBaseline + 0.04, `held-out MLM accuracy ${r.mlmAcc} vs baseline ${r.mlmMajorityBaseline}`);

@@ -1,5 +1,6 @@
 // The first job: everything from nothing in a few minutes on 2 cores. A synthetic corpus (stories
-// whose words and sentence order are learnable) and its word-level tokenizer are generated, turned
+// whose words and sentence order are learnable) is generated, a SentencePiece model is trained on it
+// (`trainTokenizer`, as a user does on their own text), the corpus is turned
 // into SOP pretraining data, a small ALBERT is pretrained on it, and the held-out MLM and SOP
 // accuracies are reported with their chance levels, plus a fill-mask example.
 import fs from 'node:fs';
@@ -9,7 +10,8 @@ import { loadBackend } from '../backend/index.js';
 import { createPretrainingData } from '../data/create.js';
 import { ShardDataset } from '../data/shards.js';
 import { syntheticCorpusText } from '../data/synthetic.js';
-import { loadDataTokenizer, syntheticTokenizerModel } from '../data/tokenizer.js';
+import { loadDataTokenizer } from '../data/tokenizer.js';
+import { trainTokenizer } from '../data/train_tokenizer.js';
 import { loadPretrained } from '../io/hf_dir.js';
 import { claimOutput } from '../io/output_path.js';
 import { fillMask, filledText, type MaskPrediction } from './fill_mask.js';
@@ -43,7 +45,9 @@ export interface FirstJobResult {
 export const FIRST_JOB_MODEL = { embedding_size: 32, hidden_size: 64, num_attention_heads: 2, intermediate_size: 256, num_hidden_layers: 2 };
 
 /** What a first job writes into its folder. */
-const FIRST_JOB_ENTRIES = new Set(['corpus', 'synthetic.model', 'data', 'run']);
+const FIRST_JOB_ENTRIES = new Set(['corpus', 'spiece.model', 'data', 'run']);
+/** Pieces asked of the tokenizer trainer: the corpus holds ~160 words, so every word gets its own piece. */
+const FIRST_JOB_VOCAB = 256;
 
 export async function runFirstJob(o: FirstJobOptions): Promise<FirstJobResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
@@ -52,7 +56,7 @@ export async function runFirstJob(o: FirstJobOptions): Promise<FirstJobResult> {
   const comm = worldComm();
   if (comm.rank === 0) await prepareFirstJob(o, out, log);
   comm.barrier();
-  const tokFile = path.join(out, 'synthetic.model');
+  const tokFile = path.join(out, 'spiece.model');
   const runDir = path.join(out, 'run');
   const backend = o.backend ?? loadBackend({ threads: o.threads });
   const steps = o.steps ?? 1200;
@@ -69,12 +73,13 @@ export async function runFirstJob(o: FirstJobOptions): Promise<FirstJobResult> {
 async function prepareFirstJob(o: FirstJobOptions, out: string, log: (line: string) => void): Promise<void> {
   claimOutput(out, { kind: 'folder', what: "a first job's folder", overwrite: o.overwrite, ownsEntries: (es) => es.every((e) => FIRST_JOB_ENTRIES.has(e)) });
   fs.mkdirSync(path.join(out, 'corpus'), { recursive: true });
-  const tokFile = path.join(out, 'synthetic.model');
-  fs.writeFileSync(tokFile, syntheticTokenizerModel());
+  const tokFile = path.join(out, 'spiece.model');
   const trainDocs = o.trainDocuments ?? 3000;
   fs.writeFileSync(path.join(out, 'corpus/train.txt'), syntheticCorpusText(trainDocs, 1));
   fs.writeFileSync(path.join(out, 'corpus/heldout.txt'), syntheticCorpusText(300, 2));
-  log(`first job: synthetic corpus (${trainDocs} training stories, 300 held-out) and its word-level tokenizer in ${out}`);
+  const t = trainTokenizer({ input: [path.join(out, 'corpus/train.txt')], output: tokFile, vocabSize: FIRST_JOB_VOCAB, seed: 1 });
+  log(`first job: synthetic corpus (${trainDocs} training stories, 300 held-out) in ${out}; `
+    + `a ${t.vocabSize}-piece SentencePiece model trained on it in ${t.seconds.toFixed(1)} s (spiece.model)`);
   const { tokenizer, albert, sha256 } = loadDataTokenizer(tokFile);
   const common = { layout: 'lines' as const, tokenizer, tokenizerSha256: sha256, maxSeqLength: 64, maxPredictionsPerSeq: 10, objective: 'sop' as const };
   for (const [name, dupe, seed] of [['train', 5, 1], ['heldout', 1, 2]] as const) {
@@ -100,7 +105,7 @@ async function reportFirstJob(result: PretrainResult, out: string, backend: Back
   const majority = Math.max(...counts.values()) / masked;
 
   const model = loadPretrained(result.checkpoint, { backend });
-  const { albert } = loadDataTokenizer(path.join(out, 'synthetic.model'));
+  const { albert } = loadDataTokenizer(path.join(out, 'spiece.model'));
   // A sentence pair in the corpus's style (at most 64 tokens, the trained length).
   const text = 'in the morning the swan had cherries for [MASK] . at [MASK] the two friends went to the tower together .';
   const predictions = fillMask(model, albert, text, 3);
