@@ -13,7 +13,9 @@
 // in-model timings are what count: isolated ones keep both operands hot). The bias is where the
 // accumulators start (first K slice); later slices resume from C; the activation runs over each strip
 // of a block once its last slice is done, while the strip is still in cache. Tuned on a 2-core Zen3
-// (bench/packed_gemm.ts, and whole forwards with `albert bench`).
+// (bench/packed_gemm.ts, and whole forwards with `albert bench`). With AVX-512 (chosen at run time) a
+// strip is 12 rows and the tile 12 x 32 over two adjacent panels, on the same pack; edge panels and
+// machines without it use the 6 x 16 tiles.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -26,6 +28,7 @@ namespace albert {
 namespace {
 
 constexpr int MR = 6, NR = 16;
+constexpr int MR512 = 12;  // rows of the AVX-512 tile (12 x 2 panels)
 constexpr int64_t KC = 256;  // K slice: an A strip (MR x KC) stays in L1
 constexpr int64_t MC = 192;  // rows of a task: the B slice (KC x NCP*NR) streams past this many / MR strips
 constexpr int64_t NCP = 64;  // panels of a task (1024 columns)
@@ -89,6 +92,46 @@ template <int R>
 ALBERT_AVX2 void tile_avx2(int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t ldc, bool load_c,
                            const float* bias) {
   ALBERT_TILE_BODY(__m256, avx)
+}
+
+// AVX-512: a 12 x 32 tile over two adjacent panels (panel p+1 starts kc * NR floats after panel p in a
+// K slice, see at()), 24 zmm accumulators + 2 B vectors + 1 broadcast of the 32 registers. Twice the
+// rows and twice the width of the AVX2 tile: each B load feeds 12 FMAs, each broadcast 2.
+#define ALBERT_ROWS12(X)                                                                                   \
+  X(0, d00, d01) X(1, d10, d11) X(2, d20, d21) X(3, d30, d31) X(4, d40, d41) X(5, d50, d51) X(6, d60, d61) \
+  X(7, d70, d71) X(8, d80, d81) X(9, d90, d91) X(10, da0, da1) X(11, db0, db1)
+#define ALBERT_INIT12(r, x0, x1)                                                   \
+  if (r < R) {                                                                     \
+    x0 = load_c ? _mm512_add_ps(_mm512_loadu_ps(c + r * ldc), bias0) : bias0;      \
+    x1 = load_c ? _mm512_add_ps(_mm512_loadu_ps(c + r * ldc + 16), bias1) : bias1; \
+  }
+#define ALBERT_FMA12(r, x0, x1)                         \
+  if (r < R) {                                          \
+    const __m512 x = _mm512_set1_ps(a[r * lda + l]);    \
+    x0 = _mm512_fmadd_ps(x, b0, x0);                    \
+    x1 = _mm512_fmadd_ps(x, b1, x1);                    \
+  }
+#define ALBERT_STORE12(r, x0, x1)              \
+  if (r < R) {                                 \
+    _mm512_storeu_ps(c + r * ldc, x0);         \
+    _mm512_storeu_ps(c + r * ldc + 16, x1);    \
+  }
+
+template <int R>
+ALBERT_AVX512 void tile_avx512(int64_t kc, const float* a, int64_t lda, const float* bp, float* c, int64_t ldc,
+                               bool load_c, const float* bias) {
+  const __m512 z = _mm512_setzero_ps();
+  const __m512 bias0 = bias ? _mm512_loadu_ps(bias) : z, bias1 = bias ? _mm512_loadu_ps(bias + 16) : z;
+  __m512 d00 = z, d01 = z, d10 = z, d11 = z, d20 = z, d21 = z, d30 = z, d31 = z, d40 = z, d41 = z, d50 = z, d51 = z,
+         d60 = z, d61 = z, d70 = z, d71 = z, d80 = z, d81 = z, d90 = z, d91 = z, da0 = z, da1 = z, db0 = z, db1 = z;
+  ALBERT_ROWS12(ALBERT_INIT12)
+  const float* bq = bp + kc * NR;
+  ALBERT_UNROLL4
+  for (int64_t l = 0; l < kc; l++) {
+    const __m512 b0 = _mm512_loadu_ps(bp + l * NR), b1 = _mm512_loadu_ps(bq + l * NR);
+    ALBERT_ROWS12(ALBERT_FMA12)
+  }
+  ALBERT_ROWS12(ALBERT_STORE12)
 }
 
 // out[l * NR + j] = b[j * ldb + l] for j < 8, l < 8: an 8 x 8 transpose in registers (packing W^T).
@@ -159,6 +202,18 @@ TileFn tile_for(int rows) {
   return generic[rows];
 }
 
+// The AVX-512 12 x 32 tile of `rows` rows, or null where the CPU (or ALBERT_ISA) has no AVX-512.
+TileFn tile512_for(int rows) {
+#if defined(ALBERT_HAS_AVX2)
+  static const TileFn t[MR512 + 1] = {nullptr,          tile_avx512<1>, tile_avx512<2>,  tile_avx512<3>, tile_avx512<4>,
+                                      tile_avx512<5>,  tile_avx512<6>, tile_avx512<7>,  tile_avx512<8>, tile_avx512<9>,
+                                      tile_avx512<10>, tile_avx512<11>, tile_avx512<12>};
+  if (use_avx512()) return t[rows];
+#endif
+  (void)rows;
+  return nullptr;
+}
+
 // A tile of `rows` <= MR rows (fn = tile_for(rows)) and `cols` <= NR columns of C; a narrow one (the
 // last panel) goes through a padded copy so the kernel always writes NR columns.
 inline void tile(TileFn fn, int rows, int cols, int64_t kc, const float* a, int64_t lda, const float* bp, float* c,
@@ -184,6 +239,10 @@ inline int64_t at(int64_t p, int64_t l, int64_t k, int64_t panels) {
 void block(int64_t i0, int64_t i1, int64_t p0, int64_t p1, int64_t n, int64_t k, const float* a, int64_t lda,
            const float* bp, bool beta, float* c, int64_t ldc, const float* bias, int act) {
   const int64_t panels = (n + NR - 1) / NR;
+  // With AVX-512 a strip is 12 rows and a step two panels (the 12 x 32 tile); otherwise 6 rows, one panel.
+  const bool wide = tile512_for(1) != nullptr;
+  const int strip = wide ? MR512 : MR;
+  const int64_t pstep = wide ? 2 : 1;
   for (int64_t l0 = 0; l0 < std::max<int64_t>(k, 1); l0 += KC) {
     const int64_t kc = std::min(KC, k - l0);
     const bool first = l0 == 0, last = l0 + KC >= k;
@@ -192,21 +251,36 @@ void block(int64_t i0, int64_t i1, int64_t p0, int64_t p1, int64_t n, int64_t k,
     const char *pf = nullptr, *pf_end = nullptr;
     int64_t pf_lines = 0;
     if (!last) {
-      const int64_t kn = std::min(KC, k - l0 - KC), tiles = (i1 - i0 + MR - 1) / MR * (p1 - p0);
+      const int64_t kn = std::min(KC, k - l0 - KC), tiles = (i1 - i0 + strip - 1) / strip * ((p1 - p0 + pstep - 1) / pstep);
       pf = reinterpret_cast<const char*>(bp + at(p0, l0 + KC, k, panels));
       pf_end = pf + (p1 - p0) * kn * NR * int64_t(sizeof(float));
       pf_lines = ((pf_end - pf) / 64 + tiles - 1) / tiles;
     }
-    for (int64_t i = i0; i < i1; i += MR) {
-      const int rows = int(std::min<int64_t>(MR, i1 - i));
-      const TileFn fn = tile_for(rows);
-      alignas(64) float as[MR * KC];
+    for (int64_t i = i0; i < i1; i += strip) {
+      const int rows = int(std::min<int64_t>(strip, i1 - i));
+      // the AVX-2/generic 6-row tiles for the strip's halves: edge panels, and machines without AVX-512
+      const int rows_lo = std::min(rows, MR), rows_hi = rows - rows_lo;
+      const TileFn fn = tile_for(rows_lo), fn_hi = rows_hi > 0 ? tile_for(rows_hi) : nullptr;
+      const TileFn fn512 = wide ? tile512_for(rows) : nullptr;
+      alignas(64) float as[MR512 * KC];
       for (int r = 0; r < rows; r++) std::memcpy(as + r * KC, a + (i + r) * lda + l0, kc * sizeof(float));
-      for (int64_t p = p0; p < p1; p++) {
-        const int64_t j = p * NR;
+      for (int64_t p = p0; p < p1; p += pstep) {
         for (int64_t q = 0; q < pf_lines && pf < pf_end; q++, pf += 64) __builtin_prefetch(pf, 0, 2);
-        tile(fn, rows, int(std::min<int64_t>(NR, n - j)), kc, as, KC,
-             bp + at(p, l0, k, panels), c + i * ldc + j, ldc, !first || beta, first && bias ? bias + j : nullptr);
+        const bool first_bias = first && bias;
+        if (fn512 && p + 1 < p1 && (p + 2) * NR <= n) {
+          const int64_t j = p * NR;
+          fn512(kc, as, KC, bp + at(p, l0, k, panels), c + i * ldc + j, ldc, !first || beta,
+                first_bias ? bias + j : nullptr);
+          continue;
+        }
+        for (int64_t pp = p; pp < std::min(p1, p + pstep); pp++) {
+          const int64_t j = pp * NR;
+          const int cols = int(std::min<int64_t>(NR, n - j));
+          const float* bpp = bp + at(pp, l0, k, panels);
+          const float* bj = first_bias ? bias + j : nullptr;
+          tile(fn, rows_lo, cols, kc, as, KC, bpp, c + i * ldc + j, ldc, !first || beta, bj);
+          if (fn_hi) tile(fn_hi, rows_hi, cols, kc, as + MR * KC, KC, bpp, c + (i + MR) * ldc + j, ldc, !first || beta, bj);
+        }
       }
       if (last && act != ACT_LINEAR) {  // the strip's rows of this block are final and still in L1/L2
         const int64_t j0 = p0 * NR, j1 = std::min(n, p1 * NR);
@@ -297,7 +371,7 @@ void gemm_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, c
   // end, one thread idled ~4% of a batch-1 forward.
   const bool short_m = m <= MC;
   const int64_t mblocks = short_m ? std::max<int64_t>(1, std::min<int64_t>(threads, m / 32)) : (m + MC - 1) / MC;
-  const int64_t mstep = short_m ? (m + mblocks - 1) / mblocks : ((m + mblocks - 1) / mblocks + MR - 1) / MR * MR;
+  const int64_t mstep = short_m ? (m + mblocks - 1) / mblocks : ((m + mblocks - 1) / mblocks + MR512 - 1) / MR512 * MR512;
   const int64_t enough = short_m && mblocks == threads ? threads : 2 * threads;
   int64_t pstep = NCP;
   while (pstep > 1 && mblocks * ((panels + pstep - 1) / pstep) < enough) pstep /= 2;

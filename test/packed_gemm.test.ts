@@ -15,10 +15,11 @@ import { makeInputs, makeModel, mlmLabels, smallConfig } from './model_util.js';
 
 const js = new JsBackend();
 
-// (m, n, k): 6 x 16 tiles, 256-long K slices; 300 x 70 x 300 is large enough to run threaded (70 and 130
+// (m, n, k): 6 x 16 (AVX2, generic) and 12 x 32 (AVX-512) tiles, 256-long K slices; 300 x 70 x 300 is large enough to run threaded (70 and 130
 // rows are short: cut into row blocks of one per thread, of whole tiles or not); from 512 rows a one-thread
 // native backend hands the call to CBLAS on the source B
-const SHAPES = [[1, 1, 1], [1, 33, 7], [7, 5, 3], [13, 17, 257], [70, 100, 300], [130, 37, 300], [6, 16, 256], [300, 70, 300], [2, 48, 0], [600, 40, 30]];
+const SHAPES = [[1, 1, 1], [1, 33, 7], [7, 5, 3], [13, 17, 257], [70, 100, 300], [130, 37, 300], [6, 16, 256], [300, 70, 300], [2, 48, 0], [600, 40, 30],
+  [25, 70, 300], [12, 32, 5], [37, 96, 40], [11, 31, 9]]; // the last four: AVX-512 12 x 32 tiles and their edges
 
 /** gemmPacked on every shape and option; `ref` computes the expected C. */
 function checkAll(be: Backend, label: string, ref: (m: number, a: Float32Array, lda: number, b: Float32Array, ldb: number,
@@ -62,14 +63,27 @@ if (existsSync(ADDON_PATH)) {
   for (const threads of [1, 2]) variants.push({ label: `native threads=${threads}`, make: () => nativeBackend(threads) });
   variants.push({ label: 'native generic kernel threads=2', make: () => nativeBackend(2, { genericKernels: true }) }); // the arm64 kernel
 }
+if (existsSync(ADDON_PATH)) {
+  // every ISA level this CPU has, through setIsa (process-wide: restored after each test)
+  const levels = ['generic', 'avx2', 'avx512'] as const;
+  const cpu = levels.indexOf(nativeBackend(1).cpuIsa());
+  for (const isa of levels.slice(0, cpu + 1)) {
+    variants.push({ label: `native isa=${isa} threads=2`, make: () => { const b = nativeBackend(2); b.setIsa(isa); return b; } });
+  }
+}
 if (existsSync(PORTABLE_ADDON_PATH)) variants.push({ label: 'portable build threads=2', make: () => nativeBackend(2, { file: PORTABLE_ADDON_PATH }) });
 if (variants.length === 0) test('native gemmPacked', (t) => t.skip(`native addon not built (${ADDON_PATH} missing): run npm run build:native`));
 
 for (const v of variants) {
   test(`${v.label}: gemmPacked equals the js spec`, () => {
     const nb = v.make();
-    checkAll(nb, v.label, (m, a, lda, b, ldb, tb, k, n, beta, c, ldc, bias, act) =>
-      js.gemmPacked(m, a, lda, js.packB(b, ldb, tb, k, n), beta, c, ldc, bias, act));
+    const isa = nb.cpuIsa();
+    try {
+      checkAll(nb, v.label, (m, a, lda, b, ldb, tb, k, n, beta, c, ldc, bias, act) =>
+        js.gemmPacked(m, a, lda, js.packB(b, ldb, tb, k, n), beta, c, ldc, bias, act));
+    } finally {
+      nb.setIsa(isa);
+    }
   });
 }
 
