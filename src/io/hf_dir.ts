@@ -1,6 +1,7 @@
 // HuggingFace model directories: config.json + model.safetensors (or a sharded
 // model.safetensors.index.json) [+ spiece.model], loaded into an AlbertModel and saved the way
 // HF's save_pretrained writes them. See names.ts for how tensor names are matched.
+import type { Dtype } from '../backend/dtype.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.js';
@@ -29,6 +30,8 @@ export interface LoadOptions {
   onWarning?: (message: string) => void;
   /** Bytes the model may use (default: this machine's memory); a config needing more is refused before loading. */
   maxMemory?: number;
+  /** Inference dtype of the encoder's Linear GEMMs (AlbertModel.dtype): fp32 (default), bf16 or int8. */
+  dtype?: Dtype;
 }
 
 const defaultWarn = (m: string) => process.stderr.write(`albert: warning: ${m}\n`);
@@ -99,6 +102,7 @@ export function loadPretrained(dir: string, opts: LoadOptions): AlbertModel {
   if (opts.numLabels !== undefined && opts.numLabels !== config.num_labels) config = withConfig(config, { num_labels: opts.numLabels });
   const model = new AlbertModel(config, head, opts.backend, { maxMemory: opts.maxMemory, source: path.join(dir, CONFIG_FILE) });
   loadWeightsInto(model, dir, opts);
+  if (opts.dtype) model.dtype = opts.dtype; // after the weights: they are rounded or quantized when first packed
   return model;
 }
 

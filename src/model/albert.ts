@@ -5,6 +5,7 @@
 // Backward runs the same path in reverse; every parameter gradient accumulates into param.grad.
 import type { Backend } from '../backend/backend.js';
 import { fp32Of, withPrecision, type Precision } from '../backend/bf16.js';
+import { DTYPES, type Dtype, withDtype } from '../backend/dtype.js';
 import { UserError } from '../errors.js';
 import type { AlbertConfig } from './config.js';
 import { Embeddings, embeddingSpecs } from './embeddings.js';
@@ -73,6 +74,8 @@ export interface ModelOptions extends MemoryBudget {
   inferenceOnly?: boolean;
   /** 'bf16': the GEMMs take bf16-rounded operands (backend/bf16.ts); default 'fp32'. */
   precision?: Precision;
+  /** Inference in bf16 or int8 (backend/dtype.ts): the model becomes inferenceOnly. Default 'fp32'. */
+  dtype?: Dtype;
 }
 
 export class AlbertModel {
@@ -106,6 +109,26 @@ export class AlbertModel {
     this.pooler = HEADS[head].pooler ? new Linear(this.store, `${p}pooler`, config.hidden_size, config.hidden_size) : null;
     this.headImpl = HEADS[head].create(this.store, config, p);
     this.compute = withPrecision(backend, opts.precision ?? 'fp32');
+    if (opts.dtype) this.dtype = opts.dtype;
+  }
+
+  private dtypeNow: Dtype = 'fp32';
+
+  /**
+   * The encoder's Linear GEMMs at inference: 'fp32', 'bf16' or 'int8' (dynamic quantization). Not fp32
+   * makes the model inferenceOnly (the weights are rounded or quantized once, when first packed); back
+   * to 'fp32' leaves inferenceOnly on until switched off.
+   */
+  get dtype(): Dtype {
+    return this.dtypeNow;
+  }
+
+  set dtype(d: Dtype) {
+    if (!DTYPES.includes(d)) throw new UserError(`dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(d)}`);
+    this.encoder.dropPacks();
+    this.dtypeNow = d;
+    this.compute = d === 'fp32' ? withPrecision(this.backend, this.precision) : withDtype(this.backend, d);
+    if (d !== 'fp32') this.inferenceOnly = true;
   }
 
   /**
@@ -118,6 +141,7 @@ export class AlbertModel {
 
   set precision(p: Precision) {
     if (p !== 'fp32' && p !== 'bf16') throw new UserError(`precision must be fp32 or bf16, got ${JSON.stringify(p)}`);
+    if (this.dtypeNow !== 'fp32') throw new UserError(`precision is for training; this model runs inference in ${this.dtypeNow} (set dtype = 'fp32' first)`);
     this.encoder.dropPacks();
     this.compute = withPrecision(this.backend, p);
   }
