@@ -9,6 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { finetune, type FinetuneOptions } from '../src/finetune/finetune.js';
 import { paperRecipe } from '../src/finetune/recipes.js';
+import { loadBackend } from '../src/backend/index.js';
+import { loadPretrained } from '../src/io/hf_dir.js';
+import { loadDataTokenizer } from '../src/data/tokenizer.js';
+import { dtypeAgreement, textBatches } from '../src/metrics/dtype_agreement.js';
 import { resolveFinetuneSettings, resolveTaskSettings } from '../src/finetune/settings.js';
 import { TINY_SET, TINY_SET_FLAGS, albert, syntheticRows, tokenizerFile, writeTsv, type SyntheticKind } from './finetune_helpers.js';
 import { put, scratch } from './tasks_helpers.js';
@@ -73,6 +77,13 @@ test('classification from scratch: >= 95% dev accuracy; OUT holds checkpoints, t
   const s = albert(['evaluate', '--task', 'classification', '--data', t.dev, '--predictions', preds, '--json']);
   assert.equal(s.status, 0, s.stderr);
   assert.equal(JSON.parse(s.stdout.trim().split('\n').pop()!).accuracy, right);
+
+  // int8 (and bf16) inference of the fine-tuned classifier: the same argmax on >= 99% of the dev sentences
+  const model = loadPretrained(path.join(out, 'model'), { backend: loadBackend({ threads: 1 }) });
+  const sentences = syntheticRows('classification', 300, 3).map((x) => x.text);
+  const agree = dtypeAgreement(model, textBatches(loadDataTokenizer(path.join(out, 'model', 'spiece.model')).albert, sentences, { seq: 16, batch: 100 }), ['bf16', 'int8'], -1);
+  console.log(`classifier, dtypes vs fp32: ${JSON.stringify(agree)}`);
+  for (const a of agree) assert.ok(a.compared === 300 && a.top1Agreement >= 0.99, `${a.dtype}: ${JSON.stringify(a)}`);
 });
 
 test('regression and multi-label from scratch learn their word: pearson >= 0.95, exact-match accuracy >= 95%', async () => {

@@ -6,6 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runFirstJob } from '../src/train/first_job.js';
+import { loadBackend } from '../src/backend/index.js';
+import { loadDataTokenizer } from '../src/data/tokenizer.js';
+import { loadPretrained } from '../src/io/hf_dir.js';
+import { dtypeAgreement, textBatches } from '../src/metrics/dtype_agreement.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -24,6 +28,19 @@ test('first job (shortened): the tiny ALBERT learns both the masked words and th
   assert.equal(fm.status, 0, fm.stderr);
   assert.match(fm.stdout, /^in the morning the \[\w+\] had cake/);
   assert.match(fm.stdout, /\[MASK\] #1: (\w+ 0\.\d{3}\s*){3}$/m);
+
+  // bf16 and int8 inference of the trained model on held-out stories, against its fp32 self
+  const { albert } = loadDataTokenizer(path.join(out, 'spiece.model'));
+  const stories = fs.readFileSync(path.join(out, 'corpus/heldout.txt'), 'utf8').split('\n').filter((l) => l.trim()).slice(0, 400);
+  const model = loadPretrained(r.result.checkpoint, { backend: loadBackend({ threads: 1 }) });
+  const [bf16, int8] = dtypeAgreement(model, textBatches(albert, stories, { seq: 24, batch: 50, maskEvery: 6 }), ['bf16', 'int8'], albert.maskId);
+  console.log(`dtypes vs fp32: ${JSON.stringify([bf16, int8])}`);
+  assert.ok(bf16.compared > 500, `${bf16.compared} masked positions`);
+  assert.ok(bf16.hiddenRelError <= 2e-2, `bf16 last hidden state: ${bf16.hiddenRelError} of its max`);
+  assert.ok(bf16.hiddenRelError > 0, 'bf16 ran');
+  assert.ok(bf16.top1Agreement >= 0.99, `bf16 MLM top-1 agreement ${bf16.top1Agreement}`);
+  assert.ok(int8.top1Agreement >= 0.98, `int8 MLM top-1 agreement ${int8.top1Agreement}`);
+  assert.ok(int8.hiddenRelError > 0, 'int8 ran');
 });
 
 test('first job in bf16: the held-out loss stays within 2% of fp32\'s at every evaluation', async () => {
