@@ -3,6 +3,7 @@
 
 // backend/: the kernels' contract and picking an implementation
 export { loadBackend, describeBackend, JsBackend, NativeBackend, type Backend, type Activation, type BackendKind, type LoadBackendOptions } from './backend/index.js';
+export { withDtype, dtypeEngine, DTYPES, type Dtype } from './backend/dtype.js';
 
 // tokenizer/: SentencePiece and HF's AlbertTokenizer
 export {
@@ -54,6 +55,7 @@ export {
   type ScoreRequest, type SquadScoreRequest, type GlueScoreRequest, type RaceScoreRequest, type ScoreResult, type GlueTaskId,
 } from './metrics/score.js';
 
+export { dtypeAgreement, textBatches, type DtypeAgreement } from './metrics/dtype_agreement.js';
 export { scoreClassification, scoreRegression, scoreMultiLabel, meanSquaredError } from './metrics/text.js';
 
 // finetune/: fine-tuning, evaluation and prediction on downstream tasks

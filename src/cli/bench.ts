@@ -1,6 +1,8 @@
 // `albert bench`: tokens/s and peak RSS of one model shape, random weights and tokens.
 // One process = one measurement, so the peak RSS printed is this run's (the suite in bench/run.ts
 // starts one `albert bench --json` per measurement).
+import { dtypeEngine, type Dtype } from '../backend/dtype.js';
+import { dtypeFlag } from './dtype_flag.js';
 import { PRECISIONS, type Precision } from '../backend/bf16.js';
 import type { Backend } from '../backend/backend.js';
 import { NativeBackend, describeBackend, loadBackend } from '../backend/index.js';
@@ -41,6 +43,10 @@ median step's tokens/s, the model GFLOP/s and the peak RSS of this process.
   --precision fp32|bf16
                        bf16: the model's GEMMs on bf16-rounded operands with fp32 sums (train and
                        finetune: mixed-precision training, as pretrain/finetune --precision bf16)
+  --dtype fp32|bf16|int8
+                       infer and classify: the encoder's Linear GEMMs in bf16 or int8 (dynamic quantization,
+                       as onnxruntime's quantize_dynamic; see loadPretrained's dtype); the output names the
+                       engine (native, or emulated at fp32 speed where the build lacks oneDNN)
   --checkpoint-activations
                        train with gradient checkpointing (recompute each layer's activations in backward)
   --profile            also time each backend kernel (adds a little overhead)
@@ -75,6 +81,8 @@ export interface BenchOptions {
   checkpointActivations?: boolean;
   /** The GEMMs' precision (default fp32; backend/bf16.ts). */
   precision?: Precision;
+  /** Inference dtype (infer and classify; default fp32; backend/dtype.ts). */
+  dtype?: Dtype;
   /** Bytes the model may use (default: this machine's memory). */
   maxMemory?: number;
   /** Called after every step (warmup included) with its duration in seconds. */
@@ -95,6 +103,8 @@ export interface BenchResult {
   mpi: boolean;
   steps: number; tokens_per_s: number; step_s_median: number; step_s: number[]; peak_rss_bytes: number;
   gflop_per_step: number; gflops: number; loss?: number; checkpoint_activations?: boolean; precision?: 'bf16';
+  /** infer / classify in bf16 or int8, and whether that ran natively or emulated. */
+  dtype?: Dtype; dtype_engine?: 'native' | 'emulated';
   /** finetune: the last step's gradient norm before clipping. */
   grad_norm?: number;
   /** Kernel times summed over the timed steps (only with profile). */
@@ -182,6 +192,10 @@ export function runBenchmark(o: BenchOptions): BenchResult {
   model.initWeights(seed);
   // inference (infer, classify): packed once, as ORT prepacks and as evaluation runs the model
   model.inferenceOnly = !pretrain && !finetune;
+  if (o.dtype && o.dtype !== 'fp32') {
+    if (pretrain || finetune) throw new UserError(`--dtype ${o.dtype} is for inference (--mode infer or classify); training takes --precision bf16`);
+    model.dtype = o.dtype;
+  }
   const inputs = randomInputs(o.config, o.batch, o.seq, seed);
   const labels = pretrain ? randomLabels(inputs, seed) : finetune ? { labels: randomTokenIds(o.batch, o.config.num_labels, seed + 1) } : null;
   const params = model.params();
@@ -220,7 +234,7 @@ export function runBenchmark(o: BenchOptions): BenchResult {
     gemm: base instanceof NativeBackend ? base.gemmImpl() : null, gemm_engine: base instanceof NativeBackend ? base.gemmEngine() : null, kernels: base instanceof NativeBackend ? base.kernelDescription() : null,
     mpi: mpiBuilt(), steps: o.steps, tokens_per_s: (o.batch * o.seq) / med, step_s_median: med, step_s: times,
     peak_rss_bytes: peakRssBytes(), gflop_per_step: flop / 1e9, gflops: flop / med / 1e9,
-    ...(loss !== undefined ? { loss } : {}), ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(o.precision === 'bf16' ? { precision: 'bf16' } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
+    ...(loss !== undefined ? { loss } : {}), ...(gradNorm !== undefined ? { grad_norm: gradNorm } : {}), ...(o.checkpointActivations ? { checkpoint_activations: true } : {}), ...(o.precision === 'bf16' ? { precision: 'bf16' } : {}), ...(model.dtype !== 'fp32' ? { dtype: model.dtype, dtype_engine: dtypeEngine(base, model.dtype) } : {}), ...(prof ? { profile: prof.rows(), profile_gemm: prof.gemmRows() } : {}),
   };
 }
 
@@ -258,7 +272,7 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, {
     config: { type: 'string' }, mode: { type: 'string' }, batch: { type: 'string' }, seq: { type: 'string' },
     steps: { type: 'string' }, warmup: { type: 'string' }, threads: { type: 'string' }, seed: { type: 'string' },
-    profile: { type: 'boolean' }, json: { type: 'boolean' }, precision: { type: 'string' }, 'checkpoint-activations': { type: 'boolean' }, ...MAX_MEMORY_FLAG,
+    profile: { type: 'boolean' }, json: { type: 'boolean' }, precision: { type: 'string' }, dtype: { type: 'string' }, 'checkpoint-activations': { type: 'boolean' }, ...MAX_MEMORY_FLAG,
   }, argv.includes('--help') || argv.includes('-h') ? helpWithBackend(help) : help); // the backend is loaded only for help
   if (!args) return 0;
   const v = args.values;
@@ -277,17 +291,18 @@ export async function run(argv: string[]): Promise<number> {
     profile: v.profile ?? false,
     checkpointActivations: v['checkpoint-activations'] ?? false,
     precision: precisionFlag(v.precision),
+    dtype: dtypeFlag(v.dtype),
     maxMemory: memoryFlag(v['max-memory']),
   };
   const log = (s: string) => process.stderr.write(s + '\n');
-  log(`albert bench: ${configName} ${mode}${opts.precision === 'bf16' ? ' bf16' : ''}, batch ${opts.batch} x seq ${opts.seq}, ${opts.warmup} warmup + ${opts.steps} steps`);
+  log(`albert bench: ${configName} ${mode}${opts.precision === 'bf16' ? ' bf16' : ''}${opts.dtype && opts.dtype !== 'fp32' ? ` ${opts.dtype}` : ''}, batch ${opts.batch} x seq ${opts.seq}, ${opts.warmup} warmup + ${opts.steps} steps`);
   const r = runBenchmark({
     ...opts,
     onStep: (i, s, warm) => log(`  ${warm ? 'warmup' : 'step'} ${warm ? i + 1 : i - opts.warmup + 1}: ${s.toFixed(3)} s`),
   });
   const out = [
     `${r.config} ${r.mode} batch ${r.batch} x seq ${r.seq}, backend ${r.backend_description}` +
-      (r.checkpoint_activations ? ', checkpointed activations' : ''),
+      (r.checkpoint_activations ? ', checkpointed activations' : '') + (r.dtype ? `, ${r.dtype} Linear GEMMs (${r.dtype_engine === 'native' ? 'native' : 'emulated at fp32 speed: this build has no native ' + r.dtype + ' GEMM'})` : ''),
     `  tokens/s ${r.tokens_per_s.toFixed(1)} (median step ${r.step_s_median.toFixed(3)} s of ${r.steps})  ` +
       `model ${r.gflops.toFixed(1)} GFLOP/s (${r.gflop_per_step.toFixed(1)} GFLOP/step)  peak RSS ${mb(r.peak_rss_bytes)}`,
     ...formatProfile(r),

@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import { PIPELINE_TASKS, type PipelineTask } from '../pipelines/types.js';
 import { serve, type ServeModel } from '../serve/server.js';
 import { intFlag, memoryFlag, parseCommandArgs, threadsFlag } from './args.js';
+import { DTYPE_HELP, dtypeFlag } from './dtype_flag.js';
 
 export const summary = 'serve a model over HTTP (TEI-style /predict, /embed, task routes, /metrics) with a page to try it';
 
@@ -25,6 +26,7 @@ model answers the others.
   --port N                      port (default 3000; 0 = any free port)
   --workers N                   worker threads, each holding the models (default 1)
   --threads N                   kernel threads (default: ALBERT_NUM_THREADS, else all cores)
+  --dtype fp32|bf16|int8        ${DTYPE_HELP}
   --max-batch-tokens N          padded tokens per batch (default 16384)
   --max-batch-requests N        inputs per batch (default 32)
   --max-concurrent-requests N   requests admitted at once; more get 429 (default 512)
@@ -47,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     model: { type: 'string', multiple: true }, task: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
     workers: { type: 'string' }, threads: { type: 'string' }, 'max-batch-tokens': { type: 'string' }, 'max-batch-requests': { type: 'string' },
     'max-concurrent-requests': { type: 'string' }, 'max-client-batch-size': { type: 'string' }, 'max-input-length': { type: 'string' },
-    'auto-truncate': { type: 'boolean' }, 'payload-limit': { type: 'string' }, pooling: { type: 'string' },
+    'auto-truncate': { type: 'boolean' }, 'payload-limit': { type: 'string' }, pooling: { type: 'string' }, dtype: { type: 'string' },
   }, help);
   if (!a) return 0;
   const v = a.values;
@@ -62,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     port: intFlag(v.port, 'port', 3000, 0, 65535),
     workers: intFlag(v.workers, 'workers', 1, 1, 64),
     threads: threadsFlag(v.threads),
+    dtype: dtypeFlag(v.dtype),
     maxBatchTokens: intFlag(v['max-batch-tokens'], 'max-batch-tokens', 16384, 1),
     maxBatchRequests: intFlag(v['max-batch-requests'], 'max-batch-requests', 32, 1),
     maxConcurrentRequests: intFlag(v['max-concurrent-requests'], 'max-concurrent-requests', 512, 1),

@@ -103,6 +103,7 @@ function loadPipeline<T extends PipelineTask>(task: T, dir: string, o: PipelineO
   else if (family.heads === 'any') model = loadPretrained(dir, { ...load, head: 'base', onWarning: () => {} });
   else model = loadPretrained(dir, { ...load, head });
   model.inferenceOnly = true;
+  if (o.dtype) model.dtype = o.dtype;
   const engine: Engine = { model, tokenizer, maxBatchSize, maxLength };
   const runBatch = (inputs: readonly unknown[], options?: RawOptions) => {
     if (!model) throw new UserError(`this ${task} pipeline was disposed`);

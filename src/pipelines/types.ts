@@ -2,6 +2,7 @@
 // results, in transformers.js's shapes (HF's Python pipelines' where transformers.js lacks the task or
 // a field: character offsets, text pairs, windows). Call options keep their snake_case names, as both do.
 import type { Backend } from '../backend/backend.js';
+import type { Dtype } from '../backend/dtype.js';
 import type { AlbertConfig } from '../model/config.js';
 import type { AlbertModel } from '../model/albert.js';
 import type { AlbertTokenizer } from '../tokenizer/albert.js';
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   maxMemory?: number;
   /** Receives the loader's warnings (default: one line on stderr). */
   onWarning?: (message: string) => void;
+  /** The encoder's Linear GEMMs in fp32 (default), bf16 or int8 (AlbertModel.dtype). */
+  dtype?: Dtype;
 }
 
 // ---- inputs ----

@@ -9,6 +9,7 @@ import type { AlbertConfig } from '../model/config.js';
 import { pipeline, pipelineTaskForModel } from '../pipelines/pipeline.js';
 import type { PipelineTask } from '../pipelines/types.js';
 import { AlbertTokenizer } from '../tokenizer/albert.js';
+import type { Dtype } from '../backend/dtype.js';
 
 export type { PipelineTask };
 /** The call options as the pipelines read them (their defaults), for the routes' counting of rows. */
@@ -21,7 +22,7 @@ export interface BatchPipeline {
   dispose(): void;
 }
 
-export interface LoadPipelineOptions { threads?: number; maxBatchSize?: number; maxLength?: number }
+export interface LoadPipelineOptions { threads?: number; maxBatchSize?: number; maxLength?: number; dtype?: Dtype }
 
 export async function loadPipeline(task: PipelineTask, dir: string, o: LoadPipelineOptions): Promise<BatchPipeline> {
   // The inputs were shaped by the routes; the pipeline checks them again (runBatch validates each).

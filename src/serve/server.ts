@@ -6,6 +6,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import type { Dtype } from '../backend/dtype.js';
 import { UserError } from '../errors.js';
 import { BatchQueue, paddedTokens, type QueueEntry } from './batch_queue.js';
 import { HttpError, invalid, overloaded } from './http_error.js';
@@ -34,6 +35,8 @@ export interface ServeOptions {
   workers?: number;
   /** Kernel threads (the native backend's pool, shared by the workers; default: all cores). */
   threads?: number;
+  /** The models' Linear GEMMs in fp32 (default), bf16 or int8. */
+  dtype?: Dtype;
   /** Padded tokens (rows x longest) per batch (TEI's default 16384). */
   maxBatchTokens?: number;
   /** Inputs per batch (default 32). */
@@ -113,7 +116,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   let admitted = 0;
   const metrics = serverMetrics({ queueSize: () => queue.size, inFlight: () => admitted });
   const workerModels: WorkerModel[] = models.map((m) => ({ name: m.name, dir: m.dir, task: m.task, maxLength: m.maxInputLength }));
-  const pool = new WorkerPool({ models: workerModels, threads: o.threads, maxBatchSize: o.maxBatchRequests }, o.workers, () => dispatch());
+  const pool = new WorkerPool({ models: workerModels, threads: o.threads, maxBatchSize: o.maxBatchRequests, dtype: o.dtype }, o.workers, () => dispatch());
 
   /** Hands batches to free workers while there are both. */
   function dispatch(): void {

@@ -16,7 +16,7 @@ function pipelineFor(model: string, task: PipelineTask): Promise<BatchPipeline> 
   if (!p) {
     const m = init.models.find((x) => x.name === model);
     if (!m) throw new UserError(`no model "${model}"`);
-    p = loadPipeline(task, m.dir, { threads: init.threads, maxBatchSize: init.maxBatchSize, maxLength: m.maxLength });
+    p = loadPipeline(task, m.dir, { threads: init.threads, maxBatchSize: init.maxBatchSize, maxLength: m.maxLength, dtype: init.dtype });
     pipelines.set(key, p);
   }
   return p;

@@ -1,10 +1,11 @@
 // The messages between the server's main thread and its workers (structured-cloned plain data).
 import type { PipelineTask } from './load_pipeline.js';
+import type { Dtype } from '../backend/dtype.js';
 
 export interface WorkerModel { name: string; dir: string; task: PipelineTask; maxLength: number }
 
 /** workerData of every worker. */
-export interface WorkerInit { models: WorkerModel[]; threads?: number; maxBatchSize: number }
+export interface WorkerInit { models: WorkerModel[]; threads?: number; maxBatchSize: number; dtype?: Dtype }
 
 /** Main -> worker: one batch, all inputs of one model, task and call options. */
 export interface BatchMessage { id: number; model: string; task: PipelineTask; inputs: unknown[]; options: Record<string, unknown> }
