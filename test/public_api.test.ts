@@ -11,7 +11,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The runtime names of the public API (types are checked by the compiler where tests import them). */
 const PUBLIC = [
-  'loadBackend', 'describeBackend', 'JsBackend', 'NativeBackend',
+  'loadBackend', 'describeBackend', 'JsBackend', 'NativeBackend', 'withDtype', 'dtypeEngine', 'DTYPES',
   'SentencePieceModel', 'ModelError', 'writeSentencePieceModel', 'parseModelProto', 'PieceType', 'ModelType', 'AlbertTokenizer',
   'readTokenizerJson', 'fromTokenizerJson', 'preprocess',
   'parseConfig', 'readConfigFile', 'configToJson', 'withConfig', 'SHARING_STRATEGIES', 'PRESET_NAMES', 'presetConfig', 'configFromSpec',
@@ -24,7 +24,7 @@ const PUBLIC = [
   'GLUE_TASKS', 'glueTask', 'glueFile', 'readGlue', 'readGlueFile', 'readTabular', 'tabularFormat', 'discoverLabels', 'labelMaps',
   'parseCsv', 'featurizeText', 'textBatch', 'packRows', 'readSquad', 'featurizeSquad', 'squadBatch', 'decodeQa', 'decodeQaBeam', 'beamResultsOf',
   'RACE_LEVELS', 'RACE_CHOICES', 'raceQa', 'readRace', 'readRacePassages', 'readRaceJsonl', 'featurizeRace', 'raceBatch',
-  'scoreClassification', 'scoreRegression', 'scoreMultiLabel', 'meanSquaredError',
+  'scoreClassification', 'scoreRegression', 'scoreMultiLabel', 'meanSquaredError', 'dtypeAgreement', 'textBatches',
   'finetune', 'evaluate', 'predict', 'openTask', 'paperRecipe', 'TASK_IDS',
   'reproduce', 'ANALYSES',
   'pipeline', 'pipelineTaskForModel', 'PIPELINE_TASKS',
