@@ -69,6 +69,21 @@ test('feature extraction runs the encoder of any model, without warnings about t
   }
 });
 
+test('pipeline({ dtype }): the encoder\'s GEMMs in bf16 or int8, features close to fp32\'s; a bad dtype is one clear error', async () => {
+  const fp32 = await pipeline('feature-extraction', modelDir('nli'), { backend });
+  const want = (await fp32('the cat sat on the mat', { pooling: 'mean' }))[0] as number[];
+  for (const dtype of ['bf16', 'int8'] as const) {
+    const p = await pipeline('feature-extraction', modelDir('nli'), { backend, dtype });
+    assert.equal(p.model.dtype, dtype);
+    const got = (await p('the cat sat on the mat', { pooling: 'mean' }))[0] as number[];
+    const max = Math.max(...want.map(Math.abs));
+    const err = Math.max(...got.map((g, i) => Math.abs(g - want[i])));
+    // a random 16-wide model is int8's worst case (trained models' bounds: finetune_text, pretrain_first_job)
+    assert.ok(err > 0 && err < (dtype === 'bf16' ? 2e-2 : 0.25) * max, `${dtype}: ${err} of ${max}`);
+  }
+  await assert.rejects(pipeline('feature-extraction', modelDir('nli'), { backend, dtype: 'fp16' as never }), /dtype must be one of fp32, bf16, int8, got "fp16"/);
+});
+
 test('pipelineTaskForModel: the task of config.json "architectures"', () => {
   const want: Record<string, string> = {
     mlm: 'fill-mask', pretraining: 'fill-mask', nli: 'text-classification', regression: 'text-classification', ner: 'token-classification',
