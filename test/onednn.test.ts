@@ -179,7 +179,7 @@ for (const dtype of ['f32', 'bf16', 's8'] as const) {
 test('dnnlMatmul: one prepacked weight serves calls of different m', (t) => {
   if (skip) return t.skip(skip);
   configure(2);
-  for (const dtype of ['f32', 's8'] as const) {
+  for (const dtype of ['f32', 'bf16', 's8'] as const) {
     const cs: Case = { m: 200, k: 96, n: 80, transB: true, padA: 0, padB: 0, padC: 0, beta: 0, bias: true, act: 'linear' };
     const o = operands(cs, dtype, 7);
     for (const m of [5, 200, 64]) {
@@ -201,6 +201,7 @@ test('dnnlPack / dnnlMatmul: bad arguments throw clear errors', (t) => {
   assert.throws(() => a.dnnlPack(w, 3, false, 6, 4, 'f32'), /ldb 3 < columns of B 4/);
   const p = a.dnnlPack(w, 4, false, 6, 4, 'f32');
   const x = new Float32Array(2 * 6), c = new Float32Array(2 * 4);
+  a.dnnlMatmul(p, 0, new Float32Array(0), 6, 0, new Float32Array(0), 4, null, 0); // m = 0: nothing to do
   assert.throws(() => a.dnnlMatmul({} as DnnlWeights, 2, x, 6, 0, c, 4, null, 0), /w must be a weight made by dnnlPack/);
   assert.throws(() => a.dnnlMatmul(p, 3, x, 6, 0, c, 4, null, 0), /a has 12 elements, the shapes need 18/);
   assert.throws(() => a.dnnlMatmul(p, 2, x, 6, 0.5 as 0, c, 4, null, 0), /beta must be 0 or 1/);
