@@ -1,6 +1,6 @@
 {
   "variables": {
-    "albert_sources": ["native/addon.cc", "native/pool.cc", "native/gemm.cc", "native/kernels.cc", "native/attention.cc", "native/packed_gemm.cc", "native/simd.cc", "native/peak.cc"],
+    "albert_sources": ["native/addon.cc", "native/pool.cc", "native/gemm.cc", "native/kernels.cc", "native/attention.cc", "native/packed_gemm.cc", "native/simd.cc", "native/peak.cc", "native/onednn.cc"],
     "albert_cflags": ["-O3", "-std=c++17", "-fexceptions", "-fno-trapping-math", "-fno-math-errno", "-Wall", "-Wno-unknown-pragmas"]
   },
   "target_defaults": {
@@ -15,7 +15,8 @@
   },
   "targets": [
     {
-      # The addon: CBLAS when found (OpenBLAS via pkg-config, Accelerate on macOS), else portable.
+      # The addon: CBLAS when found (OpenBLAS via pkg-config, Accelerate on macOS), else portable; and the
+      # optional oneDNN engine (native/onednn.cc) when find_blas.cjs finds oneDNN.
       "target_name": "albert_native",
       "sources": ["<@(albert_sources)"],
       "cflags_cc": ["<!@(node native/find_blas.cjs cflags)"],
@@ -23,7 +24,7 @@
       "libraries": ["<!@(node native/find_blas.cjs libs)"]
     },
     {
-      # The same kernels without any CBLAS: keeps the portable build compiling, and tests compare it.
+      # The same kernels without any CBLAS or oneDNN: keeps the portable build compiling, and tests compare it.
       "target_name": "albert_native_portable",
       "sources": ["<@(albert_sources)"]
     },

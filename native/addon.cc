@@ -6,9 +6,12 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "kernels.h"
+#include "onednn.h"
 #include "pool.h"
 #include "simd.h"
 
@@ -25,6 +28,9 @@ struct Span {
   T* data = nullptr;
   int64_t size = 0;
 };
+
+// Marks dnnlPack's Externals: any other External passed as a weight would be a wild pointer.
+const napi_type_tag kDnnlWeightsTag = {0x8c1f2a6e4b9d3c71ULL, 0x5e0a7d2b91c4f638ULL};
 
 std::string whole(double v) {
   char buf[32];
@@ -94,6 +100,28 @@ class Args {
     return s.data;
   }
   Span<int32_t> i32(size_t i, const char* name) { return typed<int32_t>(i, name, napi_int32_array, "Int32Array", false); }
+  Span<uint16_t> u16(size_t i, const char* name, const char* type_name) { return typed<uint16_t>(i, name, napi_uint16_array, type_name, false); }
+  Span<int8_t> i8(size_t i, const char* name, const char* type_name) { return typed<int8_t>(i, name, napi_int8_array, type_name, false); }
+
+  std::string str(size_t i, const char* name) {
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env_, argv_[i], nullptr, 0, &len) != napi_ok) fail(false, std::string(name) + " must be a string");
+    std::vector<char> buf(len + 1);
+    napi_get_value_string_utf8(env_, argv_[i], buf.data(), buf.size(), &len);
+    return std::string(buf.data(), len);
+  }
+
+  /** A weight made by dnnlPack (an External carrying kDnnlWeightsTag). */
+  DnnlWeights* dnnl_weights(size_t i, const char* name) {
+    napi_valuetype vt;
+    napi_typeof(env_, argv_[i], &vt);
+    bool tagged = false;
+    if (vt == napi_external) napi_check_object_type_tag(env_, argv_[i], &kDnnlWeightsTag, &tagged);
+    if (!tagged) fail(false, std::string(name) + " must be a weight made by dnnlPack");
+    void* p = nullptr;
+    napi_get_value_external(env_, argv_[i], &p);
+    return static_cast<DnnlWeights*>(p);
+  }
 
   /** Throws unless the array holds at least `needed` elements. */
   template <class T>
@@ -149,7 +177,7 @@ napi_value string(napi_env env, const char* s) {
   return r;
 }
 
-// Wraps a body so that ArgError becomes a JS exception.
+// Wraps a body so that ArgError (and any other exception, as an Error) becomes a JS exception.
 template <class F>
 napi_value guarded(napi_env env, F&& body) {
   try {
@@ -157,6 +185,9 @@ napi_value guarded(napi_env env, F&& body) {
   } catch (const ArgError& e) {
     if (e.range) napi_throw_range_error(env, nullptr, e.message.c_str());
     else napi_throw_type_error(env, nullptr, e.message.c_str());
+    return nullptr;
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
     return nullptr;
   }
 }
@@ -603,6 +634,111 @@ ALBERT_FN(AdamUpdate) {
   });
 }
 
+// ---- the optional oneDNN engine (onednn.h) ----
+
+ALBERT_FN(DnnlVersion) {
+  const char* v = dnnl_version_string();
+  if (v) return string(env, v);
+  napi_value null;
+  napi_get_null(env, &null);
+  return null;
+}
+
+void need_dnnl(const char* fn) {
+  if (!dnnl_version_string())
+    throw std::runtime_error(std::string(fn) + ": albert-ts was built without oneDNN (install libdnnl-dev, unset ALBERT_NO_DNNL, and rebuild)");
+}
+
+// dnnlPack(b, ldb, transB, k, n, dtype) -> External: op(B) (k, n) prepacked for dnnlMatmul, freed by the GC.
+ALBERT_FN(DnnlPack) {
+  return guarded(env, [&] {
+    Args a(env, info, "dnnlPack", 6);
+    need_dnnl("dnnlPack");
+    const std::string dtype = a.str(5, "dtype");
+    DnnlType type = DnnlType::f32;
+    if (dtype == "bf16") type = DnnlType::bf16;
+    else if (dtype == "s8") type = DnnlType::s8;
+    else if (dtype != "f32") a.fail(true, "unknown dtype \"" + dtype + "\" (f32, bf16 or s8)");
+    const int64_t ldb = a.dim(1, "ldb");
+    const bool tb = a.flag(2, "transB");
+    const int64_t k = a.dim(3, "k"), n = a.dim(4, "n");
+    if (k < 1 || n < 1) a.fail(true, "k and n must be >= 1");
+    if (type == DnnlType::s8 && k > 65536) a.fail(true, "k must be <= 65536 with s8 (the int32 accumulator stays exact)");
+    const int64_t rowsB = tb ? n : k, colsB = tb ? k : n;
+    a.need_ld(ldb, "ldb", colsB, "columns of B");
+    const double span = span_of(1, 0, rowsB, ldb, colsB);
+    const void* data;
+    if (type == DnnlType::f32) {
+      auto B = a.f32(0, "b");
+      a.need(B, span, "b");
+      data = B.data;
+    } else if (type == DnnlType::bf16) {
+      auto B = a.u16(0, "b", "Uint16Array (bf16 bit patterns) with dtype bf16");
+      a.need(B, span, "b");
+      data = B.data;
+    } else {
+      auto B = a.i8(0, "b", "Int8Array with dtype s8");
+      a.need(B, span, "b");
+      data = B.data;
+    }
+    DnnlWeights* w = dnnl_pack(data, ldb, tb, k, n, type);
+    const int64_t bytes = dnnl_weights_bytes(w);
+    auto finalize = [](napi_env e, void* p, void* hint) {
+      int64_t total;
+      napi_adjust_external_memory(e, -reinterpret_cast<intptr_t>(hint), &total);
+      dnnl_free(static_cast<DnnlWeights*>(p));
+    };
+    napi_value ext;
+    if (napi_create_external(env, w, finalize, reinterpret_cast<void*>(intptr_t(bytes)), &ext) != napi_ok) {
+      dnnl_free(w);
+      throw std::runtime_error("dnnlPack: could not create the weight's External");
+    }
+    napi_type_tag_object(env, ext, &kDnnlWeightsTag);
+    int64_t total;
+    napi_adjust_external_memory(env, bytes, &total);  // the GC sees what the weight holds
+    return ext;
+  });
+}
+
+// dnnlMatmul(w, m, a, lda, beta, c, ldc, bias, act, wScale, wColSum): C = act(A W + bias [+ C]);
+// wScale (Float32Array n) and wColSum (Int32Array n) with s8 weights only.
+ALBERT_FN(DnnlMatmul) {
+  return guarded(env, [&] {
+    Args a(env, info, "dnnlMatmul", 9);
+    need_dnnl("dnnlMatmul");
+    DnnlWeights* w = a.dnnl_weights(0, "w");
+    const int64_t m = a.dim(1, "m");
+    auto A = a.f32(2, "a");
+    const int64_t lda = a.dim(3, "lda");
+    const double beta = a.num(4, "beta");
+    auto C = a.f32(5, "c");
+    const int64_t ldc = a.dim(6, "ldc");
+    auto bias = a.f32(7, "bias", true);
+    const int act = a.act(8);
+    const int64_t k = dnnl_weights_k(w), n = dnnl_weights_n(w);
+    if (beta != 0 && beta != 1) a.fail(true, "beta must be 0 or 1");
+    a.need_ld(lda, "lda", k, "k");
+    a.need_ld(ldc, "ldc", n, "n");
+    const double na = span_of(1, 0, m, lda, k), nc = span_of(1, 0, m, ldc, n);
+    a.need(A, na, "a");
+    a.need(C, nc, "c");
+    if (bias.data) a.need(bias, double(n), "bias");
+    if (overlaps(A.data, na, C.data, nc)) a.fail(true, "c overlaps a");
+    const float* scale = nullptr;
+    const int32_t* colsum = nullptr;
+    if (dnnl_weights_type(w) == DnnlType::s8) {
+      auto S = a.f32(9, "wScale");
+      auto Z = a.i32(10, "wColSum");
+      a.need(S, double(n), "wScale");
+      a.need(Z, double(n), "wColSum");
+      scale = S.data;
+      colsum = Z.data;
+    }
+    dnnl_matmul(w, m, A.data, lda, beta == 1, C.data, ldc, bias.data, act, scale, colsum);
+    return undefined(env);
+  });
+}
+
 }  // namespace
 
 void register_peak(napi_env env, napi_value exports);  // native/peak.cc: fmaPeak, fmaPeakKinds
@@ -627,6 +763,7 @@ NAPI_MODULE_INIT() {
       {"attentionBackward", AttentionBackward}, {"embeddingForward", EmbeddingForward},
       {"embeddingBackward", EmbeddingBackward}, {"dropout", Dropout}, {"crossEntropy", CrossEntropy},
       {"add", Add}, {"axpy", Axpy}, {"scale", Scale}, {"sumSquares", SumSquares}, {"adamUpdate", AdamUpdate},
+      {"dnnlVersion", DnnlVersion}, {"dnnlPack", DnnlPack}, {"dnnlMatmul", DnnlMatmul},
   };
   for (const auto& f : fns) {
     napi_value v;
