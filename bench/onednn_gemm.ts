@@ -5,7 +5,7 @@
 //
 //   npm run build && node dist/bench/onednn_gemm.js [--threads 2] [--rounds 10]
 import { parseArgs } from 'node:util';
-import { NativeBackend } from '../src/backend/native.js';
+import { ADDON_PATH, NativeBackend } from '../src/backend/native.js';
 import { loadDnnlAddon, type DnnlType } from '../src/backend/onednn_addon.js';
 import { median } from '../src/cli/bench_stats.js';
 import { cpuLine } from './machine.js';
@@ -16,7 +16,7 @@ const { values } = parseArgs({
 });
 const threads = Number(values.threads), rounds = Number(values.rounds);
 
-const dnnl = loadDnnlAddon();
+const dnnl = loadDnnlAddon(ADDON_PATH);
 const version = dnnl.dnnlVersion();
 const be = new NativeBackend(threads);
 console.log(cpuLine());

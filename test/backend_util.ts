@@ -6,10 +6,11 @@ import { NativeBackend } from '../src/backend/native.js';
  * A NativeBackend on `file` (default: the main build) with every run-time switch of the addon set: they
  * are per addon, not per backend object, so each variant sets them all.
  */
-export function nativeBackend(threads: number, opts: { portableGemm?: boolean; genericKernels?: boolean; file?: string } = {}): NativeBackend {
+export function nativeBackend(threads: number, opts: { portableGemm?: boolean; genericKernels?: boolean; dnnlForward?: boolean; file?: string } = {}): NativeBackend {
   const b = new NativeBackend(threads, opts.file);
   b.setPortableGemm(opts.portableGemm ?? false);
   b.setGenericKernels(opts.genericKernels ?? false);
+  b.setDnnlForward(opts.dnnlForward ?? false); // our packed kernel, unless a test asks for oneDNN's forward
   return b;
 }
 

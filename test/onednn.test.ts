@@ -12,7 +12,7 @@ import { bf16Round } from '../src/backend/bf16.js';
 import type { Activation } from '../src/backend/backend.js';
 import { randArray, rng } from './backend_util.js';
 
-const addon: DnnlAddon | null = existsSync(ADDON_PATH) ? loadDnnlAddon() : null;
+const addon: DnnlAddon | null = existsSync(ADDON_PATH) ? loadDnnlAddon(ADDON_PATH) : null;
 const version = addon?.dnnlVersion() ?? null;
 const skip = !addon
   ? `native addon not built (${ADDON_PATH} missing): run npm run build:native`

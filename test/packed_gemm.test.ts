@@ -62,6 +62,9 @@ const variants: { label: string; make(): NativeBackend }[] = [];
 if (existsSync(ADDON_PATH)) {
   for (const threads of [1, 2]) variants.push({ label: `native threads=${threads}`, make: () => nativeBackend(threads) });
   variants.push({ label: 'native generic kernel threads=2', make: () => nativeBackend(2, { genericKernels: true }) }); // the arm64 kernel
+  // oneDNN's prepacked fp32 forward, the default where the addon is built with it
+  if (nativeBackend(1).dnnl()) for (const threads of [1, 2]) variants.push({ label: `native oneDNN forward threads=${threads}`, make: () => nativeBackend(threads, { dnnlForward: true }) });
+  else console.log(`oneDNN forward not tested: the addon was built without oneDNN`);
 }
 if (existsSync(ADDON_PATH)) {
   // every ISA level this CPU has, through setIsa (process-wide: restored after each test)

@@ -28,6 +28,13 @@ function roundBits(u: number): number {
   return ((u + 0x7fff + ((u >>> 16) & 1)) & 0xffff0000) >>> 0;
 }
 
+/** The bf16 bit patterns (round to nearest even) of src's first n floats. */
+export function toBf16Bits(src: Float32Array, n: number): Uint16Array {
+  const bits = new Uint32Array(src.buffer, src.byteOffset, n), out = new Uint16Array(n);
+  for (let i = 0; i < n; i++) out[i] = roundBits(bits[i]) >>> 16;
+  return out;
+}
+
 /** dst[i] = bf16Round(src[i]) for i < n (dst may be src). */
 export function roundToBf16(src: Float32Array, dst: Float32Array, n: number): void {
   if (dst !== src) dst.set(src.subarray(0, n));

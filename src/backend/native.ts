@@ -7,9 +7,13 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { type Activation, type Backend, type PackedB, checkPackInto, checkPacked, fillPacked } from './backend.js';
+import { toBf16Bits } from './bf16.js';
+import type { Dtype, TypedGemms, TypedPack } from './dtype.js';
+import type { DnnlAddon, DnnlWeights } from './onednn_addon.js';
+import type { QuantizedWeights } from './quantize.js';
 
 /** The addon's exports (native/addon.cc). Activations are passed as codes, see ACT_CODES. */
-interface Addon {
+interface Addon extends DnnlAddon {
   setThreads(n: number): void;
   getThreads(): number;
   /** Which GEMM the addon was built with: 'openblas', 'accelerate' or 'portable'. */
@@ -101,13 +105,19 @@ function loadAddon(file: string): Addon {
   let addon = loaded.get(file);
   if (!addon) {
     checkIsaEnv();
+    // oneDNN (when built in) runs single-threaded inside our pool's tasks; libgomp reads this when it loads
+    process.env.OMP_NUM_THREADS ??= '1';
     addon = createRequire(import.meta.url)(file) as Addon;
     loaded.set(file, addon);
   }
   return addon;
 }
 
-export class NativeBackend implements Backend {
+/** A pack that oneDNN holds (dtype.ts's TypedPack with the addon's weights). */
+interface DnnlPack extends TypedPack { dnnl: DnnlWeights }
+const NO_FLOATS = new Float32Array(0);
+
+export class NativeBackend implements Backend, TypedGemms {
   readonly name = 'native' as const;
   private readonly addon: Addon;
 
@@ -116,7 +126,10 @@ export class NativeBackend implements Backend {
     this.addon = loadAddon(addonFile);
     this.hasCblas = this.addon.gemmImpl() !== 'portable';
     const env = process.env.ALBERT_PACKED_GEMM;
-    this.packedGemm = env === '0' ? false : env === '1' ? true : this.ownTileIsWidest();
+    this.dnnlLine = typeof this.addon.dnnlVersion === 'function' ? this.addon.dnnlVersion() : null;
+    // oneDNN's prepacked matmul is the fastest fp32 forward where it is built in (BENCHMARKS.md); ALBERT_DNNL=0 keeps ours
+    this.dnnlForward = this.dnnlLine !== null && process.env.ALBERT_DNNL !== '0';
+    this.packedGemm = env === '0' ? false : env === '1' || this.dnnlForward ? true : this.ownTileIsWidest();
     if (threads !== undefined) this.setThreads(threads);
   }
 
@@ -171,7 +184,8 @@ export class NativeBackend implements Backend {
     const gemm = this.gemmImpl();
     if (gemm === 'portable') return 'portable (built without OpenBLAS)';
     const core = this.gemmCore();
-    return `${core ? `${gemm} (${core})` : gemm}${this.packedGemm ? ', forward: packed' : ''}`;
+    const forward = this.dnnlForward ? `, forward: ${this.dnnlLine}` : this.packedGemm ? ', forward: packed' : '';
+    return `${core ? `${gemm} (${core})` : gemm}${forward}`;
   }
   /** Whether the forward GEMMs run on the packed kernel (else CBLAS). */
   usesPackedGemm(): boolean {
@@ -214,8 +228,50 @@ export class NativeBackend implements Backend {
   readonly packedGemm: boolean;
   private readonly hasCblas: boolean;
 
+  private readonly dnnlLine: string | null;
+  private dnnlForward: boolean;
+
+  /** 'oneDNN 2.6.3 (isa ...)' when the addon was built with oneDNN, else null. */
+  dnnl(): string | null {
+    return this.dnnlLine;
+  }
+  /** Whether fp32 packs go to oneDNN (default where it is built in) or to our packed kernel (tests of that kernel). */
+  setDnnlForward(on: boolean): void {
+    this.dnnlForward = on && this.dnnlLine !== null;
+  }
+  usesDnnlForward(): boolean {
+    return this.dnnlForward;
+  }
+
+  runsDtype(dtype: Dtype): boolean {
+    return this.dnnlLine !== null && (dtype !== 'fp32' || this.dnnlForward);
+  }
+
+  /** A pack in oneDNN's layout (bf16 bits or the quantized int8 weights when the dtype asks). */
+  packTyped(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, dtype: Dtype, quant?: QuantizedWeights): TypedPack {
+    if (this.dnnlLine === null) throw new RangeError(`packTyped: this addon was built without oneDNN (${dtype} runs emulated)`);
+    if (k === 0 || n === 0) return { ...this.ownPack(b, ldb, transB, k, n), dtype, quant }; // C = act(bias [+ C]): no product to run
+    let dnnl: DnnlWeights;
+    if (dtype === 'int8') {
+      if (!quant) throw new RangeError('packTyped: int8 needs the quantized weights');
+      dnnl = this.addon.dnnlPack(quant.q, k, true, k, n, 's8');
+    } else if (dtype === 'bf16') {
+      dnnl = this.addon.dnnlPack(toBf16Bits(b, transB ? (n - 1) * ldb + k : (k - 1) * ldb + n), ldb, transB, k, n, 'bf16');
+    } else {
+      dnnl = this.addon.dnnlPack(b, ldb, transB, k, n, 'f32');
+    }
+    const pack: DnnlPack = { k, n, layout: 'native', data: NO_FLOATS, storage: NO_FLOATS, dtype, quant, dnnl };
+    return pack;
+  }
+
   packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, into?: PackedB): PackedB {
     checkPackInto(into, 'native');
+    if (this.dnnlForward) return this.packTyped(b, ldb, transB, k, n, 'fp32');
+    return this.ownPack(b, ldb, transB, k, n, into);
+  }
+
+  /** Our packed kernel's layout (the default without oneDNN). */
+  private ownPack(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, into?: PackedB): PackedB {
     const size = this.addon.packedBFloats(k, n), need = size + 15; // + room to align the start to 64 bytes
     const storage = into && into.storage.length >= need ? into.storage : new Float32Array(need);
     const offset = this.addon.packB(b, ldb, transB, k, n, storage);
@@ -228,6 +284,11 @@ export class NativeBackend implements Backend {
     bias: Float32Array | null, act: Activation = 'linear',
   ): void {
     checkPacked(b, 'native');
+    const d = b as Partial<DnnlPack>;
+    if (d.dnnl) {
+      this.addon.dnnlMatmul(d.dnnl, m, a, lda, beta, c, ldc, bias, actCode(act), d.quant?.scale ?? null, d.quant?.colSum ?? null);
+      return;
+    }
     const src = b.source;
     // On one thread CBLAS (which packs per call) beats the packed kernel by 3-15% from about 512 rows on
     // ALBERT's shapes; on two, the packed kernel wins (bench/packed_gemm.ts): such calls go to CBLAS.

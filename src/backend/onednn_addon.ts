@@ -3,7 +3,6 @@
 // (dynamically quantized) products against it. Typed here for the backend that wires them in;
 // loadDnnlAddon loads the addon for tests and benchmarks.
 import { createRequire } from 'node:module';
-import { ADDON_PATH } from './native.js';
 
 declare const dnnlWeightsBrand: unique symbol;
 /** A weight made by dnnlPack: opaque (an External the addon checks); its memory is freed when it is collected. */
@@ -30,8 +29,8 @@ export interface DnnlAddon {
     bias: Float32Array | null, act: number, wScale?: Float32Array | null, wColSum?: Int32Array | null): void;
 }
 
-/** The native addon (ADDON_PATH, as native.ts finds it) as a DnnlAddon. */
-export function loadDnnlAddon(file: string = ADDON_PATH): DnnlAddon {
+/** The native addon at `file` (native.ts's ADDON_PATH) as a DnnlAddon. */
+export function loadDnnlAddon(file: string): DnnlAddon {
   // oneDNN runs on 1 OpenMP thread inside our pool's tasks; libgomp reads this when the addon first loads it
   // (the addon also sets 1 on each thread that calls oneDNN)
   process.env.OMP_NUM_THREADS ??= '1';
