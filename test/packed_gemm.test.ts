@@ -63,7 +63,11 @@ if (existsSync(ADDON_PATH)) {
   for (const threads of [1, 2]) variants.push({ label: `native threads=${threads}`, make: () => nativeBackend(threads) });
   variants.push({ label: 'native generic kernel threads=2', make: () => nativeBackend(2, { genericKernels: true }) }); // the arm64 kernel
   // oneDNN's prepacked fp32 forward, the default where the addon is built with it
-  if (nativeBackend(1).dnnl()) for (const threads of [1, 2]) variants.push({ label: `native oneDNN forward threads=${threads}`, make: () => nativeBackend(threads, { dnnlForward: true }) });
+  if (nativeBackend(1).dnnl()) for (const threads of [1, 2]) variants.push({ label: `native oneDNN forward threads=${threads}`, make: () => {
+    const b = nativeBackend(threads, { dnnlForward: true });
+    b.packB = (w, ldb, transB, k, n) => b.packTyped(w, ldb, transB, k, n, 'fp32'); // the pack inference makes
+    return b;
+  } });
   else console.log(`oneDNN forward not tested: the addon was built without oneDNN`);
 }
 if (existsSync(ADDON_PATH)) {
@@ -142,6 +146,7 @@ test('inferenceOnly keeps the packs from one forward to the next, repacks when s
   const c = smallConfig({ num_hidden_layers: 3 });
   const nb = new NativeBackend(2);
   (nb as { packedGemm: boolean }).packedGemm = true;
+  nb.setDnnlForward(false); // kept and fresh packs on the same kernel (oneDNN's lasting packs: the variants above)
   const fresh = new AlbertModel(c, 'pretraining', nb), kept = new AlbertModel(c, 'pretraining', nb, { inferenceOnly: true });
   const init = makeModel(c, 'pretraining');
   [fresh, kept].forEach((m) => m.params().forEach((p, k) => p.data.set(init.params()[k].data)));
@@ -157,4 +162,17 @@ test('inferenceOnly keeps the packs from one forward to the next, repacks when s
   assert.deepEqual(hidden(kept, 4), hidden(fresh, 4), 'after setting inferenceOnly again');
   kept.inferenceOnly = false;
   kept.lossAndBackward(makeInputs(c, 2, 6, 4), labels);
+});
+
+test('inference on oneDNN\'s lasting packs (the default where it is built in) gives the forward of our own kernel', (t) => {
+  const nb = new NativeBackend(2);
+  if (!nb.dnnl()) return t.skip('the addon was built without oneDNN');
+  const c = smallConfig({ num_hidden_layers: 3 });
+  const ours = new AlbertModel(c, 'pretraining', nb), dnnl = new AlbertModel(c, 'pretraining', nb, { inferenceOnly: true });
+  const init = makeModel(c, 'pretraining');
+  [ours, dnnl].forEach((m) => m.params().forEach((p, k) => p.data.set(init.params()[k].data)));
+  for (const seed of [4, 5]) {
+    const want = ours.forward(makeInputs(c, 2, 6, seed)).lastHiddenState, got = dnnl.forward(makeInputs(c, 2, 6, seed)).lastHiddenState;
+    assertClose(got, want, 1e-5, 1e-5, `inputs ${seed}`);
+  }
 });

@@ -30,6 +30,11 @@ export interface TypedGemms {
 
 const hasTyped = (b: Backend): b is Backend & TypedGemms => typeof (b as Partial<TypedGemms>).runsDtype === 'function';
 
+/** Whether `b` runs `dtype` packs natively (packTyped); a dtype view answers no: its own packB is its dtype's. */
+export function runsNatively(b: Backend, dtype: Dtype): b is Backend & TypedGemms {
+  return hasTyped(b) && b.runsDtype(dtype);
+}
+
 const INNER = Symbol('dtype view');
 const views = new WeakMap<Backend, Map<Dtype, Backend>>();
 
@@ -59,8 +64,9 @@ export function dtypeEngine(backend: Backend, dtype: Dtype): 'native' | 'emulate
 function makeView(inner: Backend, dtype: Dtype): Backend {
   let scratchA = new Float32Array(0);
   let rowQ = new Uint8Array(0);
-  const own: Partial<Backend> & { [INNER]: Backend } = {
+  const own: Partial<Backend & TypedGemms> & { [INNER]: Backend } = {
     [INNER]: inner,
+    runsDtype: () => false,
     // every encoder Linear packs, whatever the inner backend prefers for fp32
     packedGemm: true,
     packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number): PackedB {

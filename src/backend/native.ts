@@ -127,9 +127,10 @@ export class NativeBackend implements Backend, TypedGemms {
     this.hasCblas = this.addon.gemmImpl() !== 'portable';
     const env = process.env.ALBERT_PACKED_GEMM;
     this.dnnlLine = typeof this.addon.dnnlVersion === 'function' ? this.addon.dnnlVersion() : null;
-    // oneDNN's prepacked matmul is the fastest fp32 forward where it is built in (BENCHMARKS.md); ALBERT_DNNL=0 keeps ours
+    // Inference's lasting packs go to oneDNN's prepacked matmul where it is built in (the fastest fp32 forward,
+    // BENCHMARKS.md); training repacks every step, where its reorder and copy do not pay. ALBERT_DNNL=0 keeps ours.
     this.dnnlForward = this.dnnlLine !== null && process.env.ALBERT_DNNL !== '0';
-    this.packedGemm = env === '0' ? false : env === '1' || this.dnnlForward ? true : this.ownTileIsWidest();
+    this.packedGemm = env === '0' ? false : env === '1' ? true : this.ownTileIsWidest();
     if (threads !== undefined) this.setThreads(threads);
   }
 
@@ -184,7 +185,7 @@ export class NativeBackend implements Backend, TypedGemms {
     const gemm = this.gemmImpl();
     if (gemm === 'portable') return 'portable (built without OpenBLAS)';
     const core = this.gemmCore();
-    const forward = this.dnnlForward ? `, forward: ${this.dnnlLine}` : this.packedGemm ? ', forward: packed' : '';
+    const forward = (this.packedGemm ? ', forward: packed' : '') + (this.dnnlForward ? `, inference: ${this.dnnlLine}` : '');
     return `${core ? `${gemm} (${core})` : gemm}${forward}`;
   }
   /** Whether the forward GEMMs run on the packed kernel (else CBLAS). */
@@ -235,7 +236,7 @@ export class NativeBackend implements Backend, TypedGemms {
   dnnl(): string | null {
     return this.dnnlLine;
   }
-  /** Whether fp32 packs go to oneDNN (default where it is built in) or to our packed kernel (tests of that kernel). */
+  /** Whether inference's fp32 packs go to oneDNN (default where it is built in) or stay ours (tests of our kernel). */
   setDnnlForward(on: boolean): void {
     this.dnnlForward = on && this.dnnlLine !== null;
   }
@@ -266,7 +267,6 @@ export class NativeBackend implements Backend, TypedGemms {
 
   packB(b: Float32Array, ldb: number, transB: boolean, k: number, n: number, into?: PackedB): PackedB {
     checkPackInto(into, 'native');
-    if (this.dnnlForward) return this.packTyped(b, ldb, transB, k, n, 'fp32');
     return this.ownPack(b, ldb, transB, k, n, into);
   }
 

@@ -152,7 +152,7 @@ export class Encoder {
     // The forward packs the weights for this forward (and its backward, whose recomputed activations must
     // equal the forward's) only: they may change in place before the next, unless told they will not
     // (keepPacked). In training too: ~4% faster forward GEMMs with the bias fused, for a copy of the weights.
-    for (const l of this.linears) if (!(this.keep && l.isPackedFor(be))) l.pack(be);
+    for (const l of this.linears) if (!(this.keep && l.isPackedFor(be))) l.pack(be, this.keep);
     try {
       let h = x;
       let next = 0;

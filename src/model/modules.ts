@@ -1,6 +1,7 @@
 // The two PyTorch modules every block is made of, with explicit forward and backward:
 // nn.Linear (y = x W^T + b, W (out, in)) and nn.LayerNorm over the last dim.
 import type { Activation, Backend, PackedB } from '../backend/backend.js';
+import { runsNatively } from '../backend/dtype.js';
 import type { Param, ParamStore } from './params.js';
 
 export class Linear {
@@ -20,11 +21,18 @@ export class Linear {
   private packed: PackedB | null = null;
   private packedFor: Backend | null = null;
 
-  /** Packs W for forward(be) until unpack() (no-op when the backend prefers plain GEMMs). */
-  pack(be: Backend): void {
-    if (!be.packedGemm) return;
-    const into = this.packed?.layout === be.name ? this.packed : undefined;
-    this.packed = be.packB(this.w.data, this.inF, true, this.inF, this.outF, into);
+  /**
+   * Packs W for forward(be) until unpack() (no-op when the backend prefers plain GEMMs). A lasting pack
+   * (inference: kept from one forward to the next) goes to the backend's fp32 engine for prepacked
+   * weights where it has one (the native addon's oneDNN).
+   */
+  pack(be: Backend, lasting = false): void {
+    const engine = lasting && runsNatively(be, 'fp32');
+    if (!be.packedGemm && !engine) return;
+    // an fp32 pack's storage is reused; a typed one (oneDNN's, bf16, int8) is not an fp32 pack's to refill
+    const into = this.packed?.layout === be.name && !('dtype' in this.packed) ? this.packed : undefined;
+    this.packed = engine ? be.packTyped(this.w.data, this.inF, true, this.inF, this.outF, 'fp32')
+      : be.packB(this.w.data, this.inF, true, this.inF, this.outF, into);
     this.packedFor = be;
   }
 
