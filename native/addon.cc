@@ -227,31 +227,61 @@ ALBERT_FN(GemmCore) { return string(env, gemm_core()); }
 ALBERT_FN(SetPortableGemm) { return set_switch(env, info, "setPortableGemm", set_portable_gemm); }
 ALBERT_FN(SetBlasThreading) { return set_switch(env, info, "setBlasThreading", set_blas_threading); }
 
+// gemm's arguments (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, batch, strideA, strideB, strideC), checked.
+struct GemmCall {
+  bool ta, tb;
+  int64_t m, n, k;
+  float alpha;
+  float* a;
+  int64_t lda;
+  float* b;
+  int64_t ldb;
+  float beta;
+  float* c;
+  int64_t ldc, batch, sa, sb, sc;
+};
+
+GemmCall gemm_args(Args& a) {
+  GemmCall g;
+  g.ta = a.flag(0, "transA");
+  g.tb = a.flag(1, "transB");
+  g.m = a.dim(2, "m");
+  g.n = a.dim(3, "n");
+  g.k = a.dim(4, "k");
+  g.alpha = float(a.num(5, "alpha"));
+  auto A = a.f32(6, "a");
+  g.lda = a.dim(7, "lda");
+  auto B = a.f32(8, "b");
+  g.ldb = a.dim(9, "ldb");
+  g.beta = float(a.num(10, "beta"));
+  auto C = a.f32(11, "c");
+  g.ldc = a.dim(12, "ldc");
+  g.batch = a.dim(13, "batch");
+  g.sa = a.dim(14, "strideA");
+  g.sb = a.dim(15, "strideB");
+  g.sc = a.dim(16, "strideC");
+  const int64_t m = g.m, n = g.n, k = g.k, batch = g.batch;
+  const int64_t rowsA = g.ta ? k : m, colsA = g.ta ? m : k, rowsB = g.tb ? n : k, colsB = g.tb ? k : n;
+  a.need_ld(g.lda, "lda", colsA, "columns of A");
+  a.need_ld(g.ldb, "ldb", colsB, "columns of B");
+  a.need_ld(g.ldc, "ldc", n, "n");
+  if (batch > 1 && m > 0 && n > 0 && g.sc < span_of(1, 0, m, g.ldc, n)) a.fail(true, "strideC is smaller than one C block: batched outputs would overlap");
+  if (m > 0 && n > 0) {
+    a.need(A, span_of(batch, g.sa, rowsA, g.lda, colsA), "a");
+    a.need(B, span_of(batch, g.sb, rowsB, g.ldb, colsB), "b");
+  }
+  a.need(C, span_of(batch, g.sc, m, g.ldc, n), "c");
+  g.a = A.data;
+  g.b = B.data;
+  g.c = C.data;
+  return g;
+}
+
 ALBERT_FN(Gemm) {
   return guarded(env, [&] {
     Args a(env, info, "gemm", 17);
-    bool ta = a.flag(0, "transA"), tb = a.flag(1, "transB");
-    int64_t m = a.dim(2, "m"), n = a.dim(3, "n"), k = a.dim(4, "k");
-    float alpha = float(a.num(5, "alpha"));
-    auto A = a.f32(6, "a");
-    int64_t lda = a.dim(7, "lda");
-    auto B = a.f32(8, "b");
-    int64_t ldb = a.dim(9, "ldb");
-    float beta = float(a.num(10, "beta"));
-    auto C = a.f32(11, "c");
-    int64_t ldc = a.dim(12, "ldc");
-    int64_t batch = a.dim(13, "batch"), sa = a.dim(14, "strideA"), sb = a.dim(15, "strideB"), sc = a.dim(16, "strideC");
-    const int64_t rowsA = ta ? k : m, colsA = ta ? m : k, rowsB = tb ? n : k, colsB = tb ? k : n;
-    a.need_ld(lda, "lda", colsA, "columns of A");
-    a.need_ld(ldb, "ldb", colsB, "columns of B");
-    a.need_ld(ldc, "ldc", n, "n");
-    if (batch > 1 && m > 0 && n > 0 && sc < span_of(1, 0, m, ldc, n)) a.fail(true, "strideC is smaller than one C block: batched outputs would overlap");
-    if (m > 0 && n > 0) {
-      a.need(A, span_of(batch, sa, rowsA, lda, colsA), "a");
-      a.need(B, span_of(batch, sb, rowsB, ldb, colsB), "b");
-    }
-    a.need(C, span_of(batch, sc, m, ldc, n), "c");
-    gemm(ta, tb, m, n, k, alpha, A.data, lda, B.data, ldb, beta, C.data, ldc, batch, sa, sb, sc);
+    const GemmCall g = gemm_args(a);
+    gemm(g.ta, g.tb, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc, g.batch, g.sa, g.sb, g.sc);
     return undefined(env);
   });
 }
@@ -739,6 +769,18 @@ ALBERT_FN(DnnlMatmul) {
   });
 }
 
+// dnnlGemmBf16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, batch, strideA, strideB, strideC):
+// gemm with A and B rounded to bf16 (nearest even) and fp32 accumulation, on oneDNN's bf16 matmul.
+ALBERT_FN(DnnlGemmBf16) {
+  return guarded(env, [&] {
+    Args a(env, info, "dnnlGemmBf16", 17);
+    need_dnnl("dnnlGemmBf16");
+    const GemmCall g = gemm_args(a);
+    dnnl_gemm_bf16(g.ta, g.tb, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc, g.batch, g.sa, g.sb, g.sc);
+    return undefined(env);
+  });
+}
+
 }  // namespace
 
 void register_peak(napi_env env, napi_value exports);  // native/peak.cc: fmaPeak, fmaPeakKinds
@@ -764,6 +806,7 @@ NAPI_MODULE_INIT() {
       {"embeddingBackward", EmbeddingBackward}, {"dropout", Dropout}, {"crossEntropy", CrossEntropy},
       {"add", Add}, {"axpy", Axpy}, {"scale", Scale}, {"sumSquares", SumSquares}, {"adamUpdate", AdamUpdate},
       {"dnnlVersion", DnnlVersion}, {"dnnlPack", DnnlPack}, {"dnnlMatmul", DnnlMatmul},
+      {"dnnlGemmBf16", DnnlGemmBf16},
   };
   for (const auto& f : fns) {
     napi_value v;

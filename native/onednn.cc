@@ -83,6 +83,7 @@ memory::desc rows_desc(int64_t rows, int64_t cols, dt type, int64_t ld) { return
 struct Prim {
   dnnl::matmul matmul;
   memory::desc src, wei, dst, bias, pad;
+  float alpha = 1.0f;  // dnnl_gemm_bf16's (oneDNN 3 takes it as a run-time scale)
 };
 
 // A primitive's shape: row strides are part of it (a primitive is compiled for its descriptors).
@@ -126,19 +127,23 @@ std::shared_ptr<const Prim> make_prim(const Key& key) {
 // Many row counts (a server's batches) would grow the cache without end: past this many, it starts over.
 constexpr size_t kMaxPrims = 256;
 
-std::shared_ptr<const Prim> prim_for(const Key& key) {
+// One cache per kind of key (the prepacked matmuls' Key, the bf16 GEMM's GemmKey).
+template <class K>
+std::shared_ptr<const Prim> cached_prim(const K& key, std::shared_ptr<const Prim> (*make)(const K&)) {
   static auto* mu = new std::mutex;
-  static auto* cache = new std::map<Key, std::shared_ptr<const Prim>>;
+  static auto* cache = new std::map<K, std::shared_ptr<const Prim>>;
   {
     std::lock_guard<std::mutex> lock(*mu);
     auto it = cache->find(key);
     if (it != cache->end()) return it->second;
   }
-  auto p = make_prim(key);  // outside the lock: another JS thread may be creating its own
+  auto p = make(key);  // outside the lock: another JS thread may be creating its own
   std::lock_guard<std::mutex> lock(*mu);
   if (cache->size() >= kMaxPrims) cache->clear();
   return cache->emplace(key, std::move(p)).first->second;
 }
+
+std::shared_ptr<const Prim> prim_for(const Key& key) { return cached_prim(key, make_prim); }
 
 void reorder(memory& from, memory& to) {
   dnnl::stream s(engine());
@@ -186,7 +191,7 @@ class Buf {
 // Per thread (a pool task runs on one thread at a time): its stream, scratchpad and converted operands.
 struct Scratch {
   std::unique_ptr<dnnl::stream> stream;
-  Buf pad, src, acc, scale, zp;
+  Buf pad, src, wei, acc, scale, zp;
 };
 
 Scratch& scratch() {
@@ -220,10 +225,12 @@ ALBERT_AVX512 void to_bf16_avx512(const float* x, uint16_t* y, int64_t n) {
 }
 #endif
 
-void rows_to_bf16(const float* a, int64_t lda, int64_t rows, int64_t k, uint16_t* out) {
+// rows x k of A (row stride lda) into out (row stride ldo, k when 0)
+void rows_to_bf16(const float* a, int64_t lda, int64_t rows, int64_t k, uint16_t* out, int64_t ldo = 0) {
+  if (ldo == 0) ldo = k;
   for (int64_t r = 0; r < rows; r++) {
     const float* x = a + r * lda;
-    uint16_t* y = out + r * k;
+    uint16_t* y = out + r * ldo;
 #if defined(ALBERT_HAS_AVX2)
     if (use_avx512()) {
       to_bf16_avx512(x, y, k);
@@ -483,6 +490,288 @@ void dnnl_matmul(const DnnlWeights* cw, int64_t m, const float* a, int64_t lda, 
   if (!err.empty()) throw std::runtime_error(std::string("oneDNN: ") + err);
 }
 
+// ---- bf16 GEMM on unpacked operands (training): C_p = alpha op(A_p) op(B_p) + beta C_p ----
+//
+// The operands are rounded into compact bf16 copies: op(A) (m, k) row-major (A^T transposed on the way), B
+// as stored, which oneDNN reads as op(B) (k, n) through strides ({n, 1}, or {1, k} when transposed).
+// bf16 x bf16 products, fp32 accumulation; alpha an output scale, beta a sum post-op (none for beta = 0, so
+// C is never read then).
+
+namespace {
+
+// A GEMM primitive: op(A) (m, k) with strides {as0, as1}, op(B) (k, n) with {bs0, bs1}, C (m, n) with {ldc, 1}.
+struct GemmKey {
+  int64_t m, n, k, as0, as1, bs0, bs1, ldc;
+  uint32_t alpha, beta;  // their bits (a strict order even for NaN)
+  bool operator<(const GemmKey& o) const {
+    return std::tie(m, n, k, as0, as1, bs0, bs1, ldc, alpha, beta) <
+           std::tie(o.m, o.n, o.k, o.as0, o.as1, o.bs0, o.bs1, o.ldc, o.alpha, o.beta);
+  }
+};
+
+uint32_t bits_of(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+float float_of(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+std::shared_ptr<const Prim> make_gemm_prim(const GemmKey& key) {
+  const float alpha = float_of(key.alpha), beta = float_of(key.beta);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (alpha != 1.0f) {  // applied to the accumulator, before the sum post-op: alpha AB + beta C
+#if DNNL_VERSION_MAJOR >= 3
+    attr.set_scales_mask(DNNL_ARG_WEIGHTS, 0);
+#else
+    attr.set_output_scales(0, {alpha});
+#endif
+  }
+  if (beta != 0.0f) {
+    dnnl::post_ops po;
+    po.append_sum(beta);
+    attr.set_post_ops(po);
+  }
+  const memory::desc src({key.m, key.k}, dt::bf16, memory::dims{key.as0, key.as1});
+  const memory::desc wei({key.k, key.n}, dt::bf16, memory::dims{key.bs0, key.bs1});
+  const memory::desc dst({key.m, key.n}, dt::f32, memory::dims{key.ldc, 1});
+#if DNNL_VERSION_MAJOR >= 3
+  const dnnl::matmul::primitive_desc pd(engine(), src, wei, dst, attr);
+#else
+  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, wei, dst), attr, engine());
+#endif
+  auto p = std::make_shared<Prim>();
+  p->matmul = dnnl::matmul(pd);
+  p->src = src;
+  p->wei = wei;
+  p->dst = dst;
+  p->pad = pd.scratchpad_desc();
+  p->alpha = alpha;
+  return p;
+}
+
+std::shared_ptr<const Prim> gemm_prim_for(const GemmKey& key) { return cached_prim(key, make_gemm_prim); }
+
+void run_gemm(const Prim& p, const uint16_t* a, const uint16_t* b, float* c, Scratch& s) {
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, memory(p.src, engine(), const_cast<uint16_t*>(a))},
+                                          {DNNL_ARG_WEIGHTS, memory(p.wei, engine(), const_cast<uint16_t*>(b))},
+                                          {DNNL_ARG_DST, memory(p.dst, engine(), c)}};
+  if (p.pad.get_size() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, memory(p.pad, engine(), s.pad.get(p.pad.get_size())));
+#if DNNL_VERSION_MAJOR >= 3
+  float alpha = p.alpha;
+  if (alpha != 1.0f)
+    args.emplace(DNNL_ARG_ATTR_SCALES | DNNL_ARG_WEIGHTS, memory(memory::desc({1}, dt::f32, tag::x), engine(), &alpha));
+#endif
+  p.matmul.execute(*s.stream, args);
+  s.stream->wait();
+}
+
+// Where block i of `parts` over [0, len) starts, on multiples of `align` (len for i >= parts).
+int64_t block_start(int64_t len, int64_t parts, int64_t i, int64_t align) {
+  if (i >= parts) return len;
+  const int64_t x = len * i / parts;
+  return std::min(len, x - x % align);
+}
+
+// Rows [i0, i1) of A^T (m, k), from A (k, m) with row stride lda, into out (row stride k), rounded as
+// to_bf16: a transposing copy. (oneDNN 2.6 runs a transposed bf16 src on its gemm:jit, 230 GFLOP/s at dW's
+// 768 x 768 x 1024 on 2 threads of an AMX Xeon; a row-major one on brgemm: 300-330 with this copy. Walking
+// 16 columns of A along all of k per step instead, or 32 rows at a time, was 10-40% slower.)
+#if defined(ALBERT_HAS_AVX2)
+// 16 x 16 tiles: 16 rows of A loaded and rounded (bf16 bits in the low half of each 32-bit lane), transposed
+// in registers, stored 16 bf16 values (32 bytes) per row of A^T.
+ALBERT_AVX512 void cols_to_bf16_avx512(const float* a, int64_t lda, int64_t k, int64_t i0, int64_t i1, uint16_t* out) {
+  const __m512i abs = _mm512_set1_epi32(0x7fffffff), inf = _mm512_set1_epi32(0x7f800000);
+  const __m512i half = _mm512_set1_epi32(0x7fff), one = _mm512_set1_epi32(1), quiet = _mm512_set1_epi32(0x40);
+  auto mask = [](int64_t n) { return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1); };
+  for (int64_t l0 = 0; l0 < k; l0 += 16) {
+    const int64_t nl = std::min<int64_t>(16, k - l0);
+    const __mmask16 store = mask(nl);
+    for (int64_t i = i0; i < i1; i += 16) {
+      const int64_t ni = std::min<int64_t>(16, i1 - i);
+      const __mmask16 load = mask(ni);
+      __m512i r[16], t[16];
+      for (int64_t x = 0; x < 16; x++) {
+        if (x >= nl) {
+          r[x] = _mm512_setzero_si512();
+          continue;
+        }
+        const __m512i u = _mm512_maskz_loadu_epi32(load, a + (l0 + x) * lda + i), hi = _mm512_srli_epi32(u, 16);
+        const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, abs), inf);
+        const __m512i v = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(half, _mm512_and_si512(hi, one))), 16);
+        r[x] = _mm512_mask_mov_epi32(v, nan, _mm512_or_si512(hi, quiet));
+      }
+      // t[4j + s], 128-bit lane q: rows 4j..4j+3 of column 4q + s
+      for (int j = 0; j < 8; j++) {
+        const __m512i lo = _mm512_unpacklo_epi32(r[2 * j], r[2 * j + 1]), up = _mm512_unpackhi_epi32(r[2 * j], r[2 * j + 1]);
+        r[2 * j] = lo;
+        r[2 * j + 1] = up;
+      }
+      for (int j = 0; j < 4; j++) {
+        t[4 * j + 0] = _mm512_unpacklo_epi64(r[4 * j], r[4 * j + 2]);
+        t[4 * j + 1] = _mm512_unpackhi_epi64(r[4 * j], r[4 * j + 2]);
+        t[4 * j + 2] = _mm512_unpacklo_epi64(r[4 * j + 1], r[4 * j + 3]);
+        t[4 * j + 3] = _mm512_unpackhi_epi64(r[4 * j + 1], r[4 * j + 3]);
+      }
+      // column 4q + s: lane q of t[s], t[4 + s], t[8 + s], t[12 + s] (a 4 x 4 transpose of 128-bit lanes)
+      for (int s = 0; s < 4; s++) {
+        const __m512i x0 = _mm512_shuffle_i32x4(t[s], t[4 + s], 0x88), x1 = _mm512_shuffle_i32x4(t[s], t[4 + s], 0xdd);
+        const __m512i x2 = _mm512_shuffle_i32x4(t[8 + s], t[12 + s], 0x88), x3 = _mm512_shuffle_i32x4(t[8 + s], t[12 + s], 0xdd);
+        const __m512i col[4] = {_mm512_shuffle_i32x4(x0, x2, 0x88), _mm512_shuffle_i32x4(x1, x3, 0x88),
+                                _mm512_shuffle_i32x4(x0, x2, 0xdd), _mm512_shuffle_i32x4(x1, x3, 0xdd)};
+        for (int q = 0; q < 4; q++)
+          if (4 * q + s < ni) _mm512_mask_cvtepi32_storeu_epi16(out + (i + 4 * q + s) * k + l0, store, col[q]);
+      }
+    }
+  }
+}
+#endif
+
+void cols_to_bf16(const float* a, int64_t lda, int64_t k, int64_t i0, int64_t i1, uint16_t* out) {
+#if defined(ALBERT_HAS_AVX2)
+  if (use_avx512()) return cols_to_bf16_avx512(a, lda, k, i0, i1, out);
+#endif
+  constexpr int64_t kBlock = 32;  // 32 read streams, 64-byte runs written
+  for (int64_t l0 = 0; l0 < k; l0 += kBlock) {
+    const int64_t l1 = std::min(k, l0 + kBlock);
+    for (int64_t i = i0; i < i1; i++) {
+      uint16_t* y = out + i * k;
+      for (int64_t l = l0; l < l1; l++) y[l] = to_bf16(a[l * lda + i]);
+    }
+  }
+}
+
+// Below this many multiply-adds a product runs on one thread (gemm.cc's threshold).
+constexpr double kGemmParallelMinWork = 262144;
+
+// The calling thread's bf16 copies of one product's operands (shared by the pool's tasks).
+struct GemmOperands {
+  Buf a, b;
+};
+
+}  // namespace
+
+void dnnl_gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                    const float* b, int64_t ldb, float beta, float* c, int64_t ldc, int64_t batch, int64_t sa, int64_t sb,
+                    int64_t sc) {
+  if (m <= 0 || n <= 0 || batch <= 0) return;
+  if (k == 0 || alpha == 0.0f) {  // C = beta C, A and B not read (as BLAS); beta = 0 does not read C either
+    if (beta == 1.0f) return;
+    for (int64_t p = 0; p < batch; p++)
+      for (int64_t i = 0; i < m; i++) {
+        float* row = c + p * sc + i * ldc;
+        if (beta == 0.0f) std::fill(row, row + n, 0.0f);
+        else for (int64_t j = 0; j < n; j++) row[j] *= beta;
+      }
+    return;
+  }
+  one_omp_thread();
+  // The copies: op(A) (m, k) row-major (transposed while converted), B as stored (rb, cb), compacted, which
+  // oneDNN reads as op(B) (k, n) through strides {bs0, bs1}.
+  const int64_t rb = tb ? n : k, cb = tb ? k : n, as0 = k, as1 = 1, bs0 = tb ? 1 : n, bs1 = tb ? k : 1;
+  // rows [i0, i1) of op(A_p) into a16
+  auto convert_a = [&](const float* ap, int64_t i0, int64_t i1, uint16_t* a16) {
+    if (ta) cols_to_bf16(ap, lda, k, i0, i1, a16);
+    else rows_to_bf16(ap + i0 * lda, lda, i1 - i0, k, a16 + i0 * k);
+  };
+  const uint32_t ab = bits_of(alpha), bb = bits_of(beta);
+  const double work = double(m) * double(n) * double(k);
+  const int pool = pool_in_task() ? 1 : pool_threads(), threads = work < kGemmParallelMinWork ? 1 : pool;
+  std::mutex err_mu;
+  std::string err;
+  auto guard = [&](auto&& body) {
+    try {
+      one_omp_thread();
+      body();
+    } catch (const std::exception& e) {  // never across the pool's threads
+      std::lock_guard<std::mutex> lock(err_mu);
+      if (err.empty()) err = e.what();
+    }
+  };
+  try {
+    if (batch > 1 && pool > 1 && (batch >= pool || threads == 1)) {
+      // Many products (attention's heads), or small ones: one task each, its operands converted into the
+      // task's own copies.
+      const auto prim = gemm_prim_for({m, n, k, as0, as1, bs0, bs1, ldc, ab, bb});
+      parallel_tasks(batch, [&](int64_t p) {
+        guard([&] {
+          Scratch& s = scratch();
+          auto* a16 = static_cast<uint16_t*>(s.src.get(size_t(m * k) * 2));
+          auto* b16 = static_cast<uint16_t*>(s.wei.get(size_t(rb * cb) * 2));
+          convert_a(a + p * sa, 0, m, a16);
+          rows_to_bf16(b + p * sb, ldb, rb, cb, b16);
+          run_gemm(*prim, a16, b16, c + p * sc, s);
+        });
+      });
+    } else {
+      // One product at a time, C cut into one block per thread: row blocks (multiples of 16: brgemm's row
+      // blocking), or column blocks (multiples of 64: its column blocking) when op(A) has too few rows for
+      // every thread. The operand all blocks share is converted first, its rows split over the tasks; then
+      // each task converts its own part of the other (still in its cache when oneDNN reads it) and runs.
+      const bool by_rows = threads == 1 || m >= 32 * threads || m >= n;
+      const int64_t len = by_rows ? m : n, align = by_rows ? 16 : 64;
+      const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(threads, (len + align - 1) / align));
+      struct Block {
+        int64_t lo, hi;
+        std::shared_ptr<const Prim> prim;
+      };
+      std::vector<Block> blocks;
+      for (int64_t i = 0; i < parts; i++) {
+        const int64_t lo = block_start(len, parts, i, align), hi = block_start(len, parts, i + 1, align);
+        if (lo >= hi) continue;
+        std::shared_ptr<const Prim> prim;
+        for (const Block& o : blocks)
+          if (o.hi - o.lo == hi - lo) prim = o.prim;
+        if (!prim)
+          prim = by_rows ? gemm_prim_for({hi - lo, n, k, as0, as1, bs0, bs1, ldc, ab, bb})
+                         : gemm_prim_for({m, hi - lo, k, as0, as1, bs0, bs1, ldc, ab, bb});
+        blocks.push_back({lo, hi, prim});
+      }
+      thread_local GemmOperands ops;
+      auto* a16 = static_cast<uint16_t*>(ops.a.get(size_t(m * k) * 2));
+      auto* b16 = static_cast<uint16_t*>(ops.b.get(size_t(rb * cb) * 2));
+      const int64_t tasks = int64_t(blocks.size());
+      for (int64_t p = 0; p < batch; p++) {
+        const float *ap = a + p * sa, *bp = b + p * sb;
+        float* cp = c + p * sc;
+        parallel_tasks(tasks, [&](int64_t t) {
+          guard([&] {
+            if (by_rows) {  // all of B
+              const int64_t r0 = rb * t / tasks, r1 = rb * (t + 1) / tasks;
+              rows_to_bf16(bp + r0 * ldb, ldb, r1 - r0, cb, b16 + r0 * cb);
+            } else {  // all of op(A)
+              convert_a(ap, m * t / tasks, m * (t + 1) / tasks, a16);
+            }
+          });
+        });
+        if (!err.empty()) break;
+        parallel_tasks(tasks, [&](int64_t t) {
+          guard([&] {
+            const Block& blk = blocks[size_t(t)];
+            const int64_t lo = blk.lo, hi = blk.hi;
+            if (by_rows) {  // rows [lo, hi) of op(A) and of C
+              convert_a(ap, lo, hi, a16);
+              run_gemm(*blk.prim, a16 + lo * k, b16, cp + lo * ldc, scratch());
+            } else {  // columns [lo, hi) of op(B) and of C
+              if (tb) rows_to_bf16(bp + lo * ldb, ldb, hi - lo, k, b16 + lo * k);
+              else rows_to_bf16(bp + lo, ldb, k, hi - lo, b16 + lo, n);
+              run_gemm(*blk.prim, a16, b16 + (tb ? lo * k : lo), cp + lo, scratch());
+            }
+          });
+        });
+        if (!err.empty()) break;
+      }
+    }
+  } catch (const dnnl::error& e) {
+    throw std::runtime_error(std::string("oneDNN: ") + e.what());
+  }
+  if (!err.empty()) throw std::runtime_error(std::string("oneDNN: ") + err);
+}
+
 }  // namespace albert
 
 #else  // built without oneDNN: the entries exist, and say so
@@ -504,6 +793,10 @@ int64_t dnnl_weights_n(const DnnlWeights*) { unavailable(); }
 int64_t dnnl_weights_bytes(const DnnlWeights*) { return 0; }
 void dnnl_matmul(const DnnlWeights*, int64_t, const float*, int64_t, bool, float*, int64_t, const float*, int, const float*,
                  const int32_t*) {
+  unavailable();
+}
+void dnnl_gemm_bf16(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t, float, float*,
+                    int64_t, int64_t, int64_t, int64_t, int64_t) {
   unavailable();
 }
 

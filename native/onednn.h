@@ -1,7 +1,8 @@
 // The optional oneDNN engine: a Linear's weight prepacked once into the layout oneDNN's matmul wants,
-// then fp32, bf16 or int8 products against it, run single-threaded inside our pool's tasks (oneDNN's own
-// OpenMP team would compete with the pool). Built only when native/find_blas.cjs finds oneDNN
-// (-DALBERT_DNNL); otherwise every entry but dnnl_version_string throws "built without oneDNN".
+// then fp32, bf16 or int8 products against it, and a bf16 GEMM on unpacked operands (training's), all run
+// single-threaded inside our pool's tasks (oneDNN's own OpenMP team would compete with the pool). Built
+// only when native/find_blas.cjs finds oneDNN (-DALBERT_DNNL); otherwise every entry but
+// dnnl_version_string throws "built without oneDNN".
 // Argument checks are addon.cc's; these functions trust their pointers and sizes.
 #pragma once
 #include <cstdint>
@@ -35,5 +36,15 @@ int64_t dnnl_weights_bytes(const DnnlWeights* w);
  */
 void dnnl_matmul(const DnnlWeights* w, int64_t m, const float* a, int64_t lda, bool beta, float* c, int64_t ldc,
                  const float* bias, int act, const float* w_scale, const int32_t* w_colsum);
+
+/**
+ * The addon's gemm (CBLAS row-major, batched: C_p = alpha op(A_p) op(B_p) + beta C_p for p < batch, A_p = a +
+ * p * sa, ...) with A and B rounded to bf16 (nearest even, NaN kept) and fp32 accumulation. beta = 0 never
+ * reads C; k = 0 or alpha = 0 reads neither A nor B. Subnormal bf16 operands (|x| < 2^-126) count as zero:
+ * AMX's and AVX512_BF16's dot products flush them.
+ */
+void dnnl_gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                    const float* b, int64_t ldb, float beta, float* c, int64_t ldc, int64_t batch, int64_t sa, int64_t sb,
+                    int64_t sc);
 
 }  // namespace albert

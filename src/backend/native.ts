@@ -131,8 +131,19 @@ export class NativeBackend implements Backend, TypedGemms {
     // BENCHMARKS.md); training repacks every step, where its reorder and copy do not pay. ALBERT_DNNL=0 keeps ours.
     this.dnnlForward = this.dnnlLine !== null && process.env.ALBERT_DNNL !== '0';
     this.packedGemm = env === '0' ? false : env === '1' ? true : this.ownTileIsWidest();
+    if (this.dnnlLine !== null) {
+      const addon = this.addon;
+      this.gemmBf16 = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, batch = 1, strideA = 0, strideB = 0, strideC = 0) =>
+        addon.dnnlGemmBf16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, batch, strideA, strideB, strideC);
+    }
     if (threads !== undefined) this.setThreads(threads);
   }
+
+  /**
+   * gemm with A and B rounded to bf16 (nearest even) and fp32 accumulation, on oneDNN's bf16 matmul: the bf16
+   * view (bf16.ts) runs its GEMMs on it. Only where the addon has oneDNN (else undefined: the view emulates it).
+   */
+  readonly gemmBf16?: Backend['gemm'];
 
   /** 'avx512' | 'avx2' | 'generic': the ISA level the hand-vectorized kernels use (CPUID, capped by ALBERT_ISA / setIsa). */
   simdKernels(): Isa {

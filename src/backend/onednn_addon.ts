@@ -1,6 +1,6 @@
 // The optional oneDNN engine's functions in the native addon (native/onednn.cc, registered in
 // native/addon.cc): a Linear's weight prepacked once into oneDNN's own layout, then fp32, bf16 or int8
-// (dynamically quantized) products against it. Typed here for the backend that wires them in;
+// (dynamically quantized) products against it; and a bf16 GEMM on unpacked operands (bf16 training). Typed here for the backend that wires them in;
 // loadDnnlAddon loads the addon for tests and benchmarks.
 import { createRequire } from 'node:module';
 
@@ -27,6 +27,15 @@ export interface DnnlAddon {
    */
   dnnlMatmul(w: DnnlWeights, m: number, a: Float32Array, lda: number, beta: 0 | 1, c: Float32Array, ldc: number,
     bias: Float32Array | null, act: number, wScale?: Float32Array | null, wColSum?: Int32Array | null): void;
+  /**
+   * The addon's gemm (row-major, batched: C_p = alpha op(A_p) op(B_p) + beta C_p for p < batch, A_p starting
+   * at p * strideA, ...) with A and B rounded to bf16 (nearest even, NaN kept) and the products summed in
+   * fp32, on oneDNN's bf16 matmul. beta = 0 never reads C. Subnormal operands (|x| < 2^-126) count as zero
+   * (AMX's and AVX512_BF16's dot products flush them). Throws where the addon was built without oneDNN.
+   */
+  dnnlGemmBf16(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array,
+    lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
+    batch: number, strideA: number, strideB: number, strideC: number): void;
 }
 
 /** The native addon at `file` (native.ts's ADDON_PATH) as a DnnlAddon. */
