@@ -113,6 +113,9 @@ export interface BenchResult {
   profile_gemm?: ProfileRow[];
 }
 
+/** Backend methods that ask or set something rather than compute (not timed). */
+const NOT_KERNELS = new Set(['runsDtype', 'dnnl', 'getThreads', 'setThreads', 'usesDnnlForward', 'simdKernels', 'cpuIsa']);
+
 /** A Backend whose every method call is timed by name; the GEMMs (gemm, gemmPacked, linearBackward) also count their FLOPs, per shape too. */
 export function profiledBackend(inner: Backend): { backend: Backend; rows(): ProfileRow[]; gemmRows(): ProfileRow[]; reset(): void } {
   let stats = new Map<string, ProfileRow>(), gemms = new Map<string, ProfileRow>();
@@ -128,6 +131,7 @@ export function profiledBackend(inner: Backend): { backend: Backend; rows(): Pro
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function' || typeof prop !== 'string') return value;
       const fn = value as (...args: unknown[]) => unknown;
+      if (NOT_KERNELS.has(prop)) return fn.bind(target);
       return (...args: unknown[]) => {
         const t0 = process.hrtime.bigint();
         const out = fn.apply(target, args);
@@ -142,13 +146,13 @@ export function profiledBackend(inner: Backend): { backend: Backend; rows(): Pro
           const gflop = (dx ? 4 : 2) * rows * inF * outF / 1e9;
           add(stats, prop, dt, gflop);
           add(gemms, `${dx ? 'dW+dx' : 'dW'} ${outF}x${inF} rows ${rows}`, dt, gflop);
-        } else if (prop !== 'gemm') {
+        } else if (prop !== 'gemm' && prop !== 'gemmBf16') {
           add(stats, prop, dt);
         } else { // (transA, transB, m, n, k, ..., batch at index 13)
           const [tA, tB, m, n, k] = args as [boolean, boolean, number, number, number];
           const batch = (args[13] as number | undefined) ?? 1, gflop = 2 * m * n * k * batch / 1e9;
           add(stats, prop, dt, gflop);
-          add(gemms, `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}x${n}x${k} x${batch}`, dt, gflop);
+          add(gemms, `${prop === 'gemmBf16' ? 'bf16 ' : ''}${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${m}x${n}x${k} x${batch}`, dt, gflop);
         }
         return out;
       };
