@@ -1,4 +1,4 @@
-// bf16 and int8 inference against fp32 on real text (issue 18 section 2's accuracy bounds): a
+// bf16 and int8 inference against fp32 on real text (the bounds BENCHMARKS.md states): a
 // pretrained model's MLM at masked positions of GLUE and SQuAD dev text, and a fine-tuned classifier's
 // argmax on its task's dev sentences. Each model runs with its own tokenizer (its folder's spiece.model).
 //
