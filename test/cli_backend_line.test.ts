@@ -11,7 +11,7 @@ const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const albert = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
 const native = nativeUnavailableReason() === null;
-const NATIVE_LINE = /^backend: native \(GEMM: (openblas( \([A-Za-z0-9]+(, pinned by OPENBLAS_CORETYPE)?\))?|accelerate|portable \(built without OpenBLAS\))(, forward: packed)?, kernels: (avx512|avx2|generic)( \+ [a-z0-9_]+)*, 3 threads\)$/m;
+const NATIVE_LINE = /^backend: native \(GEMM: (openblas( \([A-Za-z0-9]+(, pinned by OPENBLAS_CORETYPE)?\))?|accelerate|portable \(built without OpenBLAS\))(, forward: packed)?(, inference: oneDNN [0-9.]+ \(isa [a-z0-9_]+\))?, kernels: (avx512|avx2|generic)( \+ [a-z0-9_]+)*, 3 threads\)$/m;
 
 test('albert --help and albert bench --help name the backend, its GEMM and its kernels', { skip: !native && 'the native addon is not built' }, () => {
   for (const args of [['--help'], ['bench', '--help']]) {
